@@ -1,0 +1,66 @@
+"""Feedback objects returned by every exercise checker."""
+
+from __future__ import annotations
+
+import html
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["Feedback", "call_student"]
+
+
+@dataclass
+class Feedback:
+    """Result of a check: ``passed`` plus a friendly, specific ``message``.
+
+    Shown as coloured HTML in Jupyter, as plain text elsewhere; ``bool(feedback)`` is ``passed``.
+    """
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return ("✅ " if self.passed else "❌ ") + self.message
+
+    def _repr_html_(self) -> str:
+        color = "#1a7f37" if self.passed else "#b35900"
+        icon = "&#9989;" if self.passed else "&#10060;"
+        body = html.escape(self.message).replace("\n", "<br>")
+        return f'<div style="color:{color}">{icon} {body}</div>'
+
+
+class StudentError(Exception):
+    """Raised by :func:`call_student` to carry a friendly description of the student's error."""
+
+
+def call_student(fn: Callable, *args, **kwargs):
+    """Call the student's function; turn its exceptions into a short, friendly description."""
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        raise StudentError(
+            "your function still raises NotImplementedError: replace that line with your code."
+        ) from None
+    except Exception as err:  # noqa: BLE001 - any student error becomes feedback
+        last = traceback.extract_tb(err.__traceback__)[-1]
+        raise StudentError(
+            f"calling your function with {_fmt_args(args, kwargs)} raised "
+            f"{type(err).__name__}: {err} (line {last.lineno}: {last.line})"
+        ) from None
+
+
+def _fmt_args(args, kwargs) -> str:
+    parts = [_short(a) for a in args] + [f"{k}={_short(v)}" for k, v in kwargs.items()]
+    return "(" + ", ".join(parts) + ")"
+
+
+def _short(v) -> str:
+    shape = getattr(v, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return f"<array of shape {tuple(shape)}>"
+    r = repr(v)
+    return r if len(r) <= 40 else r[:37] + "..."

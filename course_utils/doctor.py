@@ -1,0 +1,124 @@
+"""Environment report: ``python -m course_utils doctor`` or ``course_utils.doctor()``."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import sys
+
+__all__ = ["doctor", "collect"]
+
+_PACKAGES = [
+    ("keras", "pip install 'keras>=3.3'"),
+    ("tensorflow", "pip install tensorflow (or set KERAS_BACKEND=jax / torch with that installed)"),
+    ("numpy", "pip install numpy"),
+    ("matplotlib", "pip install matplotlib"),
+    ("PIL", "pip install pillow"),
+    ("ipywidgets", "pip install 'ipywidgets>=8.1'"),
+    ("jupyterlab", "pip install jupyterlab"),
+]
+
+
+def _version(mod: str) -> str | None:
+    try:
+        m = importlib.import_module(mod)
+    except Exception:  # noqa: BLE001 - any import failure means "not usable"
+        return None
+    return getattr(m, "__version__", "installed")
+
+
+def collect() -> dict:
+    """Gather the facts the report prints (a dict, for tests and scripts)."""
+    from . import _env
+
+    _env.quiet_import_keras()
+    info: dict = {
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "cpus": os.cpu_count(),
+        "packages": {},
+        "problems": [],
+    }
+    backend_pkg = None
+    try:
+        import keras
+
+        info["backend"] = keras.backend.backend()
+        backend_pkg = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}.get(
+            info["backend"]
+        )
+    except Exception as err:  # noqa: BLE001
+        info["backend"] = None
+        info["problems"].append(f"keras does not import ({err}): pip install -e .")
+    for mod, fix in _PACKAGES:
+        if mod == "tensorflow" and backend_pkg not in (None, "tensorflow"):
+            continue
+        v = _version(mod)
+        info["packages"][mod] = v
+        if v is None:
+            info["problems"].append(f"{mod} is missing: {fix}")
+    if backend_pkg and backend_pkg != "tensorflow":
+        info["packages"][backend_pkg] = _version(backend_pkg)
+    py = sys.version_info
+    if py < (3, 11):
+        info["problems"].append(f"Python {info['python']} is too old: the course needs 3.11+.")
+    info["gpus"] = _gpus(info.get("backend"))
+    info["widgets_ok"] = _widgets_ok()
+    if not info["widgets_ok"]:
+        info["problems"].append("ipywidgets cannot build a slider: pip install 'ipywidgets>=8.1'")
+    return info
+
+
+def _gpus(backend: str | None) -> list[str]:
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return [d.name for d in tf.config.list_physical_devices("GPU")]
+        if backend == "jax":
+            import jax
+
+            return [str(d) for d in jax.devices() if d.platform == "gpu"]
+        if backend == "torch":
+            import torch
+
+            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    except Exception:  # noqa: BLE001 - a GPU probe must never crash the report
+        return []
+    return []
+
+
+def _widgets_ok() -> bool:
+    try:
+        import ipywidgets as W
+
+        s = W.IntSlider(value=1, min=0, max=2)
+        s.value = 2
+        return s.value == 2
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def doctor() -> bool:
+    """Print a readable report; return True if the course can run here."""
+    info = collect()
+    lines = ["U-Net from scratch: environment check", ""]
+    lines.append(f"  Python        {info['python']} on {info['platform']}, {info['cpus']} CPU cores")
+    lines.append(f"  Keras backend {info['backend']}  (change with KERAS_BACKEND=jax|torch|tensorflow)")
+    for mod, v in info["packages"].items():
+        name = "pillow" if mod == "PIL" else mod
+        lines.append(f"  {name:<13} {v or 'MISSING'}")
+    if info["gpus"]:
+        lines.append(f"  GPU           {', '.join(info['gpus'])}: lesson 08 can train the full profile")
+    else:
+        lines.append("  GPU           none seen: lesson 08 trains the quick CPU profile (about a minute)")
+    lines.append(f"  widgets       {'ok' if info['widgets_ok'] else 'NOT WORKING'}")
+    lines.append("")
+    if info["problems"]:
+        lines.append("Problems found, and what to do:")
+        lines += [f"  - {p}" for p in info["problems"]]
+    else:
+        lines.append("All good: open lessons/01_convolution.ipynb next.")
+    print("\n".join(lines))
+    return not info["problems"]

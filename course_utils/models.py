@@ -1,0 +1,154 @@
+"""The seed note's U-Net, configurable, and a feature-map extractor.
+
+``unet()`` with its defaults builds exactly the network of the seed note
+(``seed/cnn_training_flow_zh.md``): two encoder levels of two 3x3 ReLU convolutions and a 2x2
+max pooling, a bottleneck, two decoder levels of 2x upsampling + skip concatenation + two
+convolutions, and a 1x1 softmax classifier: 1,883,202 parameters for a 128x128x3 input and
+2 classes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import keras
+from keras import layers
+
+__all__ = ["unet", "feature_maps", "UPSAMPLING_MODES"]
+
+UPSAMPLING_MODES = ("nearest", "bilinear", "transpose")
+
+
+def _conv_block(x, filters: int, name: str):
+    """Two 3x3 'same' ReLU convolutions: (H, W, C) -> (H, W, filters)."""
+    x = layers.Conv2D(filters, 3, activation="relu", padding="same", name=f"{name}_conv1")(x)
+    return layers.Conv2D(filters, 3, activation="relu", padding="same", name=f"{name}_conv2")(x)
+
+
+def _upsample(x, filters: int, mode: str, name: str):
+    """2x upsampling: (H, W, C) -> (2H, 2W, C) (or (2H, 2W, filters) for "transpose")."""
+    if mode == "transpose":
+        return layers.Conv2DTranspose(filters, 2, strides=2, padding="same", name=name)(x)
+    return layers.UpSampling2D(size=2, interpolation=mode, name=name)(x)
+
+
+def unet(
+    input_shape: tuple[int, int, int] = (128, 128, 3),
+    num_classes: int = 2,
+    base_filters: int = 64,
+    upsampling: str = "nearest",
+) -> keras.Model:
+    """Build the seed note's U-Net.
+
+    Parameters
+    ----------
+    input_shape : (H, W, C)
+        H and W must be divisible by 4 (two 2x2 poolings).
+    num_classes : int
+        Channels of the softmax output, one per class.
+    base_filters : int
+        Filters of the first level; the levels use ``f, 2f, 4f, 2f, f``.
+    upsampling : {"nearest", "bilinear", "transpose"}
+        ``"nearest"`` is the seed's ``UpSampling2D``; ``"transpose"`` uses a learned 2x2
+        ``Conv2DTranspose`` with stride 2 instead.
+
+    Returns
+    -------
+    keras.Model
+        Input ``(N, H, W, C)`` -> softmax probabilities ``(N, H, W, num_classes)``.
+
+    Examples
+    --------
+    >>> unet().count_params()
+    1883202
+    """
+    if len(tuple(input_shape)) != 3:
+        raise ValueError(f"input_shape must be (H, W, C), got {input_shape!r}.")
+    h, w, c = (int(v) for v in input_shape)
+    if min(h, w, c) < 1:
+        raise ValueError(f"input_shape must be positive, got {input_shape!r}.")
+    if h % 4 or w % 4:
+        raise ValueError(
+            f"input height and width must be divisible by 4 (two 2x2 poolings halve them twice), "
+            f"got {h}x{w}. Resize or pad the images, e.g. to {h - h % 4 or 4}x{w - w % 4 or 4}."
+        )
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or (
+        num_classes < 1
+    ):
+        raise ValueError(f"num_classes must be an integer >= 1, got {num_classes!r}.")
+    if isinstance(base_filters, bool) or not isinstance(base_filters, (int, np.integer)) or (
+        base_filters < 1
+    ):
+        raise ValueError(f"base_filters must be an integer >= 1, got {base_filters!r}.")
+    if upsampling not in UPSAMPLING_MODES:
+        raise ValueError(f"upsampling must be one of {UPSAMPLING_MODES}, got {upsampling!r}.")
+    f = int(base_filters)
+
+    inputs = keras.Input((h, w, c), name="image")
+    conv1 = _conv_block(inputs, f, "enc1")  # (H, W, f)
+    pool1 = layers.MaxPooling2D(2, name="pool1")(conv1)  # (H/2, W/2, f)
+    conv2 = _conv_block(pool1, 2 * f, "enc2")  # (H/2, W/2, 2f)
+    pool2 = layers.MaxPooling2D(2, name="pool2")(conv2)  # (H/4, W/4, 2f)
+    conv3 = _conv_block(pool2, 4 * f, "bottleneck")  # (H/4, W/4, 4f)
+    up4 = _upsample(conv3, 4 * f, upsampling, "up4")  # (H/2, W/2, 4f)
+    merge4 = layers.Concatenate(axis=3, name="skip4")([conv2, up4])  # (H/2, W/2, 6f)
+    conv4 = _conv_block(merge4, 2 * f, "dec4")  # (H/2, W/2, 2f)
+    up5 = _upsample(conv4, 2 * f, upsampling, "up5")  # (H, W, 2f)
+    merge5 = layers.Concatenate(axis=3, name="skip5")([conv1, up5])  # (H, W, 3f)
+    conv5 = _conv_block(merge5, f, "dec5")  # (H, W, f)
+    outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="classifier")(conv5)
+    return keras.Model(inputs, outputs, name="unet")
+
+
+def feature_maps(model: keras.Model, x, layer_names: list[str] | None = None) -> dict:
+    """Run ``x`` through ``model`` and return the output of each named layer.
+
+    Works for Functional and Sequential Keras 3 models (a Sequential model is called once so that
+    its layers have defined outputs).
+
+    Parameters
+    ----------
+    model : keras.Model
+    x : array, shape (N, H, W, C) or one image (H, W, C)
+    layer_names : list of str, optional
+        Default: every layer except the input layer.
+
+    Returns
+    -------
+    dict
+        ``name -> ndarray`` of shape ``(N, h, w, channels)`` (batch axis kept).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = unet((16, 16, 3), base_filters=2)
+    >>> fm = feature_maps(m, np.zeros((16, 16, 3), "float32"), ["pool1", "classifier"])
+    >>> {k: v.shape for k, v in fm.items()}
+    {'pool1': (1, 8, 8, 2), 'classifier': (1, 16, 16, 2)}
+    """
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}.")
+    arr = np.asarray(x, dtype="float32")
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4:
+        raise ValueError(f"x must be (N, H, W, C) or (H, W, C), got shape {arr.shape}.")
+    if not model.built or not hasattr(model, "inputs") or model.inputs is None:
+        model(arr[:1])
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        inputs = None
+    if not inputs:  # Sequential never built symbolically: build it through its input shape
+        model(arr[:1])
+        inputs = model.inputs
+    available = [layer.name for layer in model.layers if not isinstance(layer, layers.InputLayer)]
+    names = available if layer_names is None else list(layer_names)
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise ValueError(f"unknown layer name(s) {unknown}; this model has: {available}.")
+    probe = keras.Model(inputs, [model.get_layer(n).output for n in names])
+    outs = probe.predict(arr, verbose=0)
+    if len(names) == 1:
+        outs = [outs]
+    return {n: np.asarray(o) for n, o in zip(names, outs, strict=True)}

@@ -1,0 +1,653 @@
+"""NumPy reference implementations of the operations of a segmentation CNN.
+
+Every function takes NumPy arrays (or anything ``np.asarray`` accepts), validates its input with
+a message that says what to do, computes in float64 and returns a NumPy array.  Images and feature
+maps are channels-last, as in Keras: ``(H, W)`` or ``(H, W, C)``.
+
+All functions are vectorised: the only Python loops run over kernel offsets (at most ``kh * kw``
+iterations), never over pixels.  The lessons show slower loop versions for teaching.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+__all__ = [
+    "conv2d",
+    "conv_output_size",
+    "pad_amounts",
+    "relu",
+    "max_pool2d",
+    "avg_pool2d",
+    "pool_output_size",
+    "conv2d_transpose",
+    "conv_transpose_output_size",
+    "upsample2d",
+    "concat_skip",
+    "sigmoid",
+    "softmax",
+    "binary_cross_entropy",
+    "categorical_cross_entropy",
+    "sparse_categorical_cross_entropy",
+    "receptive_field",
+]
+
+EPSILON = 1e-7  # Keras' default fuzz factor for clipping probabilities.
+
+
+# --------------------------------------------------------------------------------------------
+# validation helpers
+# --------------------------------------------------------------------------------------------
+def _as_float(x, name: str) -> np.ndarray:
+    """Return ``x`` as a finite float64 array or raise a ValueError that says why not."""
+    arr = np.asarray(x)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise ValueError(
+            f"{name} must be a numeric array, got dtype {arr.dtype}. "
+            "Convert it first, e.g. np.asarray(x, dtype=float)."
+        )
+    if np.iscomplexobj(arr):
+        raise ValueError(f"{name} must be real-valued, got complex dtype {arr.dtype}.")
+    arr = arr.astype(np.float64, copy=False)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(
+            f"{name} contains NaN or infinite values; fix the data (e.g. np.nan_to_num) first."
+        )
+    return arr
+
+
+def _check_positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer (1, 2, ...), got {value!r}.")
+    return int(value)
+
+
+def _image_and_channels(x, name: str = "x") -> tuple[np.ndarray, bool]:
+    """Return ``(x as (H, W, C) float64, was_2d)``."""
+    arr = _as_float(x, name)
+    if arr.ndim == 2:
+        return arr[:, :, None], True
+    if arr.ndim == 3:
+        return arr, False
+    raise ValueError(
+        f"{name} must be an image of shape (H, W) or (H, W, C), got shape {arr.shape}. "
+        "For a batch, loop over the first axis or take one image, e.g. x[0]."
+    )
+
+
+def pad_amounts(n: int, k: int, stride: int, padding) -> tuple[int, int]:
+    """Zeros added before and after one spatial axis of length ``n``.
+
+    ``"valid"`` adds none; ``"same"`` pads like Keras/TensorFlow so that the output has
+    ``ceil(n / stride)`` positions (the extra zero, if the total is odd, goes *after*);
+    an integer ``p`` adds ``p`` zeros on both sides.
+
+    Examples
+    --------
+    >>> pad_amounts(5, 3, 1, "same")
+    (1, 1)
+    >>> pad_amounts(6, 3, 2, "same")
+    (0, 1)
+    """
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return 0, 0
+        if mode == "same":
+            out = math.ceil(n / stride)
+            total = max((out - 1) * stride + k - n, 0)
+            return total // 2, total - total // 2
+        raise ValueError(f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.')
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.')
+    return int(padding), int(padding)
+
+
+def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
+    """Output length of a convolution: ``floor((n + 2p - k) / s) + 1``.
+
+    Examples
+    --------
+    >>> conv_output_size(128, 3, 1, 1)
+    128
+    >>> conv_output_size(7, 3, 2, 0)
+    3
+    """
+    n = _check_positive_int(n, "n")
+    k = _check_positive_int(k, "k")
+    stride = _check_positive_int(stride, "stride")
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f"padding must be an integer >= 0, got {padding!r}.")
+    if n + 2 * padding < k:
+        raise ValueError(
+            f"kernel size {k} is larger than the padded input {n} + 2*{padding}; "
+            "use a smaller kernel or more padding."
+        )
+    return (n + 2 * padding - k) // stride + 1
+
+
+# --------------------------------------------------------------------------------------------
+# convolution
+# --------------------------------------------------------------------------------------------
+def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
+    """2-D cross-correlation, exactly what ``keras.layers.Conv2D`` computes (no bias).
+
+    ``out[y, x, o] = sum_{i, j, c} x_padded[s*y + i, s*x + j, c] * kernel[i, j, c, o]``
+
+    Parameters
+    ----------
+    x : array, shape (H, W) or (H, W, Cin)
+        Image or feature map, channels last.
+    kernel : array, shape (kh, kw) or (kh, kw, Cin, Cout)
+        A single 2-D filter (with a 2-D image) or a Keras-layout filter bank.
+    stride : int
+        Step between neighbouring windows (same in both directions).
+    padding : {"valid", "same"} or int
+        ``"valid"`` (no padding), ``"same"`` (Keras' rule) or a number of zeros on each side.
+
+    Returns
+    -------
+    out : ndarray, float64, shape (H', W') for a 2-D kernel, (H', W', Cout) for a filter bank
+        ``H' = floor((H + pad_before + pad_after - kh) / stride) + 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conv2d(np.arange(16.0).reshape(4, 4), np.ones((2, 2)), stride=2)
+    array([[10., 18.],
+           [42., 50.]])
+    """
+    img, _ = _image_and_channels(x, "x")
+    k = _as_float(kernel, "kernel")
+    stride = _check_positive_int(stride, "stride")
+    if k.ndim == 2:
+        if img.shape[2] != 1:
+            raise ValueError(
+                f"a 2-D kernel (kh, kw) needs a 2-D image, but x has {img.shape[2]} channels. "
+                "Convert the image to grayscale, or pass a filter bank of shape "
+                f"(kh, kw, {img.shape[2]}, Cout)."
+            )
+        bank, squeeze = k[:, :, None, None], True
+    elif k.ndim == 4:
+        bank, squeeze = k, False
+        if bank.shape[2] != img.shape[2]:
+            raise ValueError(
+                f"channel mismatch: x has {img.shape[2]} channels but the kernel expects "
+                f"{bank.shape[2]} (Keras layout is (kh, kw, Cin, Cout)). "
+                "Make kernel.shape[2] equal x.shape[-1]."
+            )
+    else:
+        raise ValueError(
+            f"kernel must have shape (kh, kw) or (kh, kw, Cin, Cout), got {k.shape}."
+        )
+    kh, kw = bank.shape[:2]
+    if kh == 0 or kw == 0:
+        raise ValueError(f"kernel must not be empty, got shape {k.shape}.")
+    (t, b), (left, r) = (
+        pad_amounts(img.shape[0], kh, stride, padding),
+        pad_amounts(img.shape[1], kw, stride, padding),
+    )
+    if t or b or left or r:
+        img = np.pad(img, ((t, b), (left, r), (0, 0)))
+    if img.shape[0] < kh or img.shape[1] < kw:
+        raise ValueError(
+            f"kernel {kh}x{kw} is larger than the padded input {img.shape[0]}x{img.shape[1]}; "
+            'use a smaller kernel, a larger image or padding="same".'
+        )
+    oh = (img.shape[0] - kh) // stride + 1
+    ow = (img.shape[1] - kw) // stride + 1
+    out = np.zeros((oh, ow, bank.shape[3]))
+    # One vectorised step per kernel offset (i, j): every output pixel at once takes the input
+    # pixel it sees through weight (i, j).  kh * kw steps in all, none per pixel.
+    for i in range(kh):
+        for j in range(kw):
+            patch = img[i : i + stride * (oh - 1) + 1 : stride, j : j + stride * (ow - 1) + 1 : stride]
+            if bank.shape[2] == 1 and bank.shape[3] == 1:
+                out[:, :, 0] += bank[i, j, 0, 0] * patch[:, :, 0]
+            else:
+                out += patch @ bank[i, j]
+    return out[:, :, 0] if squeeze else out
+
+
+def receptive_field(kernel_sizes: Sequence[int], strides: Sequence[int] | None = None) -> int:
+    """Receptive field (in input pixels) of one output pixel after a stack of layers.
+
+    ``r_L = 1 + sum_l (k_l - 1) * prod_{m<l} s_m``.  Pooling counts as a layer with
+    ``k = s = pool size``.
+
+    Examples
+    --------
+    >>> receptive_field([3, 3])
+    5
+    >>> receptive_field([3, 3, 2, 3, 3], strides=[1, 1, 2, 1, 1])
+    14
+    """
+    ks = [_check_positive_int(k, "kernel size") for k in kernel_sizes]
+    ss = [1] * len(ks) if strides is None else [_check_positive_int(s, "stride") for s in strides]
+    if len(ss) != len(ks):
+        raise ValueError(
+            f"give one stride per kernel size: {len(ks)} kernel sizes but {len(ss)} strides."
+        )
+    r, jump = 1, 1
+    for k, s in zip(ks, ss, strict=True):
+        r += (k - 1) * jump
+        jump *= s
+    return r
+
+
+# --------------------------------------------------------------------------------------------
+# activation
+# --------------------------------------------------------------------------------------------
+def relu(x) -> np.ndarray:
+    """Rectified linear unit, ``max(0, x)`` element-wise.
+
+    Examples
+    --------
+    >>> relu([-2.0, 0.0, 3.0])
+    array([0., 0., 3.])
+    """
+    return np.maximum(_as_float(x, "x"), 0.0)
+
+
+def sigmoid(z) -> np.ndarray:
+    """Logistic function ``1 / (1 + exp(-z))``, computed without overflow.
+
+    Examples
+    --------
+    >>> sigmoid([0.0])
+    array([0.5])
+    """
+    z = _as_float(z, "z")
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+def softmax(z, axis: int = -1) -> np.ndarray:
+    """Softmax along ``axis`` (numerically stable).
+
+    Examples
+    --------
+    >>> softmax([0.0, 0.0])
+    array([0.5, 0.5])
+    """
+    z = _as_float(z, "z")
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+# --------------------------------------------------------------------------------------------
+# pooling
+# --------------------------------------------------------------------------------------------
+def pool_output_size(n: int, pool_size: int, stride: int | None = None) -> int:
+    """Output length of "valid" pooling: ``floor((n - p) / s) + 1``.
+
+    Examples
+    --------
+    >>> pool_output_size(128, 2)
+    64
+    >>> pool_output_size(7, 3, 2)
+    3
+    """
+    n = _check_positive_int(n, "n")
+    p = _check_positive_int(pool_size, "pool_size")
+    s = p if stride is None else _check_positive_int(stride, "stride")
+    if p > n:
+        raise ValueError(f"pool_size {p} is larger than the input length {n}.")
+    return (n - p) // s + 1
+
+
+def _pool(x, pool_size, stride, padding, reducer: str) -> np.ndarray:
+    img, was_2d = _image_and_channels(x, "x")
+    p = _check_positive_int(pool_size, "pool_size")
+    s = p if stride is None else _check_positive_int(stride, "stride")
+    (t, b), (left, r) = (
+        pad_amounts(img.shape[0], p, s, padding),
+        pad_amounts(img.shape[1], p, s, padding),
+    )
+    if isinstance(padding, str) and padding.lower() == "same":
+        pass
+    elif not (isinstance(padding, str) and padding.lower() == "valid"):
+        raise ValueError(f'padding for pooling must be "valid" or "same", got {padding!r}.')
+    fill = -np.inf if reducer == "max" else np.nan
+    if t or b or left or r:
+        img = np.pad(img, ((t, b), (left, r), (0, 0)), constant_values=fill)
+    if img.shape[0] < p or img.shape[1] < p:
+        raise ValueError(
+            f"pool_size {p} is larger than the input {img.shape[0]}x{img.shape[1]}; "
+            "use a smaller pool or a larger input."
+        )
+    win = sliding_window_view(img, (p, p), axis=(0, 1))[::s, ::s]  # (H', W', C, p, p)
+    if reducer == "max":
+        out = win.max(axis=(-2, -1))
+    else:  # padded cells (NaN) are not counted, as in Keras' "same" average pooling
+        out = np.nanmean(win, axis=(-2, -1)) if (t or b or left or r) else win.mean(axis=(-2, -1))
+    return out[:, :, 0] if was_2d else out
+
+
+def max_pool2d(x, pool_size: int = 2, stride: int | None = None, padding="valid") -> np.ndarray:
+    """Max pooling, ``P(x, y) = max_{0 <= i, j < p} I(s*x + i, s*y + j)``, like ``MaxPooling2D``.
+
+    Parameters
+    ----------
+    x : array, shape (H, W) or (H, W, C)
+    pool_size : int
+        Window size ``p`` (square).
+    stride : int, optional
+        Step ``s`` between windows; defaults to ``pool_size`` (non-overlapping windows), as in Keras.
+    padding : {"valid", "same"}
+        ``"valid"`` drops windows that would run off the edge.
+
+    Returns
+    -------
+    ndarray, float64, shape (floor((H - p) / s) + 1, floor((W - p) / s) + 1[, C]) for "valid"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> max_pool2d(np.arange(16.0).reshape(4, 4))
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    return _pool(x, pool_size, stride, padding, "max")
+
+
+def avg_pool2d(x, pool_size: int = 2, stride: int | None = None, padding="valid") -> np.ndarray:
+    """Average pooling, like ``keras.layers.AveragePooling2D`` (same arguments as ``max_pool2d``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> avg_pool2d(np.arange(16.0).reshape(4, 4))
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    return _pool(x, pool_size, stride, padding, "avg")
+
+
+# --------------------------------------------------------------------------------------------
+# upsampling
+# --------------------------------------------------------------------------------------------
+def conv_transpose_output_size(n: int, k: int, stride: int = 2, padding: int = 0) -> int:
+    """Output length of a transposed convolution: ``(n - 1) * s + k - 2p``.
+
+    Examples
+    --------
+    >>> conv_transpose_output_size(4, 3, 2)
+    9
+    >>> conv_transpose_output_size(4, 2, 2)
+    8
+    """
+    n = _check_positive_int(n, "n")
+    k = _check_positive_int(k, "k")
+    s = _check_positive_int(stride, "stride")
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+        raise ValueError(f"padding must be an integer >= 0, got {padding!r}.")
+    out = (n - 1) * s + k - 2 * padding
+    if out < 1:
+        raise ValueError(f"padding {padding} crops away the whole output; use less padding.")
+    return out
+
+
+def conv2d_transpose(x, kernel, stride: int = 2, padding="valid") -> np.ndarray:
+    """Transposed convolution as scatter-add, what ``keras.layers.Conv2DTranspose`` computes.
+
+    Every input pixel stamps a scaled copy of the kernel into the output:
+    ``out[s*i + a, s*j + b, o] += sum_c x[i, j, c] * kernel[a, b, o, c]``.
+    The full result has ``(n - 1) * s + k`` rows; padding crops it:
+
+    * an integer ``p`` removes ``p`` rows/columns on each side: ``(n - 1) * s + k - 2p``;
+    * ``"same"`` keeps ``n * s`` (Keras' rule), ``"valid"`` keeps ``n * s + max(k - s, 0)``
+      (these two add zero rows at the end when ``k < s``, as Keras does).
+
+    Parameters
+    ----------
+    x : array, shape (H, W) or (H, W, Cin)
+    kernel : array, shape (kh, kw) or Keras ``Conv2DTranspose`` layout (kh, kw, Cout, Cin)
+    stride : int
+    padding : {"valid", "same"} or int
+
+    Returns
+    -------
+    ndarray, float64, shape (H', W') for a 2-D kernel, (H', W', Cout) for a filter bank
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conv2d_transpose(np.array([[1.0, 2.0]]), np.ones((2, 2)), stride=2)
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.]])
+    """
+    img, _ = _image_and_channels(x, "x")
+    k = _as_float(kernel, "kernel")
+    s = _check_positive_int(stride, "stride")
+    if k.ndim == 2:
+        if img.shape[2] != 1:
+            raise ValueError(
+                f"a 2-D kernel needs a 2-D input, but x has {img.shape[2]} channels; pass a "
+                f"kernel of shape (kh, kw, Cout, {img.shape[2]}) (Conv2DTranspose layout)."
+            )
+        bank, squeeze = k[:, :, None, None], True
+    elif k.ndim == 4:
+        bank, squeeze = k, False
+        if bank.shape[3] != img.shape[2]:
+            raise ValueError(
+                f"channel mismatch: x has {img.shape[2]} channels but the kernel expects "
+                f"{bank.shape[3]} (Conv2DTranspose layout is (kh, kw, Cout, Cin)). "
+                "Make kernel.shape[3] equal x.shape[-1]."
+            )
+    else:
+        raise ValueError(
+            f"kernel must have shape (kh, kw) or (kh, kw, Cout, Cin), got {k.shape}."
+        )
+    h, w, _ = img.shape
+    kh, kw, cout, _ = bank.shape
+    full = np.zeros(((h - 1) * s + kh, (w - 1) * s + kw, cout))
+    for a in range(kh):  # loop over kernel offsets only; each step moves every pixel at once
+        for b in range(kw):
+            full[a : a + (h - 1) * s + 1 : s, b : b + (w - 1) * s + 1 : s] += img @ bank[a, b].T
+
+    def crop(axis_len_in: int, kk: int, length: int, arr: np.ndarray, axis: int) -> np.ndarray:
+        if isinstance(padding, str):
+            mode = padding.lower()
+            if mode == "valid":
+                target, start = axis_len_in * s + max(kk - s, 0), 0
+            elif mode == "same":
+                target = axis_len_in * s
+                start = max(kk - s, 0) // 2
+            else:
+                raise ValueError(
+                    f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.'
+                )
+        elif isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
+            raise ValueError(f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.')
+        else:
+            start, target = int(padding), length - 2 * int(padding)
+            if target < 1:
+                raise ValueError(f"padding {padding} crops away the whole output.")
+        piece = np.take(arr, range(start, min(start + target, length)), axis=axis)
+        missing = target - piece.shape[axis]
+        if missing > 0:
+            widths = [(0, 0)] * arr.ndim
+            widths[axis] = (0, missing)
+            piece = np.pad(piece, widths)
+        return piece
+
+    out = crop(h, kh, full.shape[0], full, 0)
+    out = crop(w, kw, full.shape[1], out, 1)
+    return out[:, :, 0] if squeeze else out
+
+
+def upsample2d(x, size: int = 2, interpolation: str = "nearest") -> np.ndarray:
+    """Upsample by an integer factor, like ``keras.layers.UpSampling2D``.
+
+    ``"nearest"`` repeats every pixel ``size x size`` times; ``"bilinear"`` interpolates with
+    half-pixel centres (TensorFlow's ``tf.image.resize`` rule, which Keras uses).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> upsample2d(np.array([[1.0, 2.0]]))
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.]])
+    """
+    img, was_2d = _image_and_channels(x, "x")
+    size = _check_positive_int(size, "size")
+    if interpolation == "nearest":
+        out = np.repeat(np.repeat(img, size, axis=0), size, axis=1)
+    elif interpolation == "bilinear":
+        out = img
+        for axis in (0, 1):
+            n = out.shape[axis]
+            pos = (np.arange(n * size) + 0.5) / size - 0.5
+            pos = np.clip(pos, 0, n - 1)
+            lo = np.floor(pos).astype(int)
+            hi = np.minimum(lo + 1, n - 1)
+            frac = (pos - lo).reshape([-1 if a == axis else 1 for a in range(3)])
+            out = np.take(out, lo, axis=axis) * (1 - frac) + np.take(out, hi, axis=axis) * frac
+    else:
+        raise ValueError(f'interpolation must be "nearest" or "bilinear", got {interpolation!r}.')
+    return out[:, :, 0] if was_2d else out
+
+
+def concat_skip(encoder, decoder) -> np.ndarray:
+    """Concatenate an encoder feature map and a decoder feature map along channels.
+
+    Same order as the seed note's ``concatenate([conv2, up4], axis=3)``: encoder first.
+
+    Parameters
+    ----------
+    encoder : array, shape (H, W, C1) or (N, H, W, C1)
+    decoder : array, shape (H, W, C2) or (N, H, W, C2)
+
+    Returns
+    -------
+    ndarray, float64, shape (H, W, C1 + C2) (or with the batch axis)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> concat_skip(np.zeros((4, 4, 64)), np.ones((4, 4, 128))).shape
+    (4, 4, 192)
+    """
+    e = _as_float(encoder, "encoder")
+    d = _as_float(decoder, "decoder")
+    if e.ndim not in (3, 4) or d.ndim != e.ndim:
+        raise ValueError(
+            "encoder and decoder must both be (H, W, C) or both (N, H, W, C); "
+            f"got shapes {e.shape} and {d.shape}."
+        )
+    if e.shape[:-1] != d.shape[:-1]:
+        eh, ew = e.shape[-3:-1]
+        dh, dw = d.shape[-3:-1]
+        hint = ""
+        if (eh % 2 or ew % 2) and (dh, dw) == (2 * (eh // 2), 2 * (ew // 2)):
+            hint = (
+                f" The encoder map is {eh}x{ew}, an odd size: 2x2 pooling floors it to "
+                f"{eh // 2}x{ew // 2} and 2x upsampling gives {dh}x{dw}, one pixel short."
+            )
+        raise ValueError(
+            f"cannot concatenate: encoder {e.shape} and decoder {d.shape} differ in spatial "
+            f"size (or batch).{hint} Use input sizes divisible by 2**(number of poolings) "
+            "(e.g. 128 for two poolings), or crop/pad one map to the other's size."
+        )
+    return np.concatenate([e, d], axis=-1)
+
+
+# --------------------------------------------------------------------------------------------
+# losses
+# --------------------------------------------------------------------------------------------
+def _probabilities(p, name: str) -> np.ndarray:
+    arr = _as_float(p, name)
+    if arr.size and (arr.min() < 0 or arr.max() > 1):
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1], got values in "
+            f"[{arr.min():.3g}, {arr.max():.3g}]. Apply a sigmoid/softmax to logits first."
+        )
+    return arr
+
+
+def binary_cross_entropy(y, p) -> np.ndarray:
+    """Mean binary cross-entropy ``-(1/N) sum [y log p + (1 - y) log(1 - p)]``.
+
+    ``p`` is clipped to ``[1e-7, 1 - 1e-7]`` like Keras, so a confident mistake costs about 16.1
+    instead of infinity.
+
+    Examples
+    --------
+    >>> round(float(binary_cross_entropy([1, 0], [0.9, 0.1])), 4)
+    0.1054
+    """
+    y = _probabilities(y, "y")
+    p = _probabilities(p, "p")
+    if y.shape != p.shape:
+        raise ValueError(f"y and p must have the same shape, got {y.shape} and {p.shape}.")
+    p = np.clip(p, EPSILON, 1 - EPSILON)
+    return np.asarray(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def categorical_cross_entropy(y_onehot, p) -> np.ndarray:
+    """Mean categorical cross-entropy ``-(1/N) sum_i sum_c y_ic log p_ic`` over pixels.
+
+    The last axis holds the classes.  Like Keras, ``p`` is renormalised to sum to 1 along it and
+    clipped to ``[1e-7, 1 - 1e-7]``.
+
+    Examples
+    --------
+    >>> round(float(categorical_cross_entropy([[0, 1]], [[0.1, 0.9]])), 4)
+    0.1054
+    """
+    y = _probabilities(y_onehot, "y_onehot")
+    p = _probabilities(p, "p")
+    if y.shape != p.shape:
+        raise ValueError(
+            f"y_onehot and p must have the same shape (..., num_classes), got {y.shape} and "
+            f"{p.shape}. To use integer labels call sparse_categorical_cross_entropy."
+        )
+    p = p / np.maximum(p.sum(axis=-1, keepdims=True), EPSILON)
+    p = np.clip(p, EPSILON, 1 - EPSILON)
+    return np.asarray(-np.mean(np.sum(y * np.log(p), axis=-1)))
+
+
+def sparse_categorical_cross_entropy(labels, p) -> np.ndarray:
+    """Cross-entropy with integer labels: ``-(1/N) sum_i log p_{i, label_i}``.
+
+    Same value as ``categorical_cross_entropy(one_hot(labels), p)`` without building the one-hot
+    array.
+
+    Examples
+    --------
+    >>> round(float(sparse_categorical_cross_entropy([1], [[0.1, 0.9]])), 4)
+    0.1054
+    """
+    lab = np.asarray(labels)
+    if not np.issubdtype(lab.dtype, np.integer):
+        if np.issubdtype(lab.dtype, np.floating) and np.all(lab == np.round(lab)):
+            lab = lab.astype(np.int64)
+        else:
+            raise ValueError(f"labels must be integers (class ids), got dtype {lab.dtype}.")
+    p = _probabilities(p, "p")
+    if p.shape[:-1] != lab.shape:
+        raise ValueError(
+            f"p must have shape labels.shape + (num_classes,), got {p.shape} for labels "
+            f"{lab.shape}."
+        )
+    c = p.shape[-1]
+    if lab.size and (lab.min() < 0 or lab.max() >= c):
+        raise ValueError(
+            f"labels must lie in [0, {c - 1}] for {c} classes, got values in "
+            f"[{lab.min()}, {lab.max()}]."
+        )
+    p = p / np.maximum(p.sum(axis=-1, keepdims=True), EPSILON)
+    p = np.clip(p, EPSILON, 1 - EPSILON)
+    picked = np.take_along_axis(p, lab[..., None], axis=-1)[..., 0]
+    return np.asarray(-np.mean(np.log(picked)))

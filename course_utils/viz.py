@@ -1,0 +1,264 @@
+"""Pictures: fast array -> PNG encoding for widgets, and static matplotlib figures.
+
+The widgets call :func:`to_png` on every slider move, so it avoids matplotlib entirely: a colormap
+lookup table (256 entries) indexes the scaled array, Pillow encodes the PNG at low compression.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image
+
+__all__ = [
+    "to_png",
+    "to_rgb8",
+    "value_range",
+    "show_images",
+    "feature_map_grid",
+    "overlay_mask",
+    "plot_history",
+]
+
+
+@lru_cache(maxsize=32)
+def _lut(cmap: str) -> np.ndarray:
+    """256x3 uint8 lookup table for a matplotlib colormap name."""
+    from matplotlib import colormaps
+
+    try:
+        cm = colormaps[cmap]
+    except KeyError:
+        raise ValueError(
+            f"unknown colormap {cmap!r}; try 'gray', 'viridis', 'magma' or 'RdBu_r'."
+        ) from None
+    return (cm(np.linspace(0, 1, 256))[:, :3] * 255).round().astype(np.uint8)
+
+
+def value_range(arr, vrange="auto") -> tuple[float, float]:
+    """The ``(vmin, vmax)`` used to map values to colours.
+
+    ``"auto"`` uses the array's min and max; ``"symmetric"`` uses ``(-m, m)`` with ``m`` the
+    largest absolute value (zero stays in the middle of a diverging colormap); a pair is used as
+    given.
+
+    Examples
+    --------
+    >>> value_range([[-1.0, 3.0]], "symmetric")
+    (-3.0, 3.0)
+    """
+    a = np.asarray(arr, dtype=np.float64)
+    if isinstance(vrange, str):
+        if a.size == 0:
+            return 0.0, 1.0
+        if vrange == "auto":
+            return float(a.min()), float(a.max())
+        if vrange == "symmetric":
+            m = float(np.abs(a).max())
+            return -m, m
+        raise ValueError(f'vrange must be "auto", "symmetric" or (vmin, vmax), got {vrange!r}.')
+    try:
+        lo, hi = (float(v) for v in vrange)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f'vrange must be "auto", "symmetric" or (vmin, vmax), got {vrange!r}.'
+        ) from None
+    if not hi >= lo:
+        raise ValueError(f"vrange needs vmin <= vmax, got {vrange!r}.")
+    return lo, hi
+
+
+def to_rgb8(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> np.ndarray:
+    """Map a 2-D array to an RGB uint8 image ``(H*scale, W*scale, 3)``; pass RGB through.
+
+    A 3-channel float array in [0, 1] (or uint8) is taken as a colour image and ``cmap`` is ignored.
+    ``scale`` enlarges by pixel repetition, so small maps stay crisp (no blur).
+
+    Examples
+    --------
+    >>> to_rgb8([[0.0, 1.0]]).tolist()
+    [[[0, 0, 0], [255, 255, 255]]]
+    """
+    a = np.asarray(arr)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if a.ndim == 3 and a.shape[2] == 3:
+        rgb = a if a.dtype == np.uint8 else (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
+    elif a.ndim == 2:
+        lo, hi = value_range(a, vrange)
+        span = hi - lo if hi > lo else 1.0
+        idx = np.clip((a.astype(np.float64) - lo) * (255.0 / span), 0, 255).astype(np.uint8)
+        rgb = _lut(cmap)[idx]
+    else:
+        raise ValueError(f"expected (H, W), (H, W, 1) or (H, W, 3), got shape {a.shape}.")
+    if scale != 1:
+        if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
+            raise ValueError(f"scale must be a positive integer, got {scale!r}.")
+        rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
+    return rgb
+
+
+def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> bytes:
+    """Encode an array as PNG bytes (for ``ipywidgets.Image(value=...)``).
+
+    Parameters
+    ----------
+    arr : array, shape (H, W), (H, W, 1) or (H, W, 3)
+    cmap : str
+        Matplotlib colormap name for 2-D arrays.
+    vrange : "auto", "symmetric" or (vmin, vmax)
+        Fixed ranges keep colours comparable between slider positions.
+    scale : int
+        Integer enlargement by pixel repetition.
+
+    Examples
+    --------
+    >>> to_png([[0.0, 1.0]])[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    """
+    buf = io.BytesIO()
+    Image.fromarray(to_rgb8(arr, cmap, vrange, scale)).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# static figures
+# --------------------------------------------------------------------------------------------
+def show_images(
+    images: Sequence,
+    titles: Sequence[str] | None = None,
+    cmap: str = "gray",
+    vrange="auto",
+    size: float = 3.0,
+):
+    """A row of images with titles; returns the matplotlib ``Figure``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = show_images([np.zeros((4, 4)), np.ones((4, 4))], ["a", "b"])
+    >>> len(fig.axes)
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    n = len(images)
+    if n == 0:
+        raise ValueError("show_images needs at least one image.")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"got {n} images but {len(titles)} titles.")
+    fig, axes = plt.subplots(1, n, figsize=(size * n, size), squeeze=False)
+    for i, (ax, img) in enumerate(zip(axes[0], images, strict=True)):
+        a = np.asarray(img)
+        if a.ndim == 3 and a.shape[2] == 3:
+            ax.imshow(np.clip(a, 0, 1) if a.dtype != np.uint8 else a)
+        else:
+            a = a[:, :, 0] if a.ndim == 3 else a
+            lo, hi = value_range(a, vrange)
+            ax.imshow(a, cmap=cmap, vmin=lo, vmax=hi, interpolation="nearest")
+        if titles is not None:
+            ax.set_title(titles[i])
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def feature_map_grid(
+    fmap,
+    max_channels: int = 16,
+    cols: int = 8,
+    cmap: str = "viridis",
+    title: str | None = None,
+    size: float = 1.6,
+):
+    """Grid of the channels of one feature map ``(H, W, C)`` (or ``(1, H, W, C)``).
+
+    Each channel gets its own colour range, so weak channels stay visible.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fig = feature_map_grid(np.random.default_rng(0).random((8, 8, 4)), cols=2)
+    >>> len([ax for ax in fig.axes if ax.images])
+    4
+    """
+    import matplotlib.pyplot as plt
+
+    a = np.asarray(fmap)
+    if a.ndim == 4 and a.shape[0] == 1:
+        a = a[0]
+    if a.ndim == 2:
+        a = a[:, :, None]
+    if a.ndim != 3:
+        raise ValueError(f"fmap must be (H, W, C) or (1, H, W, C), got shape {np.shape(fmap)}.")
+    n = min(a.shape[2], max_channels)
+    cols = max(1, min(cols, n))
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows + 0.4), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i < n:
+            ax.imshow(a[:, :, i], cmap=cmap, interpolation="nearest")
+            ax.set_title(f"ch {i}", fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def overlay_mask(image, mask, alpha: float = 0.45, color=(1.0, 0.2, 0.2)) -> np.ndarray:
+    """Blend a binary/label mask onto an RGB image in [0, 1]; returns float RGB ``(H, W, 3)``.
+
+    Pixels with ``mask > 0`` are tinted with ``color``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> overlay_mask(np.zeros((2, 2, 3)), np.eye(2), alpha=1.0)[0, 0].tolist()
+    [1.0, 0.2, 0.2]
+    """
+    img = np.asarray(image, dtype=np.float64)
+    if img.ndim == 2:
+        img = np.repeat(img[:, :, None], 3, axis=2)
+    m = np.asarray(mask)
+    if img.shape[:2] != m.shape[:2]:
+        raise ValueError(f"image {img.shape[:2]} and mask {m.shape[:2]} sizes differ.")
+    out = img.copy()
+    sel = m > 0
+    out[sel] = (1 - alpha) * img[sel] + alpha * np.asarray(color, dtype=np.float64)
+    return out
+
+
+def plot_history(history: Mapping[str, Sequence[float]], keys: Sequence[str] | None = None):
+    """Training curves from a Keras ``History.history``-like dict (one panel per metric).
+
+    ``val_*`` entries are drawn in the same panel as their training metric.
+
+    Examples
+    --------
+    >>> fig = plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]})
+    >>> len(fig.axes)
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    base = [k for k in history if not k.startswith("val_") and k not in ("epoch", "lr")]
+    keys = list(keys) if keys is not None else base
+    if not keys:
+        raise ValueError(f"no metrics to plot in history with keys {list(history)}.")
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3), squeeze=False)
+    for ax, k in zip(axes[0], keys, strict=True):
+        if k not in history:
+            raise ValueError(f"{k!r} is not in the history; available: {list(history)}.")
+        epochs = np.arange(1, len(history[k]) + 1)
+        ax.plot(epochs, history[k], "o-", label="train")
+        if f"val_{k}" in history:
+            ax.plot(epochs, history[f"val_{k}"], "s--", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_title(k)
+        ax.legend()
+    fig.tight_layout()
+    return fig

@@ -3,7 +3,16 @@
 Display one by making it the last expression of a cell, e.g. ``KernelExplorer()``.
 """
 
+from . import features, kernel, loss, pooling, relu, skip, transpose
 from ._base import Explorer, Frame
-from .kernel import KERNEL_PRESETS, KernelExplorer, kernel_step
+from .features import *  # noqa: F403
+from .kernel import *  # noqa: F403
+from .loss import *  # noqa: F403
+from .pooling import *  # noqa: F403
+from .relu import *  # noqa: F403
+from .skip import *  # noqa: F403
+from .transpose import *  # noqa: F403
 
-__all__ = ["Explorer", "Frame", "KernelExplorer", "KERNEL_PRESETS", "kernel_step"]
+__all__ = ["Explorer", "Frame"] + [
+    name for mod in (kernel, relu, pooling, transpose, skip, loss, features) for name in mod.__all__
+]

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the lesson that owns it."""
+
+__all__: list[str] = []

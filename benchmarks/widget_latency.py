@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import course_utils  # noqa: E402,F401  (quiet TensorFlow before anything imports it)
 import latency_cases  # noqa: E402
+
+import course_utils  # noqa: E402,F401  (quiet TensorFlow before anything imports it)
 
 
 def median_ms(fn, repeats: int, warmup: int = 1) -> float:

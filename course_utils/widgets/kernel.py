@@ -36,7 +36,8 @@ def _size_formula(n: int, k: int, s: int, padding) -> str:
     return f"&lfloor;({n} + {before} + {after} &minus; {k}) / {s}&rfloor; + 1 = {out}"
 
 
-def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding) -> Frame:
+def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding,
+                input_png: bytes | None = None) -> Frame:
     """The pure update: convolve, encode input, kernel and output as PNG, describe the shapes.
 
     Parameters
@@ -45,6 +46,8 @@ def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding) -> 
     kernel : array (kh, kw)
     stride : int
     padding : "valid", "same" or int
+    input_png : bytes, optional
+        The input picture already encoded (the explorer caches it per photo).
 
     Returns
     -------
@@ -60,8 +63,14 @@ def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding) -> 
     """
     k = np.asarray(kernel, dtype=np.float64)
     out = ops.conv2d(image, k, stride=stride, padding=padding)
-    signed = out.min() < -1e-9
-    out_png = to_png(out, "RdBu_r" if signed else "gray", "symmetric" if signed else "auto")
+    # Kernels whose weights sum to 1 (blur, sharpen, emboss) keep brightness: show them like the
+    # photo, in gray on [0, 1].  Others (edges) give signed maps: blue negative, red positive.
+    keeps_brightness = abs(float(k.sum()) - 1.0) < 1e-6
+    signed = not keeps_brightness and out.min() < -1e-9
+    if keeps_brightness:
+        out_png = to_png(out, "gray", (0.0, 1.0))
+    else:
+        out_png = to_png(out, "RdBu_r" if signed else "gray", "symmetric" if signed else "auto")
     kmax = float(np.abs(k).max()) or 1.0
     k_png = to_png(k, "RdBu_r", (-kmax, kmax), scale=max(1, 96 // max(k.shape)))
     h, w = np.shape(image)[:2]
@@ -73,7 +82,7 @@ def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding) -> 
         + (" (blue negative, red positive)" if signed else "")
     )
     return Frame(
-        images={"input": to_png(image, "gray", (0.0, 1.0)), "kernel": k_png, "output": out_png},
+        images={"input": input_png or to_png(image, "gray", (0.0, 1.0)), "kernel": k_png, "output": out_png},
         info=info,
         data={"output": out, "kernel": k},
     )
@@ -98,7 +107,7 @@ class KernelExplorer(Explorer):
                  stride: int = 1, padding: str = "same") -> None:
         if preset not in KERNEL_PRESETS:
             raise ValueError(f"unknown preset {preset!r}; choose one of {list(KERNEL_PRESETS)}.")
-        self._cache: dict[str, np.ndarray] = {}
+        self._cache: dict[str, tuple[np.ndarray, bytes]] = {}
         self.weights = [
             W.FloatText(value=0.0, step=0.5, layout=W.Layout(width="64px"),
                         description="", description_tooltip=f"w[{i // 3},{i % 3}]")
@@ -128,9 +137,11 @@ class KernelExplorer(Explorer):
         )
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _image(self, name: str) -> np.ndarray:
+    def _image(self, name: str) -> tuple[np.ndarray, bytes]:
+        """The photo as a gray array and its PNG, loaded once per photo."""
         if name not in self._cache:
-            self._cache[name] = sample_image(name, gray=True)
+            img = sample_image(name, gray=True)
+            self._cache[name] = (img, to_png(img, "gray", (0.0, 1.0)))
         return self._cache[name]
 
     def _load_weights(self, k: np.ndarray) -> None:
@@ -164,4 +175,5 @@ class KernelExplorer(Explorer):
         return KERNEL_PRESETS[preset]
 
     def step(self, image: str, preset: str, stride: int, padding: str) -> Frame:
-        return kernel_step(self._image(image), self.kernel(preset), stride, padding)
+        img, png = self._image(image)
+        return kernel_step(img, self.kernel(preset), stride, padding, input_png=png)

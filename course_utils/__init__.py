@@ -35,7 +35,7 @@ quiet_import_keras()
 
 def doctor() -> bool:
     """Print an environment report; return True when everything the course needs works."""
-    from .doctor import doctor as _doctor
+    from .diagnostics import doctor as _doctor
 
     return _doctor()
 

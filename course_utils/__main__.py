@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         add_cli_arguments(train_parser)
     args = parser.parse_args(argv)
     if args.command == "doctor":
-        from .doctor import doctor
+        from .diagnostics import doctor
 
         return 0 if doctor() else 1
     if args.command == "train":

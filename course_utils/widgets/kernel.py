@@ -110,7 +110,7 @@ class KernelExplorer(Explorer):
         self._cache: dict[str, tuple[np.ndarray, bytes]] = {}
         self.weights = [
             W.FloatText(value=0.0, step=0.5, layout=W.Layout(width="64px"),
-                        description="", description_tooltip=f"w[{i // 3},{i % 3}]")
+                        description="", tooltip=f"w[{i // 3},{i % 3}]")
             for i in range(9)
         ]
         self._load_weights(KERNEL_PRESETS[preset] if KERNEL_PRESETS[preset].shape == (3, 3)

@@ -1,0 +1,48 @@
+"""Lesson 00/01 checkers: right answers pass, typical mistakes get their specific hint."""
+
+import numpy as np
+
+from course_utils import checks
+
+
+def test_conv_output_size_checker():
+    assert checks.check_conv_output_size(lambda n, k, s, p: (n + 2 * p - k) // s + 1)
+    fb = checks.check_conv_output_size(lambda n, k, s, p: (n + 2 * p - k) / s + 1)
+    assert not fb and "floor division" in fb.message
+    fb = checks.check_conv_output_size(lambda n, k, s, p: (n + 2 * p - k) // s)
+    assert not fb and "forgot the `+ 1`" in fb.message
+    fb = checks.check_conv_output_size(lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1)
+    assert not fb and "Round *down*" in fb.message
+
+    def stub(n, k, s, p):
+        raise NotImplementedError
+
+    assert "NotImplementedError" in checks.check_conv_output_size(stub).message
+    fb = checks.check_conv_output_size(lambda n, k, s, p: None)
+    assert not fb and "forget `return`" in fb.message
+    fb = checks.check_conv_output_size(lambda n, k, s, p: 1 / 0)
+    assert not fb and "ZeroDivisionError" in fb.message
+
+
+def test_vertical_edge_checker():
+    assert checks.check_vertical_edge_kernel([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    assert checks.check_vertical_edge_kernel(np.array([[1, 0, -1]] * 3))  # sign does not matter
+    assert "sum to 0" in checks.check_vertical_edge_kernel(np.eye(3)).message
+    assert "horizontal" in checks.check_vertical_edge_kernel(
+        [[-1, -1, 0], [-1, 0, 1], [0, 1, 1]]).message
+    assert "3x3" in checks.check_vertical_edge_kernel(np.ones((2, 2))).message
+    assert "opposite signs" in checks.check_vertical_edge_kernel(
+        [[1, 1, 1], [0, 0, 0], [-1, -1, -1]]).message
+
+
+def test_receptive_field_and_warmup_checkers():
+    assert checks.check_receptive_field(lambda n: 2 * n + 1)
+    assert "overlap" in checks.check_receptive_field(lambda n: 3 * n).message
+    assert checks.check_image_numbers(49152)
+    assert "counts pixels" in checks.check_image_numbers(128 * 128).message
+    assert "replace `...`" in checks.check_image_numbers(...).message
+
+
+def test_feedback_renders_as_text_and_html():
+    fb = checks.Feedback(False, "a < b")
+    assert repr(fb).startswith("❌") and "a &lt; b" in fb._repr_html_()

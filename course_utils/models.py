@@ -9,9 +9,8 @@ convolutions, and a 1x1 softmax classifier: 1,883,202 parameters for a 128x128x3
 
 from __future__ import annotations
 
-import numpy as np
-
 import keras
+import numpy as np
 from keras import layers
 
 __all__ = ["unet", "feature_maps", "UPSAMPLING_MODES"]
@@ -43,7 +42,7 @@ def unet(
     Parameters
     ----------
     input_shape : (H, W, C)
-        H and W must be divisible by 4 (two 2x2 poolings).
+        Integers; H and W must be divisible by 4 (two 2x2 poolings).
     num_classes : int
         Channels of the softmax output, one per class.
     base_filters : int
@@ -55,16 +54,37 @@ def unet(
     Returns
     -------
     keras.Model
-        Input ``(N, H, W, C)`` -> softmax probabilities ``(N, H, W, num_classes)``.
+        Input ``(N, H, W, C)`` -> softmax probabilities ``(N, H, W, num_classes)``. Layer names
+        (stable, used by lessons 07-08): ``image``, ``enc1_conv1``, ``enc1_conv2``, ``pool1``,
+        ``enc2_conv1/2``, ``pool2``, ``bottleneck_conv1/2``, ``up4``, ``skip4``,
+        ``dec4_conv1/2``, ``up5``, ``skip5``, ``dec5_conv1/2``, ``classifier``.
+
+    Raises
+    ------
+    ValueError
+        For a malformed ``input_shape``, H or W not divisible by 4, ``num_classes`` or
+        ``base_filters`` not an integer >= 1, or an unknown ``upsampling``.
 
     Examples
     --------
     >>> unet().count_params()
     1883202
+    >>> unet(upsampling="transpose").count_params()
+    2211266
+    >>> unet((64, 96, 1), num_classes=3, base_filters=8).output.shape
+    (None, 64, 96, 3)
     """
-    if len(tuple(input_shape)) != 3:
-        raise ValueError(f"input_shape must be (H, W, C), got {input_shape!r}.")
-    h, w, c = (int(v) for v in input_shape)
+    try:
+        dims = tuple(input_shape)
+    except TypeError:
+        dims = ()
+    if len(dims) != 3 or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in dims
+    ):
+        raise ValueError(
+            f"input_shape must be (H, W, C) with 3 integers, e.g. (128, 128, 3); got {input_shape!r}."
+        )
+    h, w, c = (int(v) for v in dims)
     if min(h, w, c) < 1:
         raise ValueError(f"input_shape must be positive, got {input_shape!r}.")
     if h % 4 or w % 4:
@@ -110,8 +130,9 @@ def feature_maps(model: keras.Model, x, layer_names: list[str] | None = None) ->
     ----------
     model : keras.Model
     x : array, shape (N, H, W, C) or one image (H, W, C)
-    layer_names : list of str, optional
-        Default: every layer except the input layer.
+    layer_names : str or list of str, optional
+        Layers to read (see ``[layer.name for layer in model.layers]``). Default: every layer
+        except the input layer.
 
     Returns
     -------
@@ -143,7 +164,11 @@ def feature_maps(model: keras.Model, x, layer_names: list[str] | None = None) ->
         model(arr[:1])
         inputs = model.inputs
     available = [layer.name for layer in model.layers if not isinstance(layer, layers.InputLayer)]
+    if isinstance(layer_names, str):
+        layer_names = [layer_names]
     names = available if layer_names is None else list(layer_names)
+    if not names:
+        raise ValueError("layer_names is empty: pass None for every layer, or some layer names.")
     unknown = [n for n in names if n not in available]
     if unknown:
         raise ValueError(f"unknown layer name(s) {unknown}; this model has: {available}.")

@@ -21,6 +21,7 @@ __all__ = [
     "feature_map_grid",
     "overlay_mask",
     "plot_history",
+    "unet_diagram",
 ]
 
 
@@ -260,5 +261,160 @@ def plot_history(history: Mapping[str, Sequence[float]], keys: Sequence[str] | N
         ax.set_xlabel("epoch")
         ax.set_title(k)
         ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# the U-Net as a "U" (appended for lesson 07)
+# --------------------------------------------------------------------------------------------
+_UNET_KIND_COLORS = {
+    "input": "#d9d9d9",
+    "conv": "#9ecae1",
+    "pool": "#fdae6b",
+    "up": "#a1d99b",
+    "concat": "#c5b0d5",
+    "classifier": "#fc9272",
+}
+_UNET_KINDS = {
+    "InputLayer": "input",
+    "Conv2D": "conv",
+    "MaxPooling2D": "pool",
+    "AveragePooling2D": "pool",
+    "UpSampling2D": "up",
+    "Conv2DTranspose": "up",
+    "Concatenate": "concat",
+}
+
+
+def _unet_rows(model_or_layers) -> list[tuple[str, str, tuple[int, int, int]]]:
+    """``(name, kind, (H, W, C))`` for every layer of a model, or validated rows as given."""
+    if hasattr(model_or_layers, "layers") and hasattr(model_or_layers, "count_params"):
+        rows = []
+        for layer in model_or_layers.layers:
+            shape = tuple(layer.output.shape)[1:]
+            kind = _UNET_KINDS.get(type(layer).__name__, "conv")
+            rows.append((layer.name, kind, shape))
+        if rows and rows[-1][1] == "conv":
+            rows[-1] = (rows[-1][0], "classifier", rows[-1][2])
+    else:
+        try:
+            rows = [(str(n), str(k), tuple(s)) for n, k, s in model_or_layers]
+        except (TypeError, ValueError):
+            raise ValueError(
+                "unet_diagram needs a keras.Model or a list of (name, kind, (H, W, C)) rows."
+            ) from None
+    if not rows:
+        raise ValueError("unet_diagram needs at least one layer.")
+    for name, kind, shape in rows:
+        if kind not in _UNET_KIND_COLORS:
+            raise ValueError(
+                f"layer {name!r}: kind must be one of {sorted(_UNET_KIND_COLORS)}, got {kind!r}."
+            )
+        if len(shape) != 3 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in shape):
+            raise ValueError(f"layer {name!r}: shape must be (H, W, C) integers, got {shape!r}.")
+    return rows
+
+
+def unet_diagram(model_or_layers, title: str | None = None, size: float = 1.05):
+    """Draw a U-Net as a "U": one box per block, at a height set by its resolution.
+
+    Consecutive layers with the same name prefix (``enc1_conv1``, ``enc1_conv2`` -> ``enc1``),
+    kind and output shape form one block. A block drawn lower has a smaller feature map (one row
+    per 2x downsampling). Each box shows the block name, its layers and its output shape
+    ``H x W x C``. Dashed arrows are the skip connections: each concatenation block gets one from
+    the last encoder block at the same resolution.
+
+    Parameters
+    ----------
+    model_or_layers : keras.Model or list of (name, kind, (H, W, C))
+        A model (e.g. ``models.unet()``) or rows with ``kind`` in ``"input"``, ``"conv"``,
+        ``"pool"``, ``"up"``, ``"concat"``, ``"classifier"``.
+    title : str, optional
+    size : float
+        Width in inches per block.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> rows = [("image", "input", (8, 8, 3)), ("pool1", "pool", (4, 4, 3)),
+    ...         ("up1", "up", (8, 8, 3)), ("skip1", "concat", (8, 8, 6))]
+    >>> fig = unet_diagram(rows)
+    >>> len(fig.axes)
+    1
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch, Patch
+
+    rows = _unet_rows(model_or_layers)
+    # group consecutive layers into blocks
+    blocks: list[dict] = []
+    for name, kind, shape in rows:
+        prefix = name.split("_")[0] if kind == "conv" else name
+        last = blocks[-1] if blocks else None
+        if last and last["prefix"] == prefix and last["kind"] == kind and last["shape"] == shape:
+            last["n"] += 1
+        else:
+            blocks.append({"prefix": prefix, "kind": kind, "shape": shape, "n": 1})
+    top = max(b["shape"][0] for b in blocks)
+    for b in blocks:
+        b["level"] = int(round(np.log2(top / b["shape"][0])))
+    depth = max(b["level"] for b in blocks)
+    deepest = next(i for i, b in enumerate(blocks) if b["level"] == depth)
+
+    fig, ax = plt.subplots(figsize=(size * len(blocks) + 0.4, 1.35 * (depth + 1) + 1.1))
+    bw, bh = 0.86, 0.62
+    for i, b in enumerate(blocks):
+        x, y = i, -b["level"]
+        ax.add_patch(FancyBboxPatch((x - bw / 2, y - bh / 2), bw, bh,
+                                    boxstyle="round,pad=0.02,rounding_size=0.06",
+                                    fc=_UNET_KIND_COLORS[b["kind"]], ec="#444444", lw=0.8))
+        h, w, c = b["shape"]
+        what = {"conv": f"{b['n']}x conv 3x3", "pool": "max pool", "up": "upsample",
+                "concat": "concat", "input": "input", "classifier": "1x1 softmax"}[b["kind"]]
+        ax.text(x, y + 0.13, b["prefix"], ha="center", va="center", fontsize=7.5,
+                fontweight="bold")
+        ax.text(x, y - 0.03, what, ha="center", va="center", fontsize=6.5)
+        ax.text(x, y - 0.18, f"{h}x{w}x{c}", ha="center", va="center", fontsize=6.5,
+                family="monospace")
+        if i:
+            px, py = i - 1, -blocks[i - 1]["level"]
+            if py == y:
+                start, end = (px + bw / 2, py), (x - bw / 2, y)
+            else:  # down (pooling) or up (upsampling): from box edge to box edge, diagonally
+                d = 1 if py > y else -1
+                start, end = (px + 0.2, py - d * bh / 2), (x - 0.2, y + d * bh / 2)
+            ax.annotate("", xy=end, xytext=start,
+                        arrowprops={"arrowstyle": "-|>", "color": "#444444", "lw": 0.9,
+                                    "shrinkA": 0, "shrinkB": 0})
+    for j, b in enumerate(blocks):
+        if b["kind"] != "concat" or j <= deepest:
+            continue
+        src = [i for i in range(deepest) if blocks[i]["level"] == b["level"]
+               and blocks[i]["kind"] in ("conv", "input")]
+        if not src:
+            continue
+        i, y = src[-1], -b["level"]
+        yb = y + bh / 2 + 0.14
+        ax.plot([i, i, j, j], [y + bh / 2, yb, yb, y + bh / 2 + 0.02], ls="--", color="#756bb1",
+                lw=1.1)
+        ax.annotate("", xy=(j, y + bh / 2), xytext=(j, yb),
+                    arrowprops={"arrowstyle": "-|>", "color": "#756bb1", "lw": 1.1,
+                                "shrinkA": 0, "shrinkB": 0})
+        ax.text((i + j) / 2, yb + 0.07, f"skip: copy {blocks[i]['prefix']}", ha="center",
+                va="bottom", fontsize=6.5, color="#54278f")
+    ax.set_xlim(-0.6, len(blocks) - 0.4)
+    ax.set_ylim(-depth - 0.55, 0.75)
+    ax.set_aspect("auto")
+    ax.axis("off")
+    legend = [Patch(fc=c, ec="#444444", label=k) for k, c in _UNET_KIND_COLORS.items()
+              if any(b["kind"] == k for b in blocks)]
+    ax.legend(handles=legend, loc="lower center", bbox_to_anchor=(0.5, -0.02 - 0.1 / (depth + 1)),
+              ncol=len(legend), fontsize=7, frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -1,3 +1,155 @@
-"""Placeholder: filled in by the lesson that owns it."""
+"""Checkers for lesson 07 (the U-Net): parameter counts of a convolution and of the whole net."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+
+from ._base import Feedback, StudentError, call_student
+
+__all__ = ["check_conv_params", "check_unet_params"]
+
+_CONV_CASES = [  # (k, cin, cout); the first case tells all the usual slips apart
+    (3, 384, 128),
+    (3, 3, 64),
+    (3, 64, 64),
+    (1, 64, 2),
+    (5, 1, 8),
+    (2, 256, 256),
+]
+
+
+def _conv_params(k: int, cin: int, cout: int) -> int:
+    """Weights ``k*k*cin*cout`` plus one bias per output channel."""
+    return k * k * cin * cout + cout
+
+
+def _as_int(got, what: str) -> tuple[int | None, Feedback | None]:
+    """Accept ints and whole floats; otherwise return a feedback explaining the problem."""
+    if got is None:
+        return None, Feedback(False, f"{what} returned None: did you forget `return`?")
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+        return None, Feedback(
+            False, f"{what} should return a number, got {type(got).__name__} {got!r}."
+        )
+    if not np.isfinite(float(got)) or float(got) != int(got):
+        return None, Feedback(
+            False, f"{what} returned {got!r}, not a whole number: parameters are counted, not "
+            "measured. Use only `*` and `+` (no division)."
+        )
+    return int(got), None
+
+
+def check_conv_params(fn) -> Feedback:
+    """Check ``fn(k, cin, cout)`` = parameters of a ``k x k`` Conv2D: ``k*k*cin*cout + cout``.
+
+    Examples
+    --------
+    >>> check_conv_params(lambda k, cin, cout: k * k * cin * cout + cout).passed
+    True
+    >>> check_conv_params(lambda k, cin, cout: k * k * cin * cout).passed
+    False
+    """
+    for k, cin, cout in _CONV_CASES:
+        try:
+            raw = call_student(fn, k, cin, cout)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        got, bad = _as_int(raw, f"for k={k}, cin={cin}, cout={cout} your function")
+        if bad is not None:
+            return bad
+        want = _conv_params(k, cin, cout)
+        if got == want:
+            continue
+        hints = {
+            k * k * cin * cout: "You forgot the biases: every filter (output channel) has one, "
+            "so add `+ cout`.",
+            k * k * cin * cout + 1: "One bias per filter, not one per layer: add `cout` biases.",
+            k * k * cin * cout + cin: "The biases belong to the *output* channels: add `cout`, "
+            "not `cin`.",
+            k * cin * cout + cout: "A k x k kernel has k*k weights per channel pair, not k.",
+            k * k * cout + cout: "Each filter spans *all* input channels: multiply by `cin` too.",
+            k * k * (cin + cout): "Weights multiply: k*k*cin*cout (plus cout biases), they do "
+            "not add.",
+        }
+        hint = hints.get(got, "Count: k*k weights for each (input channel, output channel) pair, "
+                              "plus one bias per output channel.")
+        return Feedback(
+            False, f"for k={k}, cin={cin}, cout={cout} you returned {got}; expected {want}. {hint}"
+        )
+    return Feedback(
+        True,
+        f"correct on all {len(_CONV_CASES)} cases, e.g. enc1_conv1 (3x3, 3 -> 64) has "
+        f"{_conv_params(3, 3, 64):,} parameters and the 1x1 classifier (64 -> 2) only "
+        f"{_conv_params(1, 64, 2)}.",
+    )
+
+
+def _unet_levels(f: int, cin: int, classes: int, skips: bool = True, bias: bool = True,
+                 classifier_k: int = 1) -> dict[str, int]:
+    """Parameters of ``models.unet`` by block (the reference the checker compares against)."""
+    def conv(k, a, b):
+        return k * k * a * b + (b if bias else 0)
+
+    return {
+        "enc1": conv(3, cin, f) + conv(3, f, f),
+        "enc2": conv(3, f, 2 * f) + conv(3, 2 * f, 2 * f),
+        "bottleneck": conv(3, 2 * f, 4 * f) + conv(3, 4 * f, 4 * f),
+        "dec4": conv(3, (6 if skips else 4) * f, 2 * f) + conv(3, 2 * f, 2 * f),
+        "dec5": conv(3, (3 if skips else 2) * f, f) + conv(3, f, f),
+        "classifier": conv(classifier_k, f, classes),
+    }
+
+
+_UNET_CASES = [(64, 3, 2), (8, 3, 2), (16, 1, 3), (4, 3, 1)]  # (f, in_channels, num_classes)
+
+
+def check_unet_params(fn) -> Feedback:
+    """Check ``fn(f, in_channels, num_classes)`` = ``models.unet(...).count_params()``.
+
+    The reference adds the eleven convolutions level by level; the hints recognise the usual
+    slips (skip channels forgotten, classifier forgotten or taken as 3x3, biases forgotten,
+    input channels taken as ``f``).
+
+    Examples
+    --------
+    >>> check_unet_params(lambda f, c, k: 1883202 if (f, c, k) == (64, 3, 2) else 0).passed
+    False
+    """
+    for f, cin, classes in _UNET_CASES:
+        try:
+            raw = call_student(fn, f, cin, classes)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        args = f"f={f}, in_channels={cin}, num_classes={classes}"
+        got, bad = _as_int(raw, f"for {args} your function")
+        if bad is not None:
+            return bad
+        levels = _unet_levels(f, cin, classes)
+        want = sum(levels.values())
+        if got == want:
+            continue
+        no_cls = want - levels["classifier"]
+        hints = {
+            sum(_unet_levels(f, cin, classes, skips=False).values()): "The first convolution "
+            "of each decoder level sees the *concatenated* channels: dec4_conv1 gets 4f + 2f = "
+            "6f inputs, dec5_conv1 gets 2f + f = 3f.",
+            no_cls: "You left out the 1x1 classifier (f -> num_classes, with biases).",
+            sum(_unet_levels(f, cin, classes, classifier_k=3).values()): "The classifier is a "
+            "1x1 convolution, not 3x3.",
+            sum(_unet_levels(f, cin, classes, bias=False).values()): "You forgot the biases "
+            "(one per output channel of every convolution).",
+            sum(_unet_levels(f, f, classes).values()): "The very first convolution sees the "
+            "image's `in_channels`, not f.",
+        }
+        hint = hints.get(got, "Add the 11 convolutions level by level: enc1, enc2, bottleneck, "
+                              "dec4, dec5 (two 3x3 each) and the 1x1 classifier; pooling, "
+                              "upsampling and concatenation have no parameters.")
+        return Feedback(False, f"for {args} you returned {got:,}; expected {want:,}. {hint}")
+    seed = _unet_levels(64, 3, 2)
+    lines = ", ".join(f"{name} {n:,}" for name, n in seed.items())
+    return Feedback(
+        True,
+        f"correct on all {len(_UNET_CASES)} configurations. The seed's net (f=64) by level: "
+        f"{lines}; total {sum(seed.values()):,}. Halving f divides the count by about 4 "
+        "(most weights are f*f products).",
+    )

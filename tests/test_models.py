@@ -1,0 +1,275 @@
+"""Tests of course_utils.models (the seed's U-Net), its checkers and the U diagram."""
+
+import course_utils  # noqa: F401  (first: quiets TensorFlow before Keras loads it)
+
+# isort: split
+import keras
+import matplotlib
+import numpy as np
+import pytest
+from keras.layers import Conv2D, Input, MaxPooling2D, UpSampling2D, concatenate
+from keras.models import Model
+
+from course_utils import models, viz
+from course_utils.checks import check_conv_params, check_unet_params
+from course_utils.checks.unet import _unet_levels
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def seed_unet_model(input_size=(128, 128, 3), num_classes=2):
+    """The seed note's code, verbatim except `tensorflow.keras` -> `keras` imports."""
+    inputs = Input(input_size)
+    # 编码器部分
+    conv1 = Conv2D(64, (3, 3), activation='relu', padding='same')(inputs)
+    conv1 = Conv2D(64, (3, 3), activation='relu', padding='same')(conv1)
+    pool1 = MaxPooling2D(pool_size=(2, 2))(conv1)
+    conv2 = Conv2D(128, (3, 3), activation='relu', padding='same')(pool1)
+    conv2 = Conv2D(128, (3, 3), activation='relu', padding='same')(conv2)
+    pool2 = MaxPooling2D(pool_size=(2, 2))(conv2)
+    # 底部
+    conv3 = Conv2D(256, (3, 3), activation='relu', padding='same')(pool2)
+    conv3 = Conv2D(256, (3, 3), activation='relu', padding='same')(conv3)
+    # 解码器部分
+    up4 = UpSampling2D(size=(2, 2))(conv3)
+    merge4 = concatenate([conv2, up4], axis=3)
+    conv4 = Conv2D(128, (3, 3), activation='relu', padding='same')(merge4)
+    conv4 = Conv2D(128, (3, 3), activation='relu', padding='same')(conv4)
+    up5 = UpSampling2D(size=(2, 2))(conv4)
+    merge5 = concatenate([conv1, up5], axis=3)
+    conv5 = Conv2D(64, (3, 3), activation='relu', padding='same')(merge5)
+    conv5 = Conv2D(64, (3, 3), activation='relu', padding='same')(conv5)
+    outputs = Conv2D(num_classes, (1, 1), activation='softmax')(conv5)
+    model = Model(inputs=[inputs], outputs=[outputs])
+    return model
+
+
+def _signature(model):
+    return [(type(layer).__name__, tuple(layer.output.shape)) for layer in model.layers]
+
+
+# ----------------------------------------------------------------------------- unet()
+def test_default_unet_is_the_seed_network():
+    seed, ours = seed_unet_model(), models.unet()
+    assert _signature(ours) == _signature(seed)
+    for a, b in zip(seed.layers, ours.layers, strict=True):
+        assert a.count_params() == b.count_params()
+        if isinstance(a, Conv2D):
+            assert (a.kernel_size, a.padding, a.activation.__name__) == (
+                b.kernel_size, b.padding, b.activation.__name__)
+    assert ours.count_params() == seed.count_params() == 1_883_202
+    names = [layer.name for layer in ours.layers]
+    assert names[:4] == ["image", "enc1_conv1", "enc1_conv2", "pool1"]
+    assert {"bottleneck_conv2", "up4", "skip4", "dec4_conv1", "up5", "skip5", "dec5_conv2"} <= set(
+        names)
+    assert names[-1] == "classifier"
+
+
+def test_skip_order_matches_seed():  # concatenate([encoder, upsampled]): encoder first
+    m = models.unet((8, 8, 1), base_filters=1)
+    assert [t.name for t in m.get_layer("skip4").input] == [
+        m.get_layer("enc2_conv2").output.name, m.get_layer("up4").output.name]
+
+
+def test_transpose_variant():
+    ref, tconv = models.unet(), models.unet(upsampling="transpose")
+    assert tconv.count_params() == 2_211_266
+    assert tconv.count_params() - ref.count_params() == (2 * 2 * 256 * 256 + 256) + (
+        2 * 2 * 128 * 128 + 128)
+    assert [tuple(a.output.shape) for a in tconv.layers] == [
+        tuple(a.output.shape) for a in ref.layers]
+    assert type(tconv.get_layer("up4")).__name__ == "Conv2DTranspose"
+
+
+def test_bilinear_works_and_differs_from_nearest():
+    keras.utils.set_random_seed(1)
+    x = np.random.default_rng(0).random((1, 16, 16, 3)).astype("float32")
+    near = models.unet((16, 16, 3), base_filters=2)
+    bil = models.unet((16, 16, 3), base_filters=2, upsampling="bilinear")
+    bil.set_weights(near.get_weights())
+    assert bil.get_layer("up4").interpolation == "bilinear"
+    assert bil.count_params() == near.count_params()
+    pb, pn = bil.predict(x, verbose=0), near.predict(x, verbose=0)
+    assert pb.shape == (1, 16, 16, 2)
+    np.testing.assert_allclose(pb.sum(-1), 1, atol=1e-5)
+    assert not np.allclose(pb, pn)
+
+
+@pytest.mark.parametrize(("f", "cin", "classes"), [(1, 1, 1), (4, 3, 2), (8, 5, 7)])
+def test_param_count_scales_like_the_formula(f, cin, classes):
+    m = models.unet((8, 12, cin), num_classes=classes, base_filters=f)
+    assert m.count_params() == sum(_unet_levels(f, cin, classes).values())
+    assert tuple(m.output.shape) == (None, 8, 12, classes)
+    assert tuple(m.get_layer("bottleneck_conv2").output.shape) == (None, 2, 3, 4 * f)
+    assert tuple(m.get_layer("skip4").output.shape) == (None, 4, 6, 6 * f)
+    assert tuple(m.get_layer("skip5").output.shape) == (None, 8, 12, 3 * f)
+
+
+def test_param_count_independent_of_image_size():
+    assert models.unet((8, 8, 3), base_filters=2).count_params() == models.unet(
+        (32, 64, 3), base_filters=2).count_params()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"input_shape": (30, 32, 3)}, "divisible by 4"),
+        ({"input_shape": (32, 6, 3)}, "divisible by 4"),
+        ({"input_shape": (32, 32)}, r"\(H, W, C\)"),
+        ({"input_shape": (32, 32, 0)}, "positive"),
+        ({"input_shape": (32.0, 32, 3)}, "3 integers"),
+        ({"input_shape": None}, "3 integers"),
+        ({"num_classes": 0}, "num_classes"),
+        ({"num_classes": 2.5}, "num_classes"),
+        ({"upsampling": "cubic"}, "upsampling"),
+        ({"base_filters": 0}, "base_filters"),
+        ({"base_filters": 8.0}, "base_filters"),
+        ({"base_filters": True}, "base_filters"),
+    ],
+)
+def test_bad_arguments_raise_value_error(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        models.unet(**kwargs)
+
+
+# ----------------------------------------------------------------------------- feature_maps
+def test_feature_maps_functional():
+    m = models.unet((16, 16, 3), base_filters=2)
+    x = np.random.default_rng(0).random((16, 16, 3)).astype("float32")
+    fm = models.feature_maps(m, x, ["pool1", "skip5", "classifier"])
+    assert list(fm) == ["pool1", "skip5", "classifier"]
+    assert fm["pool1"].shape == (1, 8, 8, 2) and fm["skip5"].shape == (1, 16, 16, 6)
+    np.testing.assert_allclose(fm["classifier"], m.predict(x[None], verbose=0), atol=1e-6)
+    every = models.feature_maps(m, np.stack([x, x]))
+    assert len(every) == len(m.layers) - 1 and every["enc1_conv1"].shape[0] == 2
+
+
+@pytest.mark.parametrize("with_input", [True, False])
+def test_feature_maps_sequential(with_input):
+    first = [keras.Input((8, 8, 1))] if with_input else []
+    m = keras.Sequential(first + [keras.layers.Conv2D(3, 3, name="c"),
+                                  keras.layers.MaxPooling2D(2, name="p")])
+    assert m.built == with_input
+    x = np.ones((8, 8, 1), "float32")
+    fm = models.feature_maps(m, x, ["c", "p"])
+    assert fm["c"].shape == (1, 6, 6, 3) and fm["p"].shape == (1, 3, 3, 3)
+    np.testing.assert_allclose(fm["p"], m.predict(x[None], verbose=0), atol=1e-6)
+
+
+def test_feature_maps_errors():
+    m = models.unet((8, 8, 3), base_filters=1)
+    with pytest.raises(ValueError, match="unknown layer name"):
+        models.feature_maps(m, np.zeros((8, 8, 3)), ["enc1", "pool1"])
+    assert list(models.feature_maps(m, np.zeros((8, 8, 3)), "pool2")) == ["pool2"]
+    with pytest.raises(ValueError, match="empty"):
+        models.feature_maps(m, np.zeros((8, 8, 3)), [])
+    with pytest.raises(ValueError, match=r"\(N, H, W, C\)"):
+        models.feature_maps(m, np.zeros((8, 8)))
+    with pytest.raises(ValueError, match="keras.Model"):
+        models.feature_maps("not a model", np.zeros((8, 8, 3)))
+
+
+# ----------------------------------------------------------------------------- checkers
+def test_check_conv_params_right_answers_pass():
+    assert check_conv_params(lambda k, cin, cout: k * k * cin * cout + cout)
+    assert check_conv_params(lambda k, cin, cout: (k * k * cin + 1) * cout)
+    assert check_conv_params(lambda k, cin, cout: float(k * k * cin * cout + cout))
+
+
+@pytest.mark.parametrize(
+    ("fn", "hint"),
+    [
+        (lambda k, cin, cout: k * k * cin * cout, "forgot the biases"),
+        (lambda k, cin, cout: k * k * cin * cout + 1, "not one per layer"),
+        (lambda k, cin, cout: k * k * cin * cout + cin, "not `cin`"),
+        (lambda k, cin, cout: k * cin * cout + cout, "k*k weights"),
+        (lambda k, cin, cout: k * k * cout + cout, "multiply by `cin`"),
+        (lambda k, cin, cout: 7, "plus one bias per output channel"),
+        (lambda k, cin, cout: None, "forget `return`"),
+        (lambda k, cin, cout: (k * k * cin * cout + cout) / 3, "not a whole number"),
+        (lambda k, cin, cout: "1792", "should return a number"),
+        (lambda k, cin, cout: 1 / 0, "ZeroDivisionError"),
+    ],
+)
+def test_check_conv_params_wrong_answers_get_the_hint(fn, hint):
+    fb = check_conv_params(fn)
+    assert not fb.passed
+    assert hint in fb.message
+
+
+def test_check_conv_params_not_implemented():
+    def conv_params(k, cin, cout):
+        raise NotImplementedError
+
+    fb = check_conv_params(conv_params)
+    assert not fb and "NotImplementedError" in fb.message
+
+
+def _student_unet(skips=True, bias=True, classifier=True, classifier_k=1, first_cin=None):
+    def unet_params(f, in_channels=3, num_classes=2):
+        levels = _unet_levels(f, in_channels if first_cin is None else f, num_classes,
+                              skips=skips, bias=bias, classifier_k=classifier_k)
+        return sum(v for k, v in levels.items() if classifier or k != "classifier")
+
+    return unet_params
+
+
+def test_check_unet_params_right_answer_passes():
+    fb = check_unet_params(_student_unet())
+    assert fb.passed and "1,883,202" in fb.message
+
+
+@pytest.mark.parametrize(
+    ("fn", "hint"),
+    [
+        (_student_unet(skips=False), "concatenated"),
+        (_student_unet(classifier=False), "left out the 1x1 classifier"),
+        (_student_unet(classifier_k=3), "1x1 convolution, not 3x3"),
+        (_student_unet(bias=False), "forgot the biases"),
+        (_student_unet(first_cin="f"), "`in_channels`, not f"),
+        (lambda f, c, k: 1_883_202, "Add the 11 convolutions"),
+        (lambda f, c, k: 1_883_202.5, "not a whole number"),
+    ],
+)
+def test_check_unet_params_wrong_answers_get_the_hint(fn, hint):
+    fb = check_unet_params(fn)
+    assert not fb.passed
+    assert hint in fb.message
+
+
+def test_unet_reference_matches_keras_for_checker_cases():
+    from course_utils.checks.unet import _UNET_CASES
+
+    for f, cin, classes in _UNET_CASES:
+        want = models.unet((8, 8, cin), num_classes=classes, base_filters=f).count_params()
+        assert sum(_unet_levels(f, cin, classes).values()) == want
+
+
+# ----------------------------------------------------------------------------- unet_diagram
+def test_unet_diagram_from_model_and_rows():
+    fig = viz.unet_diagram(models.unet((16, 16, 3), base_filters=2), title="t")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert {"enc1", "bottleneck", "skip4", "classifier"} <= set(texts)
+    assert "16x16x2" in texts and "4x4x8" in texts  # classifier and bottleneck shapes
+    assert sum(t.startswith("skip: copy") for t in texts) == 2
+    plt.close(fig)
+    rows = [("image", "input", (8, 8, 3)), ("pool1", "pool", (4, 4, 3)),
+            ("up1", "up", (8, 8, 3)), ("skip1", "concat", (8, 8, 6))]
+    fig = viz.unet_diagram(rows)
+    assert "skip: copy image" in [t.get_text() for t in fig.axes[0].texts]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    ("rows", "match"),
+    [
+        ([], "at least one"),
+        ([("a", "dense", (4, 4, 1))], "kind"),
+        ([("a", "conv", (4, 4))], "shape"),
+        (5, "keras.Model or a list"),
+    ],
+)
+def test_unet_diagram_bad_input(rows, match):
+    with pytest.raises(ValueError, match=match):
+        viz.unet_diagram(rows)

@@ -109,6 +109,35 @@ def pad_amounts(n: int, k: int, stride: int, padding) -> tuple[int, int]:
     return int(padding), int(padding)
 
 
+def _filter_bank(kernel, cin: int, transpose: bool) -> tuple[np.ndarray, bool]:
+    """Validate a kernel; return it as a 4-D bank in its Keras layout and whether it was 2-D.
+
+    ``Conv2D`` banks are ``(kh, kw, Cin, Cout)``; ``Conv2DTranspose`` banks ``(kh, kw, Cout, Cin)``.
+    """
+    k = _as_float(kernel, "kernel")
+    layout, cin_axis = ("(kh, kw, Cout, Cin)", 3) if transpose else ("(kh, kw, Cin, Cout)", 2)
+    if k.ndim == 2:
+        if cin != 1:
+            raise ValueError(
+                f"a 2-D kernel (kh, kw) needs a 2-D image, but x has {cin} channels. Convert the "
+                f"image to grayscale, or pass a filter bank in the layout {layout} with Cin={cin}."
+            )
+        bank, squeeze = k[:, :, None, None], True
+    elif k.ndim == 4:
+        bank, squeeze = k, False
+        if bank.shape[cin_axis] != cin:
+            raise ValueError(
+                f"channel mismatch: x has {cin} channels but the kernel expects "
+                f"{bank.shape[cin_axis]} (Keras layout is {layout}). "
+                f"Make kernel.shape[{cin_axis}] equal x.shape[-1]."
+            )
+    else:
+        raise ValueError(f"kernel must have shape (kh, kw) or {layout}, got {k.shape}.")
+    if 0 in bank.shape[:2]:
+        raise ValueError(f"kernel must not be empty, got shape {k.shape}.")
+    return bank, squeeze
+
+
 def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
     """Output length of a convolution: ``floor((n + 2p - k) / s) + 1``.
 
@@ -164,31 +193,9 @@ def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
            [42., 50.]])
     """
     img, _ = _image_and_channels(x, "x")
-    k = _as_float(kernel, "kernel")
     stride = _check_positive_int(stride, "stride")
-    if k.ndim == 2:
-        if img.shape[2] != 1:
-            raise ValueError(
-                f"a 2-D kernel (kh, kw) needs a 2-D image, but x has {img.shape[2]} channels. "
-                "Convert the image to grayscale, or pass a filter bank of shape "
-                f"(kh, kw, {img.shape[2]}, Cout)."
-            )
-        bank, squeeze = k[:, :, None, None], True
-    elif k.ndim == 4:
-        bank, squeeze = k, False
-        if bank.shape[2] != img.shape[2]:
-            raise ValueError(
-                f"channel mismatch: x has {img.shape[2]} channels but the kernel expects "
-                f"{bank.shape[2]} (Keras layout is (kh, kw, Cin, Cout)). "
-                "Make kernel.shape[2] equal x.shape[-1]."
-            )
-    else:
-        raise ValueError(
-            f"kernel must have shape (kh, kw) or (kh, kw, Cin, Cout), got {k.shape}."
-        )
+    bank, squeeze = _filter_bank(kernel, img.shape[2], transpose=False)
     kh, kw = bank.shape[:2]
-    if kh == 0 or kw == 0:
-        raise ValueError(f"kernel must not be empty, got shape {k.shape}.")
     (t, b), (left, r) = (
         pad_amounts(img.shape[0], kh, stride, padding),
         pad_amounts(img.shape[1], kw, stride, padding),
@@ -428,27 +435,8 @@ def conv2d_transpose(x, kernel, stride: int = 2, padding="valid") -> np.ndarray:
            [1., 1., 2., 2.]])
     """
     img, _ = _image_and_channels(x, "x")
-    k = _as_float(kernel, "kernel")
     s = _check_positive_int(stride, "stride")
-    if k.ndim == 2:
-        if img.shape[2] != 1:
-            raise ValueError(
-                f"a 2-D kernel needs a 2-D input, but x has {img.shape[2]} channels; pass a "
-                f"kernel of shape (kh, kw, Cout, {img.shape[2]}) (Conv2DTranspose layout)."
-            )
-        bank, squeeze = k[:, :, None, None], True
-    elif k.ndim == 4:
-        bank, squeeze = k, False
-        if bank.shape[3] != img.shape[2]:
-            raise ValueError(
-                f"channel mismatch: x has {img.shape[2]} channels but the kernel expects "
-                f"{bank.shape[3]} (Conv2DTranspose layout is (kh, kw, Cout, Cin)). "
-                "Make kernel.shape[3] equal x.shape[-1]."
-            )
-    else:
-        raise ValueError(
-            f"kernel must have shape (kh, kw) or (kh, kw, Cout, Cin), got {k.shape}."
-        )
+    bank, squeeze = _filter_bank(kernel, img.shape[2], transpose=True)
     h, w, _ = img.shape
     kh, kw, cout, _ = bank.shape
     full = np.zeros(((h - 1) * s + kh, (w - 1) * s + kw, cout))

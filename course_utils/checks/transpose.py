@@ -1,3 +1,200 @@
-"""Placeholder: filled in by the lesson that owns it."""
+"""Checkers for lesson 04 (transposed convolution)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ._base import Feedback, StudentError, call_student
+
+__all__ = ["check_transpose_output_size", "check_scatter_add", "check_checkerboard"]
+
+_SIZE_CASES = [  # (n, k, s, p)
+    (4, 3, 2, 0),
+    (4, 2, 2, 0),
+    (64, 2, 2, 0),
+    (5, 3, 1, 1),
+    (7, 4, 2, 1),
+    (10, 5, 3, 2),
+    (32, 3, 2, 1),
+]
+
+
+def check_transpose_output_size(fn) -> Feedback:
+    """Check ``fn(n, k, s, p)`` returns ``(n - 1) * s + k - 2p`` for several cases.
+
+    Examples
+    --------
+    >>> check_transpose_output_size(lambda n, k, s, p: (n - 1) * s + k - 2 * p).passed
+    True
+    >>> check_transpose_output_size(lambda n, k, s, p: n * s).passed
+    False
+    """
+    for n, k, s, p in _SIZE_CASES:
+        try:
+            got = call_student(fn, n, k, s, p)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        want = ops.conv_transpose_output_size(n, k, s, p)
+        case = f"for n={n}, k={k}, s={s}, p={p}"
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return`?")
+        if isinstance(got, (float, np.floating)) and got == want:
+            return Feedback(False, f"{case} you returned {got!r}, a float. Sizes are whole "
+                                   "numbers: use only integer arithmetic (no `/`).")
+        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
+            return Feedback(False, f"{case} expected an integer, got {type(got).__name__} {got!r}.")
+        if got != want:
+            if got == n * s:
+                hint = ("n*s is UpSampling2D's size (and Keras' padding='same'); a transposed "
+                        "conv without padding gives (n-1)*s + k: the last stamp sticks out.")
+            elif got == (n - 1) * s + k:
+                hint = "Close: padding p crops p pixels from *each* side: subtract 2p."
+            elif got == (n - 1) * s + k - p:
+                hint = "Padding crops both sides: subtract 2p, not p."
+            elif got == (n - 1) * s + k + 2 * p:
+                hint = "In a transposed conv padding *removes* pixels: subtract 2p, don't add."
+            elif got == n * s + k - 2 * p:
+                hint = ("n pixels are n-1 strides apart: the last stamp starts at (n-1)*s, "
+                        "so use (n-1)*s, not n*s.")
+            elif got == (n + 2 * p - k) // s + 1:
+                hint = ("that is the ordinary convolution's size (it shrinks); the transposed "
+                        "conv runs the formula backwards: n = (out + 2p - k)/s + 1, solve for out.")
+            else:
+                hint = "Think of the stamps: the last one starts at (n-1)*s and is k wide."
+            return Feedback(False, f"{case} you returned {got}; expected {want}. {hint}")
+    return Feedback(
+        True,
+        f"correct on all {len(_SIZE_CASES)} cases, e.g. k=2, s=2, p=0 doubles the size exactly "
+        "(64 -> 128): the usual U-Net decoder choice.",
+    )
+
+
+_SCATTER_CASES = [  # (x shape, kernel shape, stride)
+    ((3, 3), (3, 3), 2),
+    ((3, 4), (2, 3), 1),
+    ((3, 2), (2, 2), 3),
+    ((4, 3), (3, 2), 2),
+]
+
+
+def _scatter_variants(x: np.ndarray, k: np.ndarray, s: int) -> dict[str, np.ndarray]:
+    """Common wrong answers, each computed correctly so a match identifies the mistake."""
+    h, w = x.shape
+    kh, kw = k.shape
+    out = {"flipped": ops.conv2d_transpose(x, k[::-1, ::-1], s, padding=0)}
+    over = np.zeros(((h - 1) * s + kh, (w - 1) * s + kw))
+    for i in range(h):
+        for j in range(w):
+            over[s * i : s * i + kh, s * j : s * j + kw] = x[i, j] * k
+    out["overwrite"] = over
+    if s > 1:  # stamps at (i, j) instead of (s*i, s*j), in an output of the right size
+        packed = ops.conv2d_transpose(x, k, 1, padding=0)
+        out["stride1"] = np.zeros_like(over)
+        out["stride1"][: packed.shape[0], : packed.shape[1]] = packed
+    return out
+
+
+def check_scatter_add(fn) -> Feedback:
+    """Check ``fn(x, kernel, s)``: transposed conv of a 2-D ``x`` by scatter-add, no padding.
+
+    Expected shape ``((H-1)*s + kh, (W-1)*s + kw)``, equal to
+    ``ops.conv2d_transpose(x, kernel, s, padding=0)``.
+
+    Examples
+    --------
+    >>> from course_utils import ops
+    >>> check_scatter_add(lambda x, k, s: ops.conv2d_transpose(x, k, s, padding=0)).passed
+    True
+    """
+    rng = np.random.default_rng(0)
+    for xs, ks, s in _SCATTER_CASES:
+        x = rng.integers(1, 6, xs).astype(np.float64)
+        k = rng.integers(-2, 4, ks).astype(np.float64)
+        want = ops.conv2d_transpose(x, k, s, padding=0)
+        case = f"for x of shape {xs}, kernel of shape {ks}, stride {s}"
+        try:
+            got = call_student(fn, x.copy(), k.copy(), s)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return out`?")
+        try:
+            got = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return Feedback(False, f"{case} you returned {type(got).__name__}, not an array.")
+        if got.shape != want.shape:
+            hint = ("the output has (H-1)*s + kh rows and (W-1)*s + kw columns: the last "
+                    "stamp starts at (H-1)*s and is kh tall.")
+            if got.shape == (xs[0] * s, xs[1] * s):
+                hint = "H*s x W*s is too small: " + hint
+            elif s > 1 and got.shape == (xs[0] - 1 + ks[0], xs[1] - 1 + ks[1]):
+                hint = "that is the stride-1 size: " + hint
+            return Feedback(False, f"{case} your output has shape {got.shape}; expected "
+                                   f"{want.shape}. Hint: {hint}")
+        if np.allclose(got, want):
+            continue
+        hints = {
+            "overwrite": "where stamps overlap you kept only the last one: use `+=`, not `=`.",
+            "flipped": "you flipped the kernel: stamp K as it is, K[a, b] lands at "
+                       "(s*i + a, s*j + b).",
+            "stride1": "stamps must start at (s*i, s*j): multiply the position by the stride.",
+        }
+        for name, arr in _scatter_variants(x, k, s).items():
+            if arr.shape == got.shape and np.allclose(got, arr):
+                return Feedback(False, f"{case} your output is wrong: {hints[name]}")
+        r, c = np.argwhere(~np.isclose(got, want))[0]
+        return Feedback(False, f"{case} out[{r}, {c}] is {got[r, c]:.4g}; expected "
+                               f"{want[r, c]:.4g}. Each input pixel x[i, j] adds x[i, j] * K to "
+                               "out[s*i : s*i+kh, s*j : s*j+kw].")
+    return Feedback(True, f"correct on all {len(_SCATTER_CASES)} cases, overlaps included: this "
+                          "is exactly what Conv2DTranspose computes (before cropping for padding).")
+
+
+_CB_CASES = [(3, 2), (4, 2), (2, 2), (1, 2), (3, 1), (5, 2), (6, 3), (4, 3), (3, 3), (8, 4)]
+
+
+def check_checkerboard(fn) -> Feedback:
+    """Check ``fn(k, s)`` predicts whether a k x k, stride-s transposed conv covers unevenly.
+
+    Uneven (``True``) means the interior overlap counts differ (``k % s != 0``), including the
+    case ``k < s`` that leaves holes.
+
+    Examples
+    --------
+    >>> check_checkerboard(lambda k, s: k % s != 0).passed
+    True
+    >>> check_checkerboard(lambda k, s: k % 2 == 1).passed
+    False
+    """
+    from ..widgets.transpose import overlap_map
+
+    wrong = []
+    for k, s in _CB_CASES:
+        try:
+            got = call_student(fn, k, s)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        if not isinstance(got, (bool, np.bool_)):
+            return Feedback(False, f"for k={k}, s={s} you returned {got!r}; return True "
+                                   "(uneven, checkerboard) or False (even).")
+        lo, hi = overlap_map(k, s)[1]
+        if bool(got) != (lo != hi):
+            wrong.append((k, s, bool(got), lo, hi))
+    if not wrong:
+        return Feedback(True, f"correct on all {len(_CB_CASES)} pairs: the cover is even exactly "
+                              "when the stride divides the kernel size (k % s == 0). That is why "
+                              "decoders use k=2 or k=4 with s=2.")
+    k, s, got, lo, hi = wrong[0]
+    if len(wrong) == len(_CB_CASES):
+        hint = "your answers are all inverted: return True when the cover is *uneven*."
+    elif lo == 0:
+        hint = "k < s leaves holes (some pixels get no stamp at all): that is uneven too."
+    elif s == 1:
+        hint = "with stride 1 every interior pixel is covered k*k times: always even."
+    else:
+        hint = ("count the stamps per pixel (CheckerboardExplorer shows them): along one axis "
+                "a pixel gets floor(k/s) or ceil(k/s) of them; these agree when s divides k.")
+    return Feedback(False, f"{len(wrong)} of {len(_CB_CASES)} pairs wrong, e.g. k={k}, s={s}: you "
+                           f"said {'uneven' if got else 'even'}, but the interior counts run from "
+                           f"{lo} to {hi}. {hint}")

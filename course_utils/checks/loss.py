@@ -1,3 +1,192 @@
-"""Placeholder: filled in by the lesson that owns it."""
+"""Checkers for lesson 06 (loss and metrics)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import metrics, ops
+from ._base import Feedback, StudentError, call_student
+
+__all__ = ["check_binary_iou", "check_bce", "check_all_background", "ALL_BACKGROUND_CASE"]
+
+
+def _iou_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    a = np.zeros((6, 6), np.uint8)
+    a[1:4, 1:4] = 1  # 9 pixels
+    b = np.zeros((6, 6), np.uint8)
+    b[2:6, 2:6] = 1  # 16 pixels, 4 shared with a
+    c = np.zeros((6, 6), np.uint8)
+    c[4:, 4:] = 1  # disjoint from a
+    d = np.zeros((6, 6), np.uint8)
+    d[1:4, 1:3] = 1  # inside a
+    return [(a, b), (a, a.copy()), (a, c), (a, d), (b.astype(bool), a.astype(bool))]
+
+
+def check_binary_iou(fn) -> Feedback:
+    """Check ``fn(y_true, y_pred)`` = IoU of the object (pixels equal to 1) of two binary masks.
+
+    Examples
+    --------
+    >>> check_binary_iou(lambda t, p: ((t > 0) & (p > 0)).sum() / ((t > 0) | (p > 0)).sum()).passed
+    True
+    """
+    for t, p in _iou_cases():
+        try:
+            got = call_student(fn, t.copy(), p.copy())
+        except StudentError as err:
+            return Feedback(False, str(err))
+        want = float(metrics.iou(t, p, 2)[1])
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return`?")
+        try:
+            val = float(got)
+        except (TypeError, ValueError):
+            return Feedback(False, f"return one number (the IoU), got {type(got).__name__}.")
+        if math.isclose(val, want, abs_tol=1e-9):
+            continue
+        inter = int(((t > 0) & (p > 0)).sum())
+        nt, np_ = int((t > 0).sum()), int((p > 0).sum())
+        union = nt + np_ - inter
+        hint = "IoU = |T and P| / |T or P| (pixels in both / pixels in either)."
+        if nt + np_ and math.isclose(val, 2 * inter / (nt + np_)):
+            hint = "That is the Dice coefficient 2|T and P| / (|T| + |P|); IoU divides by the union."
+        elif nt + np_ and math.isclose(val, inter / (nt + np_)):
+            hint = ("You divided by |T| + |P|, which counts the overlap twice; the union is "
+                    "|T| + |P| - |T and P|.")
+        elif math.isclose(val, float(np.mean((t > 0) == (p > 0)))):
+            hint = "That is the pixel accuracy; IoU ignores the true-negative background pixels."
+        elif nt and math.isclose(val, inter / nt):
+            hint = "You divided by |T| only (that is the recall); divide by the union |T or P|."
+        elif val == inter or val == union:
+            hint = "Return the ratio intersection / union, not a pixel count."
+        return Feedback(
+            False,
+            f"on a 6x6 case with |T| = {nt}, |P| = {np_}, overlap {inter} you returned {val:.4g}; "
+            f"expected {inter}/{union} = {want:.4g}. {hint}",
+        )
+    return Feedback(True, "correct on all 5 cases (overlap, identical, disjoint, nested, booleans). "
+                    "course_utils.metrics.iou does the same for every class at once.")
+
+
+_BCE_CASES = [
+    (np.array([1.0, 0.0, 1.0, 1.0]), np.array([0.9, 0.2, 0.6, 0.99])),
+    (np.array([1.0]), np.array([0.5])),
+    (np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[0.1, 0.7], [0.3, 0.05]])),
+    (np.array([1.0, 0.0, 0.0]), np.array([0.8, 0.0, 0.3])),  # p = 0 where y = 0
+]
+
+
+def check_bce(fn) -> Feedback:
+    """Check ``fn(y, p)`` = mean binary cross-entropy ``-(1/N) sum [y log p + (1-y) log(1-p)]``.
+
+    The last case has ``p = 0`` at a pixel with ``y = 0``: ``0 * log(0)`` is ``nan`` in NumPy, so
+    the function must clip ``p`` (Keras clips to ``[1e-7, 1 - 1e-7]``).
+
+    Examples
+    --------
+    >>> def bce(y, p):
+    ...     p = np.clip(p, 1e-7, 1 - 1e-7)
+    ...     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    >>> check_bce(bce).passed
+    True
+    """
+    for y, p in _BCE_CASES:
+        try:
+            with np.errstate(all="ignore"):
+                got = call_student(fn, y.copy(), p.copy())
+        except StudentError as err:
+            return Feedback(False, str(err))
+        want = float(ops.binary_cross_entropy(y, p))
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return`?")
+        try:
+            val = float(np.asarray(got))
+        except (TypeError, ValueError):
+            return Feedback(False, f"return one number (the mean loss), got an array of shape "
+                            f"{np.shape(got)}: take the mean over all pixels.")
+        case = f"y={y.ravel().tolist()}, p={p.ravel().tolist()}"
+        if math.isclose(val, want, rel_tol=1e-5, abs_tol=1e-7):
+            continue
+        pc = np.clip(p, 1e-7, 1 - 1e-7)
+        terms = y * np.log(pc) + (1 - y) * np.log(1 - pc)
+        if not math.isfinite(val):
+            hint = ("You got nan/inf: log(0) = -inf and 0 * -inf = nan. Clip p first: "
+                    "p = np.clip(p, 1e-7, 1 - 1e-7) (what Keras does).")
+        elif math.isclose(val, -want, rel_tol=1e-5):
+            hint = "Sign: log p is negative, so the loss needs the leading minus to be >= 0."
+        elif math.isclose(val, -float(terms.sum()), rel_tol=1e-5):
+            hint = "You summed; the formula averages: divide by N (use np.mean)."
+        elif math.isclose(val, want / math.log(10), rel_tol=1e-5):
+            hint = "Use the natural log np.log, not np.log10."
+        elif math.isclose(val, -float(np.mean(y * np.log(pc))), rel_tol=1e-5):
+            hint = "You dropped the (1 - y) log(1 - p) term: background pixels count too."
+        else:
+            hint = "Per pixel: y log p + (1 - y) log(1 - p); then the mean, with a minus sign."
+        return Feedback(False, f"for {case} you returned {val:.6g}; expected {want:.6g}. {hint}")
+    y, p = _BCE_CASES[0]
+    return Feedback(
+        True,
+        f"correct, including the p = 0 pixel. For y = {y.tolist()}, p = {p.tolist()} the loss is "
+        f"{float(ops.binary_cross_entropy(y, p)):.4f}: the pixel with p = 0.6 costs most.",
+    )
+
+
+#: the question of the third exercise: a 100x100 mask with a 10x10 object, all-background predictor
+ALL_BACKGROUND_CASE = {"size": 100, "object": 10}
+
+
+def check_all_background(answer) -> Feedback:
+    """Check predicted scores of the all-background predictor on a 100x100 mask, 10x10 object.
+
+    ``answer`` is a dict with ``"accuracy"``, ``"iou_object"``, ``"iou_background"`` and
+    ``"mean_iou"`` (numbers; 3 decimals are enough).
+
+    Examples
+    --------
+    >>> check_all_background({"accuracy": 0.99, "iou_object": 0.0, "iou_background": 0.99,
+    ...                       "mean_iou": 0.495}).passed
+    True
+    """
+    n, k = ALL_BACKGROUND_CASE["size"], ALL_BACKGROUND_CASE["object"]
+    t = np.zeros((n, n), np.uint8)
+    t[:k, :k] = 1
+    pred = np.zeros_like(t)
+    ious = metrics.iou(t, pred, 2)
+    want = {
+        "accuracy": metrics.pixel_accuracy(t, pred),
+        "iou_object": float(ious[1]),
+        "iou_background": float(ious[0]),
+        "mean_iou": metrics.mean_iou(t, pred, 2),
+    }
+    if not isinstance(answer, dict):
+        return Feedback(False, f"answer must be a dict with keys {list(want)}.")
+    missing = [key for key in want if key not in answer]
+    if missing:
+        return Feedback(False, f"your dict misses the key(s) {missing}.")
+    todo = [key for key in want if answer[key] is Ellipsis]
+    if todo:
+        return Feedback(False, f"not answered yet: replace the `...` of {todo} with numbers.")
+    hints = {
+        "accuracy": "Every background pixel is right: 9900 of 10000.",
+        "iou_object": "No predicted object pixel at all, so the overlap is 0 (the union is the "
+                      "100 true object pixels).",
+        "iou_background": "Background: true 9900 pixels, predicted 10000, overlap 9900.",
+        "mean_iou": "The mean of the two per-class IoUs: (IoU_background + IoU_object) / 2.",
+    }
+    for key, w in want.items():
+        try:
+            got = float(answer[key])
+        except (TypeError, ValueError):
+            return Feedback(False, f"answer[{key!r}] must be a number, got {answer[key]!r}.")
+        if abs(got - w) > 5e-3 and not (key != "iou_object" and abs(got - 100 * w) < 0.5):
+            return Feedback(False, f"answer[{key!r}] = {got}; expected {w:.4g}. {hints[key]}")
+        if abs(got - w) > 5e-3:
+            return Feedback(False, f"answer[{key!r}] = {got}: give fractions (0 to 1), not "
+                            "percentages.")
+    return Feedback(
+        True,
+        f"correct: 99% accuracy while the object is missed completely (IoU 0). Mean IoU "
+        f"{want['mean_iou']:.3f} halves the praise, and the object's own IoU tells the truth.",
+    )

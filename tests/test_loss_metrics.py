@@ -1,0 +1,163 @@
+"""Lesson 06: MaskMetricsExplorer's step, its helpers, and the loss/metric checkers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import metrics, ops
+from course_utils.checks import (
+    ALL_BACKGROUND_CASE,
+    check_all_background,
+    check_bce,
+    check_binary_iou,
+)
+from course_utils.widgets import (
+    OUTCOME_COLORS,
+    MaskMetricsExplorer,
+    disc_mask,
+    mask_metrics_step,
+    mask_scores,
+    outcome_rgb,
+    soft_disc,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_disc_and_soft_disc():
+    m = disc_mask(64, 10)
+    assert m.dtype == np.uint8 and m.shape == (64, 64)
+    assert abs(int(m.sum()) - np.pi * 100) < 20
+    p = soft_disc(64, 10, softness=2.0)
+    assert 0 < p.min() and p.max() < 1
+    np.testing.assert_array_equal((p > 0.5).astype(np.uint8), (disc_mask(64, 10 - 1e-9)))
+    shifted = disc_mask(64, 10, shift_x=5)
+    assert shifted[31, 43] == 1 and m[31, 43] == 0
+
+
+@pytest.mark.parametrize("kw", [dict(size=2), dict(radius=0), dict(softness=0)])
+def test_bad_shapes_raise(kw):
+    with pytest.raises(ValueError):
+        soft_disc(**kw)
+
+
+def test_outcome_colours():
+    rgb = outcome_rgb(np.array([[1, 1], [0, 0]]), np.array([[1, 0], [1, 0]]))
+    assert rgb[0, 0].tolist() == list(OUTCOME_COLORS["TP"])
+    assert rgb[0, 1].tolist() == list(OUTCOME_COLORS["FN"])
+    assert rgb[1, 0].tolist() == list(OUTCOME_COLORS["FP"])
+    assert rgb[1, 1].tolist() == list(OUTCOME_COLORS["TN"])
+    with pytest.raises(ValueError, match="same shape|one shape"):
+        outcome_rgb(np.zeros((2, 2)), np.zeros((3, 3)))
+
+
+def test_mask_scores_match_metrics_and_ops():
+    rng = np.random.default_rng(0)
+    t = (rng.random((32, 32)) > 0.7).astype(np.uint8)
+    p = rng.random((32, 32))
+    s = mask_scores(t, p, 0.4)
+    y_pred = (p > 0.4).astype(int)
+    assert s["accuracy"] == metrics.pixel_accuracy(t, y_pred)
+    assert s["iou"] == pytest.approx(metrics.iou(t, y_pred, 2)[1])
+    assert s["dice"] == pytest.approx(metrics.dice(t, y_pred, 2)[1])
+    assert s["dice"] == pytest.approx(2 * s["iou"] / (1 + s["iou"]))
+    assert s["ce"] == pytest.approx(float(ops.binary_cross_entropy(t, p)))
+    assert s["tp"] + s["fp"] + s["fn"] + s["tn"] == 32 * 32
+    with pytest.raises(ValueError, match="threshold"):
+        mask_scores(t, p, 1.0)
+
+
+def test_step_perfect_and_shifted():
+    perfect = mask_metrics_step(radius=30, shift_x=0, shift_y=0, softness=2.0, size=128)
+    assert perfect.data["iou"] == 1.0 and perfect.data["accuracy"] == 1.0
+    moved = mask_metrics_step(radius=30, shift_x=20, shift_y=0, softness=2.0, size=128)
+    assert moved.data["iou"] < 0.6 < moved.data["accuracy"]
+    assert moved.data["ce"] > perfect.data["ce"]
+    assert moved.images["outcome"] != perfect.images["outcome"]
+    assert moved.images["truth"] == perfect.images["truth"]
+    assert all(png.startswith(PNG) for png in moved.images.values())
+
+
+def test_small_object_accuracy_misleads():
+    f = mask_metrics_step(radius=8, shift_x=0, softness=20.0, threshold=0.95, size=256)
+    assert f.data["tp"] == 0 and f.data["iou"] == 0.0 and f.data["dice"] == 0.0
+    assert f.data["accuracy"] > 0.99
+
+
+def test_blur_raises_ce_at_fixed_iou():
+    sharp = mask_metrics_step(radius=40, softness=1.0, size=128)
+    blurry = mask_metrics_step(radius=40, softness=10.0, size=128)
+    assert sharp.data["iou"] == blurry.data["iou"] == 1.0
+    assert blurry.data["ce"] > 3 * sharp.data["ce"]
+
+
+def test_explorer_set_updates_widgets():
+    ex = MaskMetricsExplorer(size=128)
+    f = ex.set(shift_x=0, shift_y=0)
+    assert f.data["iou"] == 1.0 and ex.info.value == f.info
+    g = ex.set(threshold=0.95, softness=20.0, radius=5)
+    assert g.data["iou"] == 0.0
+    assert ex.images["outcome"].value == g.images["outcome"]
+    assert repr(ex) == ("MaskMetricsExplorer(radius=5, shift_x=0, shift_y=0, softness=20.0, "
+                        "threshold=0.95)")
+    with pytest.raises(ValueError):
+        MaskMetricsExplorer(size=1)
+
+
+# ---- checkers ------------------------------------------------------------------------------
+def _raise(*_):
+    raise NotImplementedError
+
+
+def test_check_binary_iou():
+    def good(t, p):
+        t, p = np.asarray(t) > 0, np.asarray(p) > 0
+        return (t & p).sum() / (t | p).sum()
+
+    assert check_binary_iou(good)
+    assert "Dice" in check_binary_iou(
+        lambda t, p: 2 * (t * p).sum() / (t.sum() + p.sum())).message
+    assert "counts the overlap twice" in check_binary_iou(
+        lambda t, p: (t * p).sum() / (t.sum() + p.sum())).message
+    assert "recall" in check_binary_iou(lambda t, p: (t * p).sum() / t.sum()).message
+    assert "pixel accuracy" in check_binary_iou(lambda t, p: np.mean(t == p)).message
+    assert "NotImplementedError" in check_binary_iou(_raise).message
+
+
+def test_check_bce():
+    def good(y, p):
+        p = np.clip(p, 1e-7, 1 - 1e-7)
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+    def noclip(y, p):
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+    fb = check_bce(good)
+    assert fb and "0.2123" in fb.message
+    assert "Sign" in check_bce(lambda y, p: -good(y, p)).message
+    assert "np.mean" in check_bce(lambda y, p: good(y, p) * y.size).message
+    assert "log10" in check_bce(lambda y, p: good(y, p) / np.log(10)).message
+    assert "(1 - y)" in check_bce(
+        lambda y, p: -np.mean(y * np.log(np.clip(p, 1e-7, 1)))).message
+    assert "Clip" in check_bce(noclip).message
+    assert "shape" in check_bce(lambda y, p: y * p).message
+    assert "NotImplementedError" in check_bce(_raise).message
+
+
+def test_check_all_background():
+    assert ALL_BACKGROUND_CASE == {"size": 100, "object": 10}
+    good = {"accuracy": 0.99, "iou_object": 0.0, "iou_background": 0.99, "mean_iou": 0.495}
+    assert check_all_background(good)
+    assert "percentages" in check_all_background({**good, "accuracy": 99}).message
+    assert "overlap is 0" in check_all_background({**good, "iou_object": 0.01}).message
+    assert "mean of the two" in check_all_background({**good, "mean_iou": 0.99}).message
+    assert "9900" in check_all_background({**good, "iou_background": 1.0}).message
+    assert "misses" in check_all_background({"accuracy": 0.99}).message
+    assert not check_all_background([0.99])
+
+
+def test_check_all_background_placeholders():
+    fb = check_all_background({"accuracy": ..., "iou_object": ..., "iou_background": ...,
+                               "mean_iou": ...})
+    assert not fb and "not answered yet" in fb.message

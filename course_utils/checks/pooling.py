@@ -1,3 +1,214 @@
-"""Placeholder: filled in by the lesson that owns it."""
+"""Checkers for lesson 03 (pooling)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .. import ops
+from ._base import Feedback, StudentError, call_student
+
+__all__ = [
+    "POOL_EXERCISE_X",
+    "check_pool_output_size",
+    "check_max_pool_by_hand",
+    "check_surviving_positions",
+    "surviving_positions",
+]
+
+#: the 4x4 array of the "max-pool by hand" exercise (pool size 2, stride 2)
+POOL_EXERCISE_X = np.array([[1, 3, 2, 0],
+                            [4, 6, 5, 1],
+                            [7, 2, 9, 8],
+                            [3, 0, 4, 6]])
+
+_SIZE_CASES = [  # (n, p, s)
+    (128, 2, 2),
+    (7, 3, 2),
+    (6, 2, 1),
+    (9, 2, 2),
+    (256, 3, 3),
+    (10, 4, 3),
+    (5, 5, 1),
+]
+
+
+_WRONG_SIZE_FORMULAS = [
+    (lambda n, p, s: (n - p) // s, "Close: you forgot the `+ 1` (the window at position 0 counts too)."),
+    (lambda n, p, s: -(-(n - p) // s) + 1,
+     "You rounded up. 'valid' pooling (Keras' default) rounds down: leftover pixels are dropped."),
+    (lambda n, p, s: -(-n // s),
+     "That is the size with padding='same'; 'valid' pooling (Keras' default) gives (n - p) // s + 1."),
+    (lambda n, p, s: n // p,  # equals (n - p) // p + 1
+     "Your answer uses the window size where the stride belongs: windows start every s pixels."),
+    (lambda n, p, s: n // s, "Subtract the window first: the last window must fit, so (n - p) // s + 1."),
+]
+
+
+def check_pool_output_size(fn) -> Feedback:
+    """Check ``fn(n, p, s)`` returns ``floor((n - p) / s) + 1`` ("valid" pooling).
+
+    Examples
+    --------
+    >>> check_pool_output_size(lambda n, p, s: (n - p) // s + 1).passed
+    True
+    >>> check_pool_output_size(lambda n, p, s: n // p).passed
+    False
+    """
+    results = []
+    for n, p, s in _SIZE_CASES:
+        try:
+            got = call_student(fn, n, p, s)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        want = ops.pool_output_size(n, p, s)
+        case = f"for n={n}, p={p}, s={s}"
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return`?")
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+            return Feedback(False, f"expected an integer, got {type(got).__name__} {got!r}.")
+        if not isinstance(got, (int, np.integer)):
+            hint = ("Sizes are whole numbers: use floor division `//`." if got == want else
+                    "Use floor division `//`: a window that would run off the edge is dropped.")
+            return Feedback(False, f"{case} you returned {got!r}; expected {want}. {hint}")
+        results.append(int(got))
+    wants = [ops.pool_output_size(n, p, s) for n, p, s in _SIZE_CASES]
+    if results != wants:
+        # name the mistake by the formula that explains *all* the student's answers
+        hint = next(
+            (h for wrong, h in _WRONG_SIZE_FORMULAS
+             if results == [wrong(n, p, s) for n, p, s in _SIZE_CASES]),
+            "Count window positions: 0, s, 2s, ... as long as start + p <= n.",
+        )
+        i = next(i for i, (a, b) in enumerate(zip(results, wants, strict=True)) if a != b)
+        n, p, s = _SIZE_CASES[i]
+        return Feedback(
+            False, f"for n={n}, p={p}, s={s} you returned {results[i]}; expected {wants[i]}. {hint}"
+        )
+    return Feedback(
+        True,
+        f"correct on all {len(_SIZE_CASES)} cases. Note 9 pixels with p=s=2 give 4: the last "
+        "row is dropped. The seed's U-Net uses 128 -> 64 -> 32, which always divides evenly.",
+    )
+
+
+def check_max_pool_by_hand(answer) -> Feedback:
+    """Check the 2x2 result of max-pooling ``POOL_EXERCISE_X`` (pool 2, stride 2) worked by hand.
+
+    Examples
+    --------
+    >>> check_max_pool_by_hand([[6, 5], [7, 9]]).passed
+    True
+    """
+    x = POOL_EXERCISE_X
+    want = ops.max_pool2d(x, 2)
+    try:
+        a = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        return Feedback(False, "write the answer as a nested list of numbers, e.g. [[a, b], [c, d]].")
+    if a.shape == (3, 3) and np.allclose(a, ops.max_pool2d(x, 2, stride=1)):
+        return Feedback(
+            False, "you slid the window one pixel at a time (stride 1, a 3x3 result). With "
+                   "stride 2 the four windows do not overlap, so the answer is 2x2.",
+        )
+    if a.shape != (2, 2):
+        return Feedback(
+            False, f"your answer has shape {a.shape}; a 4x4 input with 2x2 windows and stride 2 "
+                   "gives (4 - 2) // 2 + 1 = 2 rows and 2 columns: [[a, b], [c, d]].",
+        )
+    if np.allclose(a, want):
+        return Feedback(
+            True, "correct: [[6, 5], [7, 9]]. 12 of the 16 numbers are gone, and so is where in "
+                  "each window the winner sat.",
+        )
+    if np.allclose(a, ops.avg_pool2d(x, 2)):
+        hint = "those are the window *averages*; max pooling keeps the largest value."
+    elif np.allclose(a, want.T):
+        hint = ("rows and columns are swapped: the top-right output comes from the top-right "
+                "window X[0:2, 2:4].")
+    elif np.allclose(a, sliding_window_view(x, (2, 2))[::2, ::2].min(axis=(-2, -1))):
+        hint = "those are the window *minima*; max pooling keeps the largest value."
+    else:
+        wrong = [(r, c) for r in range(2) for c in range(2) if not np.isclose(a[r, c], want[r, c])]
+        r, c = wrong[0]
+        win = x[2 * r:2 * r + 2, 2 * c:2 * c + 2].tolist()
+        hint = (f"output[{r}, {c}] comes from the window X[{2 * r}:{2 * r + 2}, "
+                f"{2 * c}:{2 * c + 2}] = {win}; its largest value is {int(want[r, c])}.")
+    shown = a.astype(int).tolist() if np.allclose(a, a.round()) else a.tolist()
+    return Feedback(False, f"your answer {shown} is not it: {hint}")
+
+
+def surviving_positions(x) -> np.ndarray:
+    """Boolean mask of the pixels whose value max pooling (2x2, stride 2) passes on.
+
+    One ``True`` per window: where its maximum sits (the first one, if there is a tie).
+
+    Examples
+    --------
+    >>> surviving_positions([[1, 2], [4, 3]]).astype(int).tolist()
+    [[0, 0], [1, 0]]
+    """
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim != 2 or a.shape[0] % 2 or a.shape[1] % 2:
+        raise ValueError(f"x must be 2-D with even height and width, got shape {a.shape}.")
+    h, w = a.shape
+    win = a.reshape(h // 2, 2, w // 2, 2).transpose(0, 2, 1, 3).reshape(h // 2, w // 2, 4)
+    arg = win.argmax(axis=-1)
+    mask = np.zeros((h // 2, w // 2, 4), bool)
+    np.put_along_axis(mask, arg[..., None], True, axis=-1)
+    return mask.reshape(h // 2, w // 2, 2, 2).transpose(0, 2, 1, 3).reshape(h, w)
+
+
+def check_surviving_positions(fn) -> Feedback:
+    """Check ``fn(x)`` marks, for 2x2/stride-2 max pooling, the position of each window's max.
+
+    Examples
+    --------
+    >>> check_surviving_positions(surviving_positions).passed
+    True
+    """
+    rng = np.random.default_rng(4)
+    cases = [POOL_EXERCISE_X.astype(float)] + [
+        rng.permutation(h * w).reshape(h, w).astype(float) for h, w in ((4, 6), (6, 4), (8, 8))
+    ]
+    for x in cases:
+        want = surviving_positions(x)
+        try:
+            got = call_student(fn, x.copy())
+        except StudentError as err:
+            return Feedback(False, str(err))
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return`?")
+        g = np.asarray(got)
+        if g.shape != x.shape:
+            hint = ""
+            if g.shape == want[::2, ::2].shape:
+                hint = (" That is the pooled size; the mask has the *input's* shape, with True "
+                        "where a window's maximum sits.")
+            return Feedback(
+                False, f"for an input of shape {x.shape} you returned shape {g.shape}.{hint}"
+            )
+        if g.dtype != bool and not np.isin(g, (0, 1)).all():
+            return Feedback(False, "return a mask: True/False (or 1/0) per input pixel.")
+        g = g.astype(bool)
+        if np.array_equal(g, want):
+            continue
+        n_win = want.sum()
+        if np.array_equal(g, x >= np.sort(x, axis=None)[-n_win]):
+            hint = ("you took the largest values of the whole array; pooling keeps the largest "
+                    "value of *each* 2x2 window (even a small one).")
+        elif g.sum() != n_win:
+            hint = f"there are {n_win} windows, so exactly {n_win} pixels survive, one per window."
+        else:
+            hint = ("compare each pixel with the maximum of its own window, e.g. "
+                    "x == np.repeat(np.repeat(pooled, 2, 0), 2, 1).")
+        return Feedback(
+            False,
+            f"for x =\n{x.astype(int)}\nyou marked {np.argwhere(g).tolist()}; the maxima sit at "
+            f"{np.argwhere(want).tolist()}. Hint: {hint}",
+        )
+    return Feedback(
+        True,
+        "correct: one survivor per window, 25% of the pixels. The pooled map forgets *where* in "
+        "the window they were; U-Net's skip connections bring that detail back (lesson 05).",
+    )

@@ -1,3 +1,207 @@
-"""Placeholder: filled in by the lesson that owns it."""
+"""Checkers for lesson 02 (ReLU, the activation function)."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops
+from ..data import sample_image
+from ..widgets.kernel import KERNEL_PRESETS
+from ._base import Feedback, StudentError, call_student
+
+__all__ = ["check_relu", "check_combined_kernel", "check_sparsity_bias", "combined_kernel"]
+
+
+def _relu_cases() -> list[np.ndarray]:
+    rng = np.random.default_rng(2)
+    return [
+        np.array([-2.0, -0.5, 0.0, 0.5, 3.0]),
+        rng.normal(size=(4, 5)),
+        rng.normal(size=(3, 4, 2)),
+        np.array([[-3, 0], [2, -1]]),  # integers
+    ]
+
+
+def check_relu(fn) -> Feedback:
+    """Check ``fn(x)`` computes ``max(0, x)`` element-wise, for any shape, without changing ``x``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_relu(lambda x: np.maximum(x, 0)).passed
+    True
+    >>> check_relu(lambda x: np.max(x, 0)).passed
+    False
+    """
+    for x in _relu_cases():
+        before = x.copy()
+        try:
+            got = call_student(fn, x)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return`?")
+        want = np.maximum(before, 0)
+        if not np.array_equal(x, before):
+            return Feedback(
+                False,
+                f"your function changed its input array in place (x was {before.tolist()}, "
+                f"afterwards {x.tolist()}). A layer must not overwrite its input: return a new "
+                "array, e.g. np.maximum(x, 0) or x * (x > 0).",
+            )
+        try:
+            g = np.asarray(got)
+        except Exception:  # noqa: BLE001 - any odd return value becomes feedback
+            return Feedback(False, f"expected an array, got {type(got).__name__}.")
+        if g.shape != want.shape:
+            hint = "ReLU acts on every element, so the output has the input's shape."
+            if g.shape == np.max(before, axis=0).shape or g.ndim == 0:
+                hint = ("np.max(x, 0) *reduces* (it finds the largest value along axis 0). "
+                        "The element-wise version is np.maximum(x, 0).")
+            return Feedback(
+                False, f"for an input of shape {before.shape} you returned shape {g.shape}. {hint}"
+            )
+        if g.dtype == bool:
+            return Feedback(
+                False,
+                "you returned True/False values (the mask x > 0). Keep the positive values "
+                "themselves: x * (x > 0) or np.maximum(x, 0).",
+            )
+        if not np.issubdtype(g.dtype, np.number) or not np.allclose(g, want):
+            hint = "ReLU keeps positive values and replaces negative ones by 0."
+            if np.issubdtype(g.dtype, np.number):
+                if np.allclose(g, np.abs(before)):
+                    hint = "abs(x) flips negatives to positive; ReLU sets them to 0 instead."
+                elif np.allclose(g, np.minimum(before, 0)):
+                    hint = "that keeps the negative part; ReLU keeps the positive part."
+            return Feedback(
+                False,
+                f"for x = {np.round(before, 3).tolist()} you returned "
+                f"{np.round(g, 3).tolist()}; expected {np.round(want, 3).tolist()}. {hint}",
+            )
+    return Feedback(
+        True,
+        "correct on 1-D, 2-D, 3-D and integer arrays, and your input stays untouched. "
+        "This is exactly ops.relu and keras.activations.relu.",
+    )
+
+
+def combined_kernel(k1, k2) -> np.ndarray:
+    """The single kernel ``K`` with ``conv2d(conv2d(x, k1), k2) == conv2d(x, K)`` ("valid").
+
+    ``K`` is the *full* true convolution of ``k1`` and ``k2``, of size
+    ``(k1h + k2h - 1, k1w + k2w - 1)``: pad ``k2`` and cross-correlate with the flipped ``k1``.
+
+    Examples
+    --------
+    >>> combined_kernel([[1.0, 2.0]], [[1.0, 1.0]]).tolist()
+    [[1.0, 3.0, 2.0]]
+    """
+    a = np.asarray(k1, dtype=np.float64)
+    b = np.asarray(k2, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.size == 0 or b.size == 0:
+        raise ValueError(f"k1 and k2 must be non-empty 2-D kernels, got {a.shape} and {b.shape}.")
+    (h, w) = a.shape
+    return ops.conv2d(np.pad(b, ((h - 1, h - 1), (w - 1, w - 1))), a[::-1, ::-1])
+
+
+_KERNEL_CASES = [
+    (np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0], [1.0, 0.0, -2.0]]),
+     np.array([[0.0, 1.0, -1.0], [2.0, 0.0, 1.0], [-1.0, 1.0, 0.0]])),
+    (np.array([[1.0, -1.0], [2.0, 0.5]]), np.array([[1.0, 0.0, 2.0], [0.0, -1.0, 0.0], [3.0, 1.0, 1.0]])),
+    (KERNEL_PRESETS["Sobel x (vertical edges)"], KERNEL_PRESETS["box blur 3x3"]),
+]
+
+
+def check_combined_kernel(fn) -> Feedback:
+    """Check ``fn(k1, k2)`` returns the one kernel that replaces two stacked "valid" convolutions.
+
+    Examples
+    --------
+    >>> check_combined_kernel(combined_kernel).passed
+    True
+    """
+    x = np.random.default_rng(3).normal(size=(12, 12))
+    for k1, k2 in _KERNEL_CASES:
+        want = combined_kernel(k1, k2)
+        try:
+            got = call_student(fn, k1.copy(), k2.copy())
+        except StudentError as err:
+            return Feedback(False, str(err))
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return`?")
+        try:
+            g = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return Feedback(False, f"expected a 2-D array of numbers, got {type(got).__name__}.")
+        case = f"for a {k1.shape[0]}x{k1.shape[1]} k1 and a {k2.shape[0]}x{k2.shape[1]} k2"
+        if g.shape != want.shape:
+            return Feedback(
+                False,
+                f"{case} you returned shape {g.shape}; expected {want.shape}. Two stacked "
+                "'valid' convolutions see k1 + k2 - 1 pixels per side (3x3 then 3x3 -> 5x5), "
+                "like the receptive field of lesson 01.",
+            )
+        if np.allclose(g, want):
+            continue
+        hint = ("Build it by scattering: for every weight k2[i, j], add k2[i, j] * k1 into the "
+                "window out[i:i+k1h, j:j+k1w].")
+        if np.allclose(g, want[::-1, ::-1]):
+            hint = ("your kernel is rotated by 180 degrees. Scatter k2[i, j] * k1 at offset "
+                    "(i, j), without flipping either kernel.")
+        two = ops.conv2d(ops.conv2d(x, k1), k2)
+        one = ops.conv2d(x, g)
+        return Feedback(
+            False,
+            f"{case} your kernel does not reproduce the two convolutions: on a random 12x12 "
+            f"input they differ by up to {np.abs(two - one).max():.3g}. {hint}",
+        )
+    return Feedback(
+        True,
+        "correct: without an activation, conv(conv(x, k1), k2) is one convolution with a "
+        "(k1 + k2 - 1)-sized kernel. Depth buys nothing until a ReLU sits in between.",
+    )
+
+
+def _camera_sobel() -> np.ndarray:
+    return ops.conv2d(sample_image("camera", gray=True), KERNEL_PRESETS["Sobel x (vertical edges)"])
+
+
+def check_sparsity_bias(bias) -> Feedback:
+    """Check ``bias`` makes ReLU zero about 90% (88-92%) of the camera's Sobel-x feature map.
+
+    The feature map is ``conv2d(sample_image("camera", gray=True), Sobel x)`` ("valid")
+    and the share is ``mean(relu(f + bias) == 0)``.
+
+    Examples
+    --------
+    >>> check_sparsity_bias(-0.17).passed
+    True
+    """
+    if isinstance(bias, bool) or not isinstance(bias, (int, float, np.integer, np.floating)):
+        return Feedback(False, f"give one number (a float), got {type(bias).__name__} {bias!r}.")
+    if not np.isfinite(bias):
+        return Feedback(False, f"the bias must be a finite number, got {bias!r}.")
+    f = _camera_sobel()
+    frac = float(np.mean(ops.relu(f + bias) == 0))
+    if 0.88 <= frac <= 0.92:
+        q = float(np.quantile(f, 0.9))
+        return Feedback(
+            True,
+            f"bias {bias:+.3f} zeroes {100 * frac:.1f}% of the pixels. Exactly 90% needs "
+            f"bias = -quantile(f, 0.9) = {-q:+.3f}: a negative bias is a threshold that only "
+            "strong edges pass.",
+        )
+    if bias > 0 and 0.88 <= float(np.mean(ops.relu(f - bias) == 0)) <= 0.92:
+        return Feedback(
+            False,
+            f"with bias {bias:+.3f} ReLU zeroes {100 * frac:.1f}%. Right size, wrong sign: "
+            "relu(f + b) is 0 where f <= -b, so a *negative* bias zeroes more.",
+        )
+    more = "more negative" if frac < 0.88 else "less negative (closer to 0)"
+    return Feedback(
+        False,
+        f"with bias {bias:+.3f} ReLU zeroes {100 * frac:.1f}% of the pixels; the target is "
+        f"90%. Make the bias {more}. Tip: np.quantile(f, 0.9) is the value below which 90% "
+        "of f lies.",
+    )

@@ -1,3 +1,238 @@
-"""Placeholder: filled in by the lesson that owns it."""
+"""PoolingExplorer: choose window size, stride and max/average; see the windows and the result."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import ipywidgets as W
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .. import ops
+from ..data import SAMPLE_IMAGES, sample_image
+from ..viz import to_png, to_rgb8
+from ._base import Explorer, Frame
+
+__all__ = [
+    "PoolingExplorer", "pooling_step", "draw_window_grid", "window_coverage", "separable_pool",
+]
+
+#: top-left corner of the 32x32 detail shown enlarged, per sample photo (something with edges)
+ZOOM_CORNERS: dict[str, tuple[int, int]] = {
+    "camera": (80, 112), "astronaut": (48, 96), "cat": (72, 48),
+    "coffee": (24, 96), "coins": (84, 84), "brick": (96, 96),
+}
+_ZOOM_SIZE, _ZOOM = 32, 8
+_LINE = np.array([0, 200, 255], np.uint8)  # window borders: cyan
+_FIRST = np.array([255, 140, 0], np.uint8)  # one whole window: orange
+_BOX = np.array([255, 220, 0], np.uint8)  # the zoomed region on the full photo: yellow
+
+
+def window_coverage(n: int, pool_size: int, stride: int) -> np.ndarray:
+    """Boolean ``(n,)``: which positions along one axis at least one "valid" window reads.
+
+    With ``stride > pool_size`` the windows leave gaps; the last ``(n - p) % s`` positions are
+    never read when windows do not fit exactly.
+
+    Examples
+    --------
+    >>> window_coverage(7, 2, 3).astype(int).tolist()
+    [1, 1, 0, 1, 1, 0, 0]
+    """
+    out = ops.pool_output_size(n, pool_size, stride)
+    idx = np.arange(n)
+    return (idx < stride * (out - 1) + pool_size) & (idx % stride < pool_size)
+
+
+def draw_window_grid(crop: np.ndarray, origin: tuple[int, int], pool_size: int, stride: int,
+                     image_shape: tuple[int, int], zoom: int = _ZOOM) -> np.ndarray:
+    """Enlarge a gray crop ``zoom`` times and draw the pooling windows into it (NumPy only).
+
+    Cyan lines mark where windows start (and end, when they do not overlap); one whole window is outlined in orange;
+    pixels no window reads are dimmed.  The windows are those of the full image (they start at
+    multiples of ``stride`` counted from the image's corner), seen through the crop.
+
+    Parameters
+    ----------
+    crop : array (h, w), float in [0, 1]
+    origin : (row, col) of the crop's corner in the full image
+    pool_size, stride : int
+    image_shape : (H, W) of the full image
+    zoom : int
+        Enlargement factor.
+
+    Returns
+    -------
+    ndarray, uint8, shape (h * zoom, w * zoom, 3)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draw_window_grid(np.zeros((4, 4)), (0, 0), 2, 2, (4, 4), zoom=3).shape
+    (12, 12, 3)
+    """
+    h, w = crop.shape
+    y0, x0 = origin
+    rgb = to_rgb8(crop, "gray", (0.0, 1.0), scale=zoom).copy()
+    cov_r = window_coverage(image_shape[0], pool_size, stride)[y0:y0 + h]
+    cov_c = window_coverage(image_shape[1], pool_size, stride)[x0:x0 + w]
+    dim = ~np.repeat(np.repeat(np.outer(cov_r, cov_c), zoom, 0), zoom, 1)
+    rgb[dim] = rgb[dim] // 3
+    n_out_r = ops.pool_output_size(image_shape[0], pool_size, stride)
+    n_out_c = ops.pool_output_size(image_shape[1], pool_size, stride)
+
+    def borders(n_out: int, start: int, length: int) -> np.ndarray:
+        starts = stride * np.arange(n_out)
+        if stride >= pool_size:  # ends too; when windows overlap, starts alone stay readable
+            starts = np.unique(np.concatenate([starts, starts + pool_size]))
+        edges = starts - start
+        edges = edges[(edges >= 0) & (edges <= length)]
+        return np.clip(edges * zoom, 0, length * zoom - 1)
+
+    rows, cols = borders(n_out_r, y0, h), borders(n_out_c, x0, w)
+    rgb[rows, :] = _LINE
+    rgb[:, cols] = _LINE
+    # outline the first window that starts inside the crop, so its size p is visible
+    fy = -(-y0 // stride) * stride - y0
+    fx = -(-x0 // stride) * stride - x0
+    if fy + pool_size <= h and fx + pool_size <= w:
+        t, b = fy * zoom, min((fy + pool_size) * zoom, h * zoom - 1)
+        left, r = fx * zoom, min((fx + pool_size) * zoom, w * zoom - 1)
+        for d in (0, 1):
+            rgb[min(t + d, b), left:r + 1] = _FIRST
+            rgb[max(b - d, t), left:r + 1] = _FIRST
+            rgb[t:b + 1, min(left + d, r)] = _FIRST
+            rgb[t:b + 1, max(r - d, left)] = _FIRST
+    return rgb
+
+
+def separable_pool(image: np.ndarray, pool_size: int, stride: int, mode: str = "max") -> np.ndarray:
+    """"valid" max/average pooling of a 2-D image, one axis at a time (fast for large windows).
+
+    A p x p window's max is the max over its p row-maxima (likewise for the mean), so pooling rows
+    then columns costs ``2p`` comparisons per output instead of ``p * p``.  Same result as
+    ``ops.max_pool2d`` / ``ops.avg_pool2d`` (the mean up to float rounding).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> separable_pool(np.arange(16.0).reshape(4, 4), 2, 2).tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
+    """
+    if mode not in ("max", "average"):
+        raise ValueError(f'mode must be "max" or "average", got {mode!r}.')
+    img = np.asarray(image, dtype=np.float64)
+    if img.ndim != 2:
+        raise ValueError(f"image must be 2-D (H, W), got shape {img.shape}; use gray=True.")
+    ops.pool_output_size(img.shape[0], pool_size, stride)  # validates p and s against the size
+    ops.pool_output_size(img.shape[1], pool_size, stride)
+    reduce = np.max if mode == "max" else np.mean
+    rows = reduce(sliding_window_view(img, pool_size, axis=0)[::stride], axis=-1)  # (H', W)
+    return reduce(sliding_window_view(rows, pool_size, axis=1)[:, ::stride], axis=-1)
+
+
+def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "max",
+                 corner: tuple[int, int] = (0, 0), input_png: bytes | None = None) -> Frame:
+    """The pure update: pool the image, draw the windows on an enlarged detail, describe shapes.
+
+    Parameters
+    ----------
+    image : array (H, W), float in [0, 1]
+    pool_size, stride : int
+        Window size ``p`` and step ``s`` ("valid" pooling).
+    mode : {"max", "average"}
+    corner : (row, col)
+        Corner of the 32x32 detail that is shown enlarged 8 times.
+    input_png : bytes, optional
+        Pre-encoded ``"input"`` picture (the explorer caches it; it does not change per move).
+
+    Returns
+    -------
+    Frame
+        ``images``: ``"input"`` (photo, detail boxed), ``"windows"`` (detail with the window grid),
+        ``"output"`` (pooled map); ``data``: ``"output"``, ``"windows"`` (RGB uint8).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pooling_step(np.zeros((64, 64)), 2, 2).data["output"].shape
+    (32, 32)
+    """
+    out = separable_pool(image, pool_size, stride, mode)  # validates image, sizes and mode
+    img = np.asarray(image, dtype=np.float64)
+    h, w = img.shape
+    zs = min(_ZOOM_SIZE, h, w)
+    y0, x0 = min(max(corner[0], 0), h - zs), min(max(corner[1], 0), w - zs)
+    grid = draw_window_grid(img[y0:y0 + zs, x0:x0 + zs], (y0, x0), pool_size, stride, (h, w),
+                            zoom=_ZOOM * _ZOOM_SIZE // zs)
+    if input_png is None:
+        input_png = to_png(_boxed(img, (y0, x0), zs))
+    cov = np.outer(window_coverage(h, pool_size, stride), window_coverage(w, pool_size, stride))
+    word = "largest" if mode == "max" else "mean"
+    overlap = ("windows overlap" if stride < pool_size else
+               "windows tile without overlap" if stride == pool_size else "windows leave gaps")
+    info = (
+        f"input <b>{h}&times;{w}</b>, window {pool_size}&times;{pool_size}, stride {stride} "
+        f"&rarr; output <b>{out.shape[0]}&times;{out.shape[1]}</b>"
+        f"<br>rows: &lfloor;({h} &minus; {pool_size}) / {stride}&rfloor; + 1 = {out.shape[0]}; "
+        f"each output value is the {word} of {pool_size * pool_size} pixels"
+        f"<br>{overlap}; {100 * (1 - cov.mean()):.1f}% of the input pixels are never read "
+        "(dimmed in the detail)"
+    )
+    return Frame(
+        images={"input": input_png, "windows": to_png(grid), "output": to_png(out, "gray",
+                                                                              (0.0, 1.0))},
+        info=info,
+        data={"output": out, "windows": grid, "coverage": cov},
+    )
+
+
+def _boxed(img: np.ndarray, corner: tuple[int, int], size: int) -> np.ndarray:
+    """The gray photo as RGB with a yellow box around the enlarged detail."""
+    rgb = to_rgb8(img, "gray", (0.0, 1.0)).copy()
+    y0, x0 = corner
+    y1, x1 = y0 + size - 1, x0 + size - 1
+    rgb[[y0, y1], x0:x1 + 1] = _BOX
+    rgb[y0:y1 + 1, [x0, x1]] = _BOX
+    return rgb
+
+
+class PoolingExplorer(Explorer):
+    """Change window size, stride and max/average pooling; see the windows and the pooled map.
+
+    Left: the photo (yellow box = the detail); middle: the detail enlarged 8 times with the
+    pooling windows drawn in (cyan borders, one window in orange, unread pixels dimmed);
+    right: the pooled map, shown at the same width as the input so the loss of detail is visible.
+
+    Examples
+    --------
+    >>> ex = PoolingExplorer()
+    >>> ex.frame.data["output"].shape
+    (128, 128)
+    >>> ex.set(pool_size=3, stride=1).data["output"].shape
+    (254, 254)
+    """
+
+    def __init__(self, image: str = "camera", pool_size: int = 2, stride: int = 2,
+                 mode: str = "max") -> None:
+        if image not in SAMPLE_IMAGES:
+            raise ValueError(f"unknown image {image!r}; choose one of {list(SAMPLE_IMAGES)}.")
+        self._cache: dict[str, tuple[np.ndarray, bytes]] = {}
+        controls = {
+            "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
+            "pool_size": W.IntSlider(value=pool_size, min=1, max=8, description="pool size"),
+            "stride": W.IntSlider(value=stride, min=1, max=8, description="stride"),
+            "mode": W.ToggleButtons(options=["max", "average"], value=mode, description="pooling"),
+        }
+        self._build(controls, {"input": "input (yellow box = detail)",
+                               "windows": "detail x8 with the windows",
+                               "output": "pooled map"})
+
+    def _image(self, name: str) -> tuple[np.ndarray, bytes]:
+        if name not in self._cache:
+            img = sample_image(name, gray=True).astype(np.float64)
+            corner = ZOOM_CORNERS.get(name, (0, 0))
+            self._cache[name] = (img, to_png(_boxed(img, corner, _ZOOM_SIZE)))
+        return self._cache[name]
+
+    def step(self, image: str, pool_size: int, stride: int, mode: str) -> Frame:
+        img, png = self._image(image)
+        return pooling_step(img, pool_size, stride, mode, ZOOM_CORNERS.get(image, (0, 0)), png)

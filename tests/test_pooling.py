@@ -1,0 +1,161 @@
+"""Lesson 03 helpers: PoolingExplorer's step, the window drawing and the pooling checkers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_utils import ops
+from course_utils.checks import (
+    POOL_EXERCISE_X,
+    check_max_pool_by_hand,
+    check_pool_output_size,
+    check_surviving_positions,
+    surviving_positions,
+)
+from course_utils.data import sample_image
+from course_utils.widgets import (
+    PoolingExplorer,
+    draw_window_grid,
+    pooling_step,
+    separable_pool,
+    window_coverage,
+)
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return PoolingExplorer()
+
+
+# ---- explorer ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("p", "s"), [(2, 2), (3, 2), (2, 3), (4, 4), (3, 1), (1, 1), (8, 8), (8, 1), (5, 7)])
+def test_step_shape_matches_formula_and_ops(explorer, p, s):
+    f = explorer.set(pool_size=p, stride=s, mode="max")
+    n = ops.pool_output_size(256, p, s)
+    assert f.data["output"].shape == (n, n)
+    assert f"output <b>{n}&times;{n}</b>" in f.info
+    img = sample_image("camera", gray=True)
+    np.testing.assert_array_equal(f.data["output"], ops.max_pool2d(img, p, s))
+    assert f.data["windows"].shape == (256, 256, 3) and f.data["windows"].dtype == np.uint8
+
+
+def test_mode_and_parameters_change_pictures(explorer):
+    a = explorer.set(image="camera", pool_size=2, stride=2, mode="max")
+    b = explorer.set(mode="average")
+    np.testing.assert_allclose(b.data["output"], ops.avg_pool2d(sample_image("camera", gray=True), 2))
+    assert a.images["output"] != b.images["output"]
+    assert a.images["windows"] == b.images["windows"]  # same windows, other reduction
+    c = explorer.set(pool_size=3)
+    assert c.images["windows"] != b.images["windows"]
+    d = explorer.set(image="cat")
+    assert d.images["input"] != c.images["input"]
+
+
+def test_gaps_are_dimmed_and_reported():
+    img = np.full((32, 32), 0.9)
+    f = pooling_step(img, pool_size=2, stride=4)
+    cov = f.data["coverage"]
+    assert cov.mean() == pytest.approx(0.25)  # 2 of every 4 rows and columns
+    assert "75.0% of the input pixels are never read" in f.info
+    grid = f.data["windows"]
+    # pixel (2, 2) is in a gap: dimmed; the centre of its 8x8 block has no line on it
+    assert grid[2 * 8 + 4, 2 * 8 + 4].max() < grid[0 * 8 + 4, 0 * 8 + 4].max()
+    assert "windows leave gaps" in f.info
+
+
+def test_window_lines_are_drawn_at_window_borders():
+    rgb = draw_window_grid(np.full((8, 8), 0.5), (0, 0), 2, 2, (8, 8), zoom=4)
+    line = np.array([0, 200, 255])
+    for b in (8, 16, 24):  # window borders every 2 pixels = 8 zoomed pixels
+        assert (rgb[b, :, :] == line).all(axis=-1).mean() > 0.5
+    assert not (rgb[5, 5] == line).all()  # inside a window: no line
+
+
+def test_window_coverage():
+    assert window_coverage(7, 2, 3).tolist() == [True, True, False, True, True, False, False]
+    assert window_coverage(5, 2, 2).tolist() == [True, True, True, True, False]
+    assert window_coverage(6, 3, 1).all()
+
+
+def test_bad_parameters_raise_or_show_error(explorer):
+    with pytest.raises(ValueError, match="mode"):
+        pooling_step(np.zeros((8, 8)), 2, 2, mode="min")
+    with pytest.raises(ValueError, match="2-D"):
+        pooling_step(np.zeros((8, 8, 3)), 2, 2)
+    with pytest.raises(ValueError, match="larger than"):
+        pooling_step(np.zeros((4, 4)), 5, 1)
+    with pytest.raises(ValueError, match="unknown image"):
+        PoolingExplorer(image="nope")
+
+
+# ---- checkers -----------------------------------------------------------------------------------
+def test_check_pool_output_size():
+    assert check_pool_output_size(lambda n, p, s: (n - p) // s + 1)
+    assert check_pool_output_size(ops.pool_output_size)
+    cases = [
+        (lambda n, p, s: (n - p) // s, "forgot the `+ 1`"),
+        (lambda n, p, s: -(-(n - p) // s) + 1, "rounded up"),
+        (lambda n, p, s: -(-n // s), "padding='same'"),
+        (lambda n, p, s: n // p, "start every s pixels"),
+        (lambda n, p, s: n * 0 + 3, "Count window positions"),
+        (lambda n, p, s: (n - p) / s + 1, "floor division"),
+        (lambda n, p, s: (n - p) // p + 1, "where the stride belongs"),
+        (lambda n, p, s: None, "return"),
+        (lambda n, p, s: "64", "expected an integer"),
+    ]
+    for fn, hint in cases:
+        fb = check_pool_output_size(fn)
+        assert not fb.passed, hint
+        assert hint in fb.message
+
+
+def test_check_max_pool_by_hand():
+    assert check_max_pool_by_hand([[6, 5], [7, 9]])
+    assert check_max_pool_by_hand(ops.max_pool2d(POOL_EXERCISE_X, 2))
+    cases = [
+        (ops.avg_pool2d(POOL_EXERCISE_X, 2), "averages"),
+        ([[6, 7], [5, 9]], "swapped"),
+        ([[1, 0], [0, 4]], "minima"),
+        (ops.max_pool2d(POOL_EXERCISE_X, 2, 1), "stride 1"),
+        ([6, 5, 7, 9], "shape"),
+        ([[6, 5], [7, 8]], "X[2:4, 2:4]"),
+        ("six", "nested list"),
+    ]
+    for answer, hint in cases:
+        fb = check_max_pool_by_hand(answer)
+        assert not fb.passed, hint
+        assert hint in fb.message
+
+
+def test_surviving_positions_reference():
+    m = surviving_positions(POOL_EXERCISE_X)
+    assert m.sum() == 4
+    np.testing.assert_array_equal(POOL_EXERCISE_X[m], [6, 5, 7, 9])
+    with pytest.raises(ValueError, match="even"):
+        surviving_positions(np.zeros((3, 4)))
+
+
+def test_check_surviving_positions():
+    assert check_surviving_positions(surviving_positions)
+    assert check_surviving_positions(
+        lambda x: (x == np.repeat(np.repeat(ops.max_pool2d(x, 2), 2, 0), 2, 1)).astype(int)
+    )
+    cases = [
+        (lambda x: x >= np.sort(x, axis=None)[-(x.size // 4)], "whole array"),
+        (lambda x: ops.max_pool2d(x, 2) > 0, "pooled size"),
+        (lambda x: x > 100, "exactly 4 pixels"),
+        (lambda x: x * 2, "True/False"),
+    ]
+    for fn, hint in cases:
+        fb = check_surviving_positions(fn)
+        assert not fb.passed, hint
+        assert hint in fb.message
+
+
+@pytest.mark.parametrize(("shape", "p", "s"), [((17, 23), 3, 2), ((9, 9), 9, 1), ((12, 8), 2, 5)])
+def test_separable_pool_equals_ops(shape, p, s):
+    x = np.random.default_rng(1).normal(size=shape)
+    np.testing.assert_array_equal(separable_pool(x, p, s, "max"), ops.max_pool2d(x, p, s))
+    np.testing.assert_allclose(separable_pool(x, p, s, "average"), ops.avg_pool2d(x, p, s),
+                               rtol=1e-12, atol=1e-12)

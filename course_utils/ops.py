@@ -34,6 +34,7 @@ __all__ = [
     "categorical_cross_entropy",
     "sparse_categorical_cross_entropy",
     "receptive_field",
+    "combined_kernel",
 ]
 
 EPSILON = 1e-7  # Keras' default fuzz factor for clipping probabilities.
@@ -220,6 +221,25 @@ def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
             else:
                 out += patch @ bank[i, j]
     return out[:, :, 0] if squeeze else out
+
+
+def combined_kernel(k1, k2) -> np.ndarray:
+    """The single kernel ``K`` with ``conv2d(conv2d(x, k1), k2) == conv2d(x, K)`` ("valid").
+
+    ``K`` is the *full* true convolution of ``k1`` and ``k2``, of size
+    ``(k1h + k2h - 1, k1w + k2w - 1)``: pad ``k2`` and cross-correlate with the flipped ``k1``.
+
+    Examples
+    --------
+    >>> combined_kernel([[1.0, 2.0]], [[1.0, 1.0]]).tolist()
+    [[1.0, 3.0, 2.0]]
+    """
+    a = np.asarray(k1, dtype=np.float64)
+    b = np.asarray(k2, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.size == 0 or b.size == 0:
+        raise ValueError(f"k1 and k2 must be non-empty 2-D kernels, got {a.shape} and {b.shape}.")
+    (h, w) = a.shape
+    return conv2d(np.pad(b, ((h - 1, h - 1), (w - 1, w - 1))), a[::-1, ::-1])
 
 
 def receptive_field(kernel_sizes: Sequence[int], strides: Sequence[int] | None = None) -> int:

@@ -10,8 +10,8 @@ from course_utils.checks import (
     check_combined_kernel,
     check_relu,
     check_sparsity_bias,
-    combined_kernel,
 )
+from course_utils.ops import combined_kernel
 from course_utils.widgets import KERNEL_PRESETS, ReluExplorer, relu_step, robust_scale
 
 

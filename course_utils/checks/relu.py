@@ -9,7 +9,7 @@ from ..data import sample_image
 from ..widgets.kernel import KERNEL_PRESETS
 from ._base import Feedback, StudentError, call_student
 
-__all__ = ["check_relu", "check_combined_kernel", "check_sparsity_bias", "combined_kernel"]
+__all__ = ["check_relu", "check_combined_kernel", "check_sparsity_bias"]
 
 
 def _relu_cases() -> list[np.ndarray]:
@@ -86,25 +86,6 @@ def check_relu(fn) -> Feedback:
     )
 
 
-def combined_kernel(k1, k2) -> np.ndarray:
-    """The single kernel ``K`` with ``conv2d(conv2d(x, k1), k2) == conv2d(x, K)`` ("valid").
-
-    ``K`` is the *full* true convolution of ``k1`` and ``k2``, of size
-    ``(k1h + k2h - 1, k1w + k2w - 1)``: pad ``k2`` and cross-correlate with the flipped ``k1``.
-
-    Examples
-    --------
-    >>> combined_kernel([[1.0, 2.0]], [[1.0, 1.0]]).tolist()
-    [[1.0, 3.0, 2.0]]
-    """
-    a = np.asarray(k1, dtype=np.float64)
-    b = np.asarray(k2, dtype=np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.size == 0 or b.size == 0:
-        raise ValueError(f"k1 and k2 must be non-empty 2-D kernels, got {a.shape} and {b.shape}.")
-    (h, w) = a.shape
-    return ops.conv2d(np.pad(b, ((h - 1, h - 1), (w - 1, w - 1))), a[::-1, ::-1])
-
-
 _KERNEL_CASES = [
     (np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0], [1.0, 0.0, -2.0]]),
      np.array([[0.0, 1.0, -1.0], [2.0, 0.0, 1.0], [-1.0, 1.0, 0.0]])),
@@ -118,12 +99,13 @@ def check_combined_kernel(fn) -> Feedback:
 
     Examples
     --------
+    >>> from course_utils.ops import combined_kernel
     >>> check_combined_kernel(combined_kernel).passed
     True
     """
     x = np.random.default_rng(3).normal(size=(12, 12))
     for k1, k2 in _KERNEL_CASES:
-        want = combined_kernel(k1, k2)
+        want = ops.combined_kernel(k1, k2)
         try:
             got = call_student(fn, k1.copy(), k2.copy())
         except StudentError as err:

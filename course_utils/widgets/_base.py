@@ -19,6 +19,12 @@ import ipywidgets as W
 
 __all__ = ["Explorer", "Frame"]
 
+# Small maps (a 3x3 kernel, an 8x8 input) are enlarged by the browser: keep their pixels crisp.
+_STYLE = W.HTML(
+    "<style>.course-explorer-image { image-rendering: pixelated; }</style>",
+    layout=W.Layout(display="none"),
+)
+
 
 @dataclass
 class Frame:
@@ -46,7 +52,6 @@ class Explorer:
             name: W.Image(
                 format="png",
                 layout=W.Layout(width=self.image_width, height="auto"),
-                # pixelated: small feature maps stay crisp when the browser enlarges them
             )
             for name in panels
         }
@@ -60,7 +65,7 @@ class Explorer:
             for name, caption in panels.items()
         ]
         self.widget = W.VBox(
-            [W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
+            [_STYLE, W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
              W.HBox(columns), self.info, self.error]
         )
         self.widget.add_class("course-explorer")

@@ -130,10 +130,12 @@ class KernelExplorer(Explorer):
         for wgt in self.weights:
             wgt.observe(self._on_weight, names="value")
         controls["preset"].observe(self._on_preset, names="value")
+        style, control_row, *rest = self.widget.children
         self.widget.children = (
-            self.widget.children[0],
+            style,
+            control_row,
             W.HBox([W.HTML("<b>3&times;3 weights</b> (editing switches to custom)"), self._grid]),
-            *self.widget.children[1:],
+            *rest,
         )
 
     # -- helpers ---------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Real-browser tests: JupyterLab driven by headless Chromium (pytest marker ``browser``)."""

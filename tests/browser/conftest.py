@@ -1,0 +1,114 @@
+"""Fixtures for the browser tests: Chromium, one JupyterLab server per session, a page per test.
+
+Run them with ``pytest tests/browser -m browser``.  Without Chromium they are skipped with one
+line (``CI=true``: they fail instead, so CI never turns green by skipping).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+
+import pytest
+
+from .lab import CHROMIUM_ARGS, CHROMIUM_MISSING, LabServer, find_chromium
+
+
+def _missing(message: str):
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        _missing(CHROMIUM_MISSING)
+    return path
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory) -> LabServer:
+    """A JupyterLab server (this venv's) serving a temporary copy of lessons/."""
+    server = LabServer(tmp_path_factory.mktemp("jupyterlab"))
+    t0 = time.monotonic()
+    try:
+        server.start()
+    except RuntimeError as err:  # start-up failed: its log tail is in the message
+        pytest.fail(str(err), pytrace=False)
+    argv = server.python_kernel_argv()
+    # jupyter_client replaces a bare "python" by the server's own interpreter (this venv's)
+    if not (argv[0] in {"python", "python3"} or argv[0].startswith(sys.prefix)):
+        server.stop()
+        pytest.fail(f"kernelspec python3 would run {argv[0]!r}, not this environment's "
+                    f"python ({sys.executable})", pytrace=False)
+    print(f"\nJupyterLab up in {time.monotonic() - t0:.1f} s at {server.url} "
+          f"(log {server.log_path})")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_context(chromium_path, tmp_path_factory):
+    """A headless Chromium with a fresh profile, shared by the session's tests."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright not installed: pip install 'course_utils[test]', "
+                 "or deselect browser tests with -m 'not browser'")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=chromium_path,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context, lab_server):
+    """A new tab; its console messages are collected in ``page.console_lines``.
+
+    At the end the tab closes and the server's kernels are shut down.
+    """
+    page = browser_context.new_page()
+    page.console_lines = []
+    page.on("console", lambda m: page.console_lines.append(f"[{m.type}] {m.text}"))
+    page.on("pageerror", lambda e: page.console_lines.append(f"[pageerror] {e}"))
+    page.set_default_timeout(15_000)
+    yield page
+    page.close()
+    lab_server.shutdown_kernels()
+
+
+@pytest.fixture
+def artefacts_on_failure(page, lab_server, tmp_path):
+    """Context manager: a failure inside saves a screenshot + console log and names them."""
+
+    @contextlib.contextmanager
+    def guard():
+        try:
+            yield
+            return
+        except Exception as caught:  # noqa: BLE001 - reported below as a readable failure
+            err = caught
+        shot = tmp_path / "failure.png"
+        console = tmp_path / "console.log"
+        try:
+            page.screenshot(path=str(shot), full_page=False)
+        except Exception as shot_err:  # noqa: BLE001
+            shot = f"(no screenshot: {shot_err})"
+        console.write_text("\n".join(page.console_lines) + "\n")
+        msg = str(err).strip() if isinstance(err, AssertionError) else (
+            f"{type(err).__name__}: {str(err).strip().splitlines()[0]}")
+        raise pytest.fail.Exception(
+            f"{msg}\n  screenshot: {shot}\n  browser console log: {console}"
+            f"\n  JupyterLab log: {lab_server.log_path}", pytrace=False) from None
+
+    return guard

@@ -1,0 +1,651 @@
+"""Harness for the browser tests: a throwaway JupyterLab server and checks of explorer widgets.
+
+Nothing here is collected as a test; ``conftest.py`` builds fixtures from it and
+``test_widgets.py`` uses :func:`check_explorer`.  Every check raises :class:`CheckFailed`
+(an ``AssertionError``) with a one-paragraph message that says what was expected and what the
+page showed, so a failure reads without a Playwright call log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LESSONS = REPO / "lessons"
+
+CHROMIUM_MISSING = (
+    "Chromium not found: install it with `sudo apt-get install chromium`, "
+    "or deselect browser tests with -m 'not browser'"
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+# JupyterLab user settings written into the isolated settings dir.
+LAB_SETTINGS = {
+    # the "news" toast covers part of the page
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+    # every cell stays in the DOM, so outputs and prompts of all cells can be inspected; the
+    # notebook's own kernelspec starts without a "Select Kernel" dialog
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "windowingMode": "none",
+        "autoStartDefaultKernel": True,
+    },
+}
+
+
+class CheckFailed(AssertionError):
+    """A browser check failed; the message is meant for humans."""
+
+
+def find_chromium() -> str | None:
+    """Path of a Chromium executable, or None.
+
+    ``$CHROMIUM_PATH`` when set (None if it is not executable), else Debian's
+    ``/usr/bin/chromium``, else ``chromium`` / ``chromium-browser`` on PATH.
+    """
+    explicit = os.environ.get("CHROMIUM_PATH")
+    if explicit:
+        return explicit if os.access(explicit, os.X_OK) else None
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+# ---------------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LabServer:
+    """``jupyter lab`` on 127.0.0.1 serving a temporary copy of ``lessons/``.
+
+    All Jupyter config, runtime, data, settings and workspace dirs live under ``base``, so
+    neither the user's Jupyter setup nor the committed notebooks are touched.
+    """
+
+    def __init__(self, base: Path, lessons: Path = LESSONS) -> None:
+        self.base = Path(base)
+        self.root = self.base / "notebooks"
+        self.token = secrets.token_hex(24)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = self.base / "jupyterlab.log"
+        self.proc: subprocess.Popen | None = None
+        shutil.copytree(lessons, self.root,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "runs"))
+        self.env = self._environment()
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("JUPYTER_PATH", None)  # no extra kernelspec/extension dirs from outside
+        dirs = {
+            "JUPYTER_CONFIG_DIR": "config",
+            "JUPYTER_RUNTIME_DIR": "runtime",
+            "JUPYTER_DATA_DIR": "data",
+            "JUPYTERLAB_SETTINGS_DIR": "lab-settings",
+            "JUPYTERLAB_WORKSPACES_DIR": "lab-workspaces",
+            "IPYTHONDIR": "ipython",
+        }
+        for var, sub in dirs.items():
+            (self.base / sub).mkdir(parents=True, exist_ok=True)
+            env[var] = str(self.base / sub)
+        for rel, value in LAB_SETTINGS.items():
+            path = self.base / "lab-settings" / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(value))
+        env.update(
+            TF_CPP_MIN_LOG_LEVEL="3",
+            TF_ENABLE_ONEDNN_OPTS="0",
+            PYTHONHASHSEED="0",
+            KERAS_BACKEND="tensorflow",
+            PYTHONWARNINGS="ignore::DeprecationWarning",
+            COURSE_RUNS_DIR=str(self.base / "runs"),
+        )
+        return env
+
+    def start(self, timeout: float = 60.0) -> None:
+        """Start the server; wait for /api/status (failing fast, with its log, if it exits)."""
+        try:
+            self._start(timeout)
+        except RuntimeError:
+            if "is not available" not in self.log_tail(5):
+                raise
+            self.port = _free_port()  # another process took the free port meanwhile: retry
+            self.url = f"http://127.0.0.1:{self.port}"
+            self._start(timeout)
+
+    def _start(self, timeout: float) -> None:
+        cmd = [
+            sys.executable, "-m", "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            "--ServerApp.terminals_enabled=False",
+        ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")
+        log = open(self.log_path, "wb")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env, stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"jupyter lab exited with code {self.proc.returncode} during start-up; "
+                    f"log ({self.log_path}):\n{self.log_tail()}")
+            try:
+                if self.api("status").get("started"):
+                    return
+            except (OSError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"jupyter lab did not answer /api/status within {timeout:.0f} s;"
+                                   f" log ({self.log_path}):\n{self.log_tail()}")
+            time.sleep(0.25)
+
+    def api(self, path: str, method: str = "GET") -> dict | list:
+        sep = "&" if "?" in path else "?"
+        req = urllib.request.Request(f"{self.url}/api/{path}{sep}token={self.token}",
+                                     method=method)
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            body = resp.read()
+        return json.loads(body) if body else {}
+
+    def lab_url(self, notebook: str) -> str:
+        return f"{self.url}/lab/tree/{notebook}?reset&token={self.token}"
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no log)"
+        return "\n".join(lines[-n:])
+
+    def log_errors(self, since: int = 0) -> list[str]:
+        """Exception lines the server and its kernels logged after byte offset ``since``."""
+        try:
+            text = self.log_path.read_bytes()[since:].decode(errors="replace")
+        except OSError:
+            return []
+        return [ln.strip() for ln in text.splitlines()
+                if re.match(r"\s*\w+(Error|Exception)\b.*:", ln)]
+
+    def log_size(self) -> int:
+        try:
+            return self.log_path.stat().st_size
+        except OSError:
+            return 0
+
+    def stop(self) -> None:
+        """Shut the kernels down through the API, then stop exactly this process group."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.shutdown_kernels()
+        pgid = self.proc.pid  # start_new_session=True: the group id is the server's pid
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(pgid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+    def wait_kernel_idle(self, notebook: str, timeout_s: float) -> None:
+        """Wait until the server has a session for ``notebook`` whose kernel is idle."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for sess in self.api("sessions"):
+                kernel = sess.get("kernel") or {}
+                if sess.get("path") == notebook and kernel.get("execution_state") == "idle":
+                    return
+            time.sleep(0.2)
+        raise CheckFailed(f"no idle kernel for {notebook} within {timeout_s:.0f} s; sessions: "
+                          f"{self.api('sessions')}")
+
+    def shutdown_kernels(self) -> None:
+        """Shut down every kernel of this server (between tests: frees memory and CPU)."""
+        try:
+            for kernel in self.api("kernels"):
+                self.api(f"kernels/{kernel['id']}", method="DELETE")
+        except (OSError, ValueError):
+            pass
+
+    def python_kernel_argv(self) -> list[str]:
+        """``argv`` of the ``python3`` kernelspec the server would launch."""
+        specs = self.api("kernelspecs")
+        return specs["kernelspecs"]["python3"]["spec"]["argv"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The explorers under test
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExplorerCase:
+    """One explorer widget in one lesson, and how to poke it.
+
+    notebook : file name in ``lessons/``
+    index : which ``.course-explorer`` of the notebook (0 = first in the page)
+    slider : label of a slider whose keyboard moves must change ``image``
+    name : the explorer's class name, for messages
+    image : index of the picture (``img.course-explorer-image`` inside the explorer) that must
+        change; -1 = the last one (the result)
+    info : slider value (float) -> text the info line must then contain (None: not checked)
+    dropdown : (label, option value) of a dropdown whose change must change ``image`` (None: skip)
+    screenshot : path relative to the repo for a picture of the explorer (None: none)
+    max_latency_ms : bound on the median slider-to-new-picture latency over 10 moves
+    """
+
+    notebook: str
+    index: int
+    slider: str
+    name: str = "explorer"
+    image: int = -1
+    info: Callable[[float], str] | None = None
+    dropdown: tuple[str, str] | None = None
+    screenshot: str | None = None
+    max_latency_ms: float = 150.0
+
+    @property
+    def id(self) -> str:
+        return f"{Path(self.notebook).stem}[{self.index}]"
+
+
+@dataclass
+class ExplorerReport:
+    latencies_ms: list[float]
+    load_latencies_ms: list[float]
+    cells: int
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.latencies_ms)
+
+    @property
+    def median_load_ms(self) -> float:
+        return statistics.median(self.load_latencies_ms)
+
+
+def _wait(page, js: str, arg=None, *, timeout_s: float, what: str):
+    """``page.wait_for_function`` with a readable timeout message."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        return page.wait_for_function(js, arg=arg, timeout=timeout_s * 1000, polling=100)
+    except PlaywrightTimeout:
+        raise CheckFailed(f"timed out after {timeout_s:.0f} s waiting for {what}") from None
+
+
+def _click_menu(page, menu: str, item: str, tries: int = 10) -> None:
+    """Click menu bar ``menu``, then its item labelled ``item`` once it is enabled."""
+    entry = page.locator(f'.lm-Menu-content .lm-Menu-item:has(.lm-Menu-itemLabel:text-is("{item}"))')
+    for _ in range(tries):
+        page.locator(f'#jp-menu-panel .lm-MenuBar-itemLabel:text-is("{menu}")').click()
+        entry.wait_for(state="visible", timeout=5000)
+        if "lm-mod-disabled" not in (entry.get_attribute("class") or ""):
+            entry.click()
+            return
+        page.keyboard.press("Escape")
+        time.sleep(0.5)
+    raise CheckFailed(f"menu item {menu} -> {item} stayed disabled")
+
+
+_RUN_STATE_JS = r"""
+() => {
+  const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
+  if (!ind || ind.dataset.status !== 'idle') return false;
+  // code cells with a visible, non-empty editor (hidden solution cells show no prompt)
+  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')]
+    .filter(c => (c.querySelector('.cm-content')?.textContent || '').trim())
+    .map(c => (c.querySelector('.jp-InputArea-prompt')?.textContent || '').trim());
+  if (!prompts.length || prompts.some(p => p === '[*]:')) return false;
+  if (prompts.every(p => /^\[\d+\]:$/.test(p))) return 'done';
+  if ([...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')].some(
+        el => /Traceback/.test(el.innerText)))
+    return 'error';
+  return false;
+}
+"""
+
+_PROBLEMS_JS = r"""
+() => {
+  const out = [];
+  document.querySelectorAll('.jp-Notebook .jp-Cell').forEach((cell, i) => {
+    // JupyterLab renders error outputs (tracebacks) with the stderr MIME type
+    const outs = cell.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"],'
+                                       + '[data-mime-type="application/vnd.jupyter.error"]');
+    for (const el of outs) {
+      const t = el.innerText.trim();
+      const lines = t.split('\n').filter(l => l.trim());
+      if (el.closest('.jp-OutputArea-error') || /Traceback/.test(t))
+        out.push(`cell ${i}: error output: ${lines[lines.length - 1] || '(empty)'}`);
+      else if (t) out.push(`cell ${i}: stderr output: ${t.slice(0, 200)}`);
+    }
+    const text = cell.querySelector('.jp-Cell-outputWrapper')?.innerText || '';
+    if (/Traceback \(most recent call last\)/.test(text) && !out.length)
+      out.push(`cell ${i}: output shows a Traceback`);
+    if (text.includes('Error displaying widget')) out.push(`cell ${i}: "Error displaying widget"`);
+    if (text.includes('Loading widget...')) out.push(`cell ${i}: "Loading widget..." left`);
+  });
+  return out;
+}
+"""
+
+
+def saved_problems(nb: dict) -> list[str]:
+    """What the saved notebook shows: errors, stderr, code cells not run in order 1..n."""
+    out, count = [], 0
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code" or not "".join(cell["source"]).strip():
+            continue
+        count += 1
+        if cell.get("execution_count") != count:
+            out.append(f"cell {i}: execution count {cell.get('execution_count')}, expected "
+                       f"{count} (every cell run once, in order)")
+        for o in cell.get("outputs", []):
+            if o["output_type"] == "error":
+                out.append(f"cell {i}: error output: {o['ename']}: {o['evalue']}")
+            elif o["output_type"] == "stream" and o["name"] == "stderr":
+                text = "".join(o["text"]).strip()
+                if text:
+                    out.append(f"cell {i}: stderr output: {text[:200]}")
+    return out
+
+
+_HASH_JS = r"""
+async (img) => {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const src = img.src;
+    try {
+      const buf = await (await fetch(src)).arrayBuffer();
+      if (src !== img.src) continue;  // changed while fetching: read the new one
+      const digest = await crypto.subtle.digest('SHA-256', buf);
+      return {src, bytes: buf.byteLength,
+              sha: [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('')};
+    } catch (e) { await new Promise(r => setTimeout(r, 50)); }
+  }
+  return null;
+}
+"""
+
+_IMAGES_READY_JS = r"""
+(root) => {
+  const imgs = [...root.querySelectorAll('img.course-explorer-image')];
+  return imgs.length > 0 && imgs.every(i => i.src.startsWith('blob:') && i.complete
+                                         && i.naturalWidth > 0);
+}
+"""
+
+_LATENCY_SETUP_JS = r"""
+([handle, img]) => {
+  const lat = window.__courseLatency = {t0: null, src: [], load: [], pending: null};
+  handle.addEventListener('keydown', () => { lat.t0 = performance.now(); }, true);
+  new MutationObserver(() => {
+    if (lat.t0 === null) return;
+    const t0 = lat.t0;
+    lat.t0 = null;
+    lat.src.push(performance.now() - t0);
+    lat.pending = t0;
+  }).observe(img, {attributes: true, attributeFilter: ['src']});
+  img.addEventListener('load', () => {
+    if (lat.pending === null) return;
+    lat.load.push(performance.now() - lat.pending);
+    lat.pending = null;
+  });
+}
+"""
+
+
+def log_console_errors(page) -> list[str]:
+    """Exception lines in JupyterLab's Log Console (where widget callback errors go)."""
+    try:
+        _click_menu(page, "View", "Show Log Console", tries=2)
+        panel = page.locator(".jp-LogConsolePanel")
+        panel.wait_for(state="visible", timeout=5000)
+        time.sleep(0.5)
+        text = panel.inner_text()
+    except Exception:  # noqa: BLE001 - only used to enrich a failure message
+        return []
+    return [ln.strip() for ln in text.splitlines()
+            if re.match(r"\s*\w+(Error|Exception)\b.*:", ln)]
+
+
+def image_digest(img) -> dict:
+    """SHA-256 of the bytes behind an ``<img>``'s (blob) URL, fetched in the page."""
+    got = img.evaluate(_HASH_JS)
+    if not got:
+        raise CheckFailed("could not fetch the picture's blob URL in the page")
+    return got
+
+
+def open_and_run(page, server: LabServer, notebook: str, *, timeout_s: float = 150) -> int:
+    """Open ``notebook``, clear outputs, "Run All Cells"; wait until the kernel is idle.
+
+    Then save it (in the server's temporary copy) and read it back through the contents API.
+    Returns the number of cells.  Raises CheckFailed listing every problem: error outputs,
+    tracebacks, stderr, widget errors in the page; cells not run once in order 1..n.
+    """
+    page.goto(server.lab_url(notebook))
+    server.wait_kernel_idle(notebook, timeout_s=60)
+    # the page's indicator also says "idle" before any kernel exists: the API decides above
+    _wait(page, "() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status"
+                " === 'idle' && document.querySelectorAll('.jp-Notebook .jp-Cell').length > 0",
+          timeout_s=30, what=f"{notebook} to open with an idle kernel")
+    _click_menu(page, "Edit", "Clear Outputs of All Cells")
+    started = ("() => [...document.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')]"
+               ".some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))")
+    _wait(page, f"() => !({started})()", timeout_s=10, what="Clear Outputs to clear prompts")
+    for attempt in range(3):
+        _click_menu(page, "Run", "Run All Cells")
+        try:
+            _wait(page, started, timeout_s=10, what="Run All Cells to start")
+            break
+        except CheckFailed:
+            if attempt == 2:
+                raise
+    what = f"Run All Cells of {notebook} to finish (kernel idle, every cell numbered)"
+    state, steady = None, 0
+    deadline = time.monotonic() + timeout_s
+    while steady < 3:  # the same answer 3 polls in a row: no idle gap between two cells
+        new = _wait(page, _RUN_STATE_JS, timeout_s=max(1.0, deadline - time.monotonic()),
+                    what=what).json_value()
+        steady = steady + 1 if new == state else 1
+        state = new
+        time.sleep(0.2)
+    problems = page.evaluate(_PROBLEMS_JS)
+    settle = time.monotonic() + 15  # widgets still drawing right after the kernel went idle
+    while problems and all("Loading widget" in p for p in problems) and (
+            time.monotonic() < settle):
+        time.sleep(0.3)
+        problems = page.evaluate(_PROBLEMS_JS)
+    if state == "done" and not problems:
+        problems = saved_problems(_save_and_read(page, server, notebook))
+    if state == "error" and not problems:
+        problems = ["a cell raised an error (run stopped)"]
+    if problems:
+        raise CheckFailed(f"{notebook}: after Run All Cells the notebook shows problems:\n  - "
+                          + "\n  - ".join(problems))
+    return page.locator(".jp-Notebook .jp-Cell").count()
+
+
+def _save_and_read(page, server: LabServer, notebook: str) -> dict:
+    """Save the open notebook (Ctrl+S) and return its JSON once the file has changed."""
+    before = server.api(f"contents/{notebook}?content=0")["last_modified"]
+    page.locator(".jp-NotebookPanel-notebook").first.focus()
+    page.keyboard.press("Control+s")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            model = server.api(f"contents/{notebook}?content=1&type=notebook")
+        except (OSError, ValueError):  # read while JupyterLab was still writing it
+            model = {"last_modified": before}
+        if model["last_modified"] != before:
+            return model["content"]
+        time.sleep(0.2)
+    raise CheckFailed(f"{notebook}: Ctrl+S did not save the notebook within 15 s")
+
+
+def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = True,
+                   screenshot_to: Path | None = None) -> ExplorerReport:
+    """Check in JupyterLab that an explorer responds like it should.
+
+    1. (``run=True``) open the notebook, Run All Cells: no error outputs, stderr, widget errors;
+       with ``run=False`` the page already shows the notebook, run (one notebook, many cases);
+    2. the explorer renders, its error area is empty;
+    3. a keyboard move of the slider changes the picture's bytes (and the info line);
+    4. a different dropdown option changes the picture's bytes;
+    5. median latency keypress -> new picture ``src`` over 10 moves <= ``case.max_latency_ms``.
+    """
+    log_start = server.log_size()
+    cells = open_and_run(page, server, case.notebook) if run else 0
+    explorers = page.locator(".jp-OutputArea-output .course-explorer")
+    _wait(page, f"() => document.querySelectorAll('.jp-OutputArea-output .course-explorer')"
+                f".length > {case.index}",
+          timeout_s=30, what=f"explorer #{case.index} (.course-explorer) to render in "
+                             f"{case.notebook}")
+    root = explorers.nth(case.index)
+    root.scroll_into_view_if_needed()
+    _wait(page, _IMAGES_READY_JS, root.element_handle(), timeout_s=30,
+          what="the explorer's pictures to load")
+    error = root.locator(".course-explorer-error").inner_text().strip()
+    if error:
+        raise CheckFailed(f"{case.id}: the explorer's error area shows {error!r} right after "
+                          "Run All Cells")
+    img = root.locator("img.course-explorer-image").nth(case.image)
+    slider = root.locator(f'.widget-slider:has(label:text-is("{case.slider}")) '
+                          '.noUi-handle[role="slider"]')
+    if slider.count() != 1:
+        raise CheckFailed(f"{case.id}: found {slider.count()} sliders labelled "
+                          f"{case.slider!r} in the explorer (expected 1)")
+
+    def value() -> float:  # aria-valuenow is rounded to 0.1; aria-valuetext is exact
+        text = slider.get_attribute("aria-valuetext") or slider.get_attribute("aria-valuenow")
+        return float(text)
+
+    def move(key: str, what: str) -> dict:
+        before = image_digest(img)
+        slider.focus()
+        slider.press(key)
+        _changed(before, what)
+        return before
+
+    def _changed(before: dict, what: str) -> dict:
+        try:
+            _wait(page, "([img, old]) => img.src !== old && img.complete && img.naturalWidth > 0",
+                  [img.element_handle(), before["src"]], timeout_s=10,
+                  what=f"the picture to change after {what}")
+        except CheckFailed as err:
+            shown = root.locator(".course-explorer-error").inner_text().strip()
+            logged = log_console_errors(page) + server.log_errors(log_start)
+            extra = (f"; the explorer's error area shows {shown!r}" if shown else "") + (
+                f"; JupyterLab's log console shows: {' | '.join(logged[-3:])}" if logged else "")
+            raise CheckFailed(f"{case.id}: {err}{extra}") from None
+        after = image_digest(img)
+        if after["sha"] == before["sha"]:
+            raise CheckFailed(f"{case.id}: after {what} the picture got a new URL but the same "
+                              f"bytes (sha256 {after['sha'][:12]}...)")
+        shown = root.locator(".course-explorer-error").inner_text().strip()
+        if shown:
+            raise CheckFailed(f"{case.id}: after {what} the explorer's error area shows "
+                              f"{shown!r}")
+        return after
+
+    start = value()
+    lo, hi = (float(slider.get_attribute(a)) for a in ("aria-valuemin", "aria-valuemax"))
+    first, back = ("ArrowRight", "ArrowLeft") if start < hi else ("ArrowLeft", "ArrowRight")
+    move(first, f"{first} on slider {case.slider!r} (from {start:g})")
+    moved = value()
+    if abs(moved - start) < 1e-6:
+        raise CheckFailed(f"{case.id}: {first} did not move slider {case.slider!r} "
+                          f"(still {start:g}, range {lo:g}..{hi:g})")
+    if case.info is not None:
+        want = case.info(moved)
+        try:
+            root.get_by_text(want, exact=False).first.wait_for(timeout=5000)
+        except Exception:
+            raise CheckFailed(f"{case.id}: after moving {case.slider!r} to {moved:g} the info "
+                              f"line should contain {want!r}; the explorer shows:\n"
+                              f"{root.inner_text()[-600:]}") from None
+
+    restore_option = None
+    if case.dropdown is not None:
+        label, option = case.dropdown
+        select = root.locator(f'.widget-dropdown:has(label:text-is("{label}")) select')
+        if select.count() != 1:
+            raise CheckFailed(f"{case.id}: found {select.count()} dropdowns labelled {label!r}")
+        restore_option = select.evaluate("s => s.value")
+        if restore_option == option:
+            raise CheckFailed(f"{case.id}: dropdown {label!r} already shows {option!r}; "
+                              "pick another option in the case table")
+        before = image_digest(img)
+        select.select_option(value=option)
+        _changed(before, f"choosing {option!r} in dropdown {label!r}")
+
+    # latency: keydown on the handle -> the picture's src attribute changes (in-page clocks)
+    page.evaluate(_LATENCY_SETUP_JS, [slider.element_handle(), img.element_handle()])
+    keys = [back, first] * 5
+    for i, key in enumerate(keys):
+        slider.press(key)
+        _wait(page, f"() => window.__courseLatency.src.length > {i}"
+                    f" && window.__courseLatency.pending === null",
+              timeout_s=10, what=f"the picture to change after latency move {i + 1} ({key})")
+    lat = page.evaluate("() => window.__courseLatency")
+    report = ExplorerReport(lat["src"], lat["load"], cells)
+
+    if screenshot_to is not None:  # back to the notebook's own state for a clean picture
+        for _ in range(20):
+            if abs(value() - start) < 1e-6:
+                break
+            before = image_digest(img)
+            slider.press("ArrowRight" if value() < start else "ArrowLeft")
+            _changed(before, "restoring the slider")
+        if restore_option is not None:
+            before = image_digest(img)
+            select.select_option(value=restore_option)
+            _changed(before, "restoring the dropdown")
+        page.mouse.move(0, 0)
+        _wait(page, _IMAGES_READY_JS, root.element_handle(), timeout_s=10,
+              what="the explorer's pictures to load")
+        root.screenshot(path=str(screenshot_to), animations="disabled")
+
+    if report.median_ms > case.max_latency_ms:
+        raise CheckFailed(f"{case.id}: median slider-to-image latency {report.median_ms:.0f} ms "
+                          f"over {len(report.latencies_ms)} moves exceeds "
+                          f"{case.max_latency_ms:.0f} ms (all: "
+                          f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms)")
+    return report
+

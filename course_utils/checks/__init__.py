@@ -4,7 +4,7 @@
 when the answer is right (``assert check_...(answer)`` works in tests).
 """
 
-from . import conv, loss, pooling, relu, skip, start, transpose, unet
+from . import conv, loss, pooling, relu, skip, start, training, transpose, unet
 from ._base import Feedback
 from .conv import *  # noqa: F403
 from .loss import *  # noqa: F403
@@ -12,9 +12,10 @@ from .pooling import *  # noqa: F403
 from .relu import *  # noqa: F403
 from .skip import *  # noqa: F403
 from .start import *  # noqa: F403
+from .training import *  # noqa: F403
 from .transpose import *  # noqa: F403
 from .unet import *  # noqa: F403
 
 __all__ = ["Feedback"] + [
-    name for mod in (start, conv, relu, pooling, transpose, skip, loss, unet) for name in mod.__all__
+    name for mod in (start, conv, relu, pooling, transpose, skip, loss, unet, training) for name in mod.__all__
 ]

@@ -22,7 +22,6 @@ import os
 
 # Must run before TensorFlow is first imported anywhere in the process.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # C++ INFO/WARNING/ERROR logs off
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # deterministic float results on CPU
 os.environ.setdefault("PYTHONHASHSEED", "0")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 

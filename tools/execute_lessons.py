@@ -47,7 +47,6 @@ def execute(path: Path, timeout: int) -> float:
 
     for key, val in {
         "TF_CPP_MIN_LOG_LEVEL": "3",
-        "TF_ENABLE_ONEDNN_OPTS": "0",
         "PYTHONHASHSEED": "0",
         "KERAS_BACKEND": "tensorflow",
         "PYTHONWARNINGS": "ignore::DeprecationWarning",

@@ -124,7 +124,6 @@ class LabServer:
             path.write_text(json.dumps(value))
         env.update(
             TF_CPP_MIN_LOG_LEVEL="3",
-            TF_ENABLE_ONEDNN_OPTS="0",
             PYTHONHASHSEED="0",
             KERAS_BACKEND="tensorflow",
             PYTHONWARNINGS="ignore::DeprecationWarning",

@@ -9,7 +9,7 @@
     - seed: one-hot masks, ``categorical_crossentropy``, ``compile(optimizer="adam",
       metrics=["accuracy"])``, ``model.fit`` on arrays;
     - course: ``course_utils.training.build_model`` (sparse labels, accuracy + mean IoU + Dice
-      metrics) fed by ``ArrayBatches``.
+      metrics, ``steps_per_execution=8``) with ``model.fit`` on arrays, the call ``train()`` makes.
     The first epoch of each (tracing) is not timed; then back-to-back pairs of one epoch each,
     alternating which recipe goes first.  Prints the median rates and the median of the per-pair
     ratios course / seed (robust to the machine's load changing between pairs).
@@ -38,7 +38,7 @@ import numpy as np
 from course_utils.data import make_shapes
 from course_utils.metrics import mean_iou
 from course_utils.models import unet
-from course_utils.training import PROFILES, ArrayBatches, StopAtQuality, build_model, train
+from course_utils.training import PROFILES, StopAtQuality, build_model, train
 
 
 def seed_model(size: int, base_filters: int) -> keras.Model:
@@ -59,13 +59,12 @@ def throughput(n: int, size: int, base_filters: int, batch: int, reps: int) -> d
     seed = seed_model(size, base_filters)
     course = build_model(replace(PROFILES["quick"], image_size=size, base_filters=base_filters,
                                  batch_size=batch))
-    batches = ArrayBatches(x, y, batch)
 
     def run_seed():
         seed.fit(x, y1, batch_size=batch, epochs=1, verbose=0)
 
     def run_course():
-        course.fit(batches, epochs=1, verbose=0)
+        course.fit(x, y, batch_size=batch, epochs=1, verbose=0)  # the call train() makes
 
     run_seed()  # tracing / warm-up
     run_course()
@@ -153,12 +152,13 @@ def main(argv=None) -> int:
     ratio = r["ratio"]
     print(f"  seed recipe (one-hot, categorical CE, arrays): {r['seed']:7.1f} img/s  "
           f"(runs: {', '.join(f'{v:.0f}' for v in r['all']['seed'])})")
-    print(f"  course pipeline (sparse, IoU+Dice, PyDataset): {r['course']:7.1f} img/s  "
+    print(f"  course pipeline (sparse, IoU+Dice, arrays)  : {r['course']:7.1f} img/s  "
           f"(runs: {', '.join(f'{v:.0f}' for v in r['all']['course'])})")
-    print(f"  ratio course / seed: {ratio:.2f}  (median of the {len(r['pair_ratios'])} "
-          f"back-to-back pairs: {', '.join(f'{v:.2f}' for v in r['pair_ratios'])}; "
-          f"target >= 0.95)")
-    ok = ratio >= 0.95
+    of_medians = r["course"] / r["seed"]
+    print(f"  ratio course / seed: {ratio:.2f} as the median of the {len(r['pair_ratios'])} "
+          f"back-to-back pairs ({', '.join(f'{v:.2f}' for v in r['pair_ratios'])}), "
+          f"{of_medians:.2f} as the ratio of the medians; target >= 0.95 for both")
+    ok = min(ratio, of_medians) >= 0.95
     if not args.skip_quality:
         print("\n(b) time to quality: seconds of training until validation mean IoU >= 0.90")
         q = time_to_quality(0.90, args.cap, args.quick_cap)

@@ -34,18 +34,6 @@ def test_choose_profile():
         T.choose_profile("huge")
 
 
-def test_array_batches_order_depends_only_on_epoch():
-    x, y = np.arange(10.0)[:, None], np.arange(10)
-    a = T.ArrayBatches(x, y, 4, seed=1)
-    a.on_epoch_end()  # now at epoch 1, like a straight run
-    b = T.ArrayBatches(x, y, 4, seed=1, epoch=1)  # a run resumed at epoch 1
-    assert len(a) == 3
-    for i in range(3):
-        np.testing.assert_array_equal(a[i][1], b[i][1])
-    got = np.concatenate([a[i][1] for i in range(3)])
-    assert sorted(got.tolist()) == list(range(10))  # each sample once per epoch
-
-
 def test_atomic_write_keeps_old_file_on_failure(tmp_path):
     target = tmp_path / "model.keras"
     target.write_bytes(b"old complete file")

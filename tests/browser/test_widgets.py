@@ -124,3 +124,34 @@ def test_harness_detects_broken_explorer(broken, condition, expected, page, lab_
         assert first_output == sys.prefix, (first_output, sys.prefix)
     print(f"\nharness reported ({info.value.__class__.__name__}): {info.value}")
     assert Path(lab_server.root / name).is_file()
+
+
+# ---- lesson 08's explorer, without the lesson's minute of training ---------------------------
+_FEATURES = """\
+import course_utils
+import keras
+from course_utils import data, models
+from course_utils.widgets import FeatureMapExplorer
+
+x, y = data.make_shapes(4, size=32, seed=0)
+keras.utils.set_random_seed(0)
+untrained = models.unet((32, 32, 3), base_filters=4)
+keras.utils.set_random_seed(1)  # stands in for the trained net: other weights, same layers
+trained = models.unet((32, 32, 3), base_filters=4)
+FeatureMapExplorer(trained, untrained, x, masks=y, layer="enc1_conv2", channel=0, image=0)"""
+
+
+def test_feature_map_explorer(page, lab_server, artefacts_on_failure):
+    """Lesson 08's FeatureMapExplorer, on two small untrained nets (lesson 08 itself trains for
+    a minute, too long for this suite; its explorer is the same class)."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(_FEATURES)]
+    nbformat.write(nb, lab_server.root / "_features.ipynb")
+    case = ExplorerCase("_features.ipynb", 0, "channel", name="FeatureMapExplorer",
+                        dropdown=("layer", "dec5_conv2"))
+    with artefacts_on_failure():
+        report = check_explorer(page, lab_server, case)
+    print(f"\n{case.name} slider-to-image latency: median {report.median_ms:.0f} ms over "
+          f"{len(report.latencies_ms)} moves [{case.id}, slider {case.slider!r}]")

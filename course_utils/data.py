@@ -59,6 +59,24 @@ def to_gray(img) -> np.ndarray:
     raise ValueError(f"expected (H, W) or (H, W, 3), got shape {a.shape}.")
 
 
+def _open_shipped(relpath: str, what: str) -> Image.Image:
+    """Open (and fully read) an image shipped in ``datasets/``, with errors that say what to do."""
+    path = DATASETS_DIR / relpath
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{what} {path} is missing. It ships with the course repository: run the lessons "
+            "from a full clone (git clone ...; pip install -e .) rather than a copied folder."
+        )
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return im.copy()
+    except (UnidentifiedImageError, OSError) as err:
+        raise ValueError(
+            f"{path} is not a readable image ({err}); restore it with `git checkout -- {path}`."
+        ) from err
+
+
 def sample_image(name: str = "camera", gray: bool | None = None, size: int | None = None):
     """Load one of the course's sample photos as float32 in ``[0, 1]``.
 
@@ -85,25 +103,13 @@ def sample_image(name: str = "camera", gray: bool | None = None, size: int | Non
     """
     if name not in SAMPLE_IMAGES:
         raise ValueError(f"unknown sample image {name!r}; choose one of {sorted(SAMPLE_IMAGES)}.")
-    path = DATASETS_DIR / SAMPLE_IMAGES[name][0]
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"sample image {path} is missing. It ships with the course repository: run the lessons "
-            "from a full clone (git clone ...; pip install -e .) rather than a copied folder."
-        )
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if size is not None:
-                if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-                    raise ValueError(f"size must be a positive integer, got {size!r}.")
-                im = im.resize((size, size), Image.LANCZOS)
-            mode = {True: "L", False: "RGB", None: "L" if im.mode in ("L", "I", "1") else "RGB"}
-            arr = np.asarray(im.convert(mode[gray]), dtype=np.float32) / 255.0
-    except (UnidentifiedImageError, OSError) as err:
-        raise ValueError(
-            f"{path} is not a readable image ({err}); restore it with `git checkout -- {path}`."
-        ) from err
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        raise ValueError(f"size must be a positive integer, got {size!r}.")
+    im = _open_shipped(SAMPLE_IMAGES[name][0], "sample image")
+    if size is not None:
+        im = im.resize((size, size), Image.LANCZOS)
+    mode = {True: "L", False: "RGB", None: "L" if im.mode in ("L", "I", "1") else "RGB"}
+    arr = np.asarray(im.convert(mode[gray]), dtype=np.float32) / 255.0
     return arr
 
 
@@ -150,17 +156,8 @@ _TEXTURE_CACHE: dict[str, np.ndarray] = {}
 
 def _texture_cached(name: str) -> np.ndarray:
     if name not in _TEXTURE_CACHE:
-        path = DATASETS_DIR / TEXTURES[name][0]
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"texture {path} is missing. It ships with the course repository (datasets/"
-                "textures/); run from a full clone rather than a copied folder."
-            )
-        try:
-            with Image.open(path) as im:
-                arr = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
-        except (UnidentifiedImageError, OSError) as err:
-            raise ValueError(f"{path} is not a readable image ({err}).") from err
+        im = _open_shipped(TEXTURES[name][0], "texture")
+        arr = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
         _TEXTURE_CACHE[name] = arr
     return _TEXTURE_CACHE[name]
 

@@ -112,3 +112,13 @@ def artefacts_on_failure(page, lab_server, tmp_path):
             f"\n  JupyterLab log: {lab_server.log_path}", pytrace=False) from None
 
     return guard
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show the measured slider-to-image latencies even when output capture hid the prints."""
+    from .lab import LATENCY_REPORT
+
+    if LATENCY_REPORT:
+        terminalreporter.section("browser: slider-to-image latency (median of 10 moves)")
+        for line in LATENCY_REPORT:
+            terminalreporter.write_line(line)

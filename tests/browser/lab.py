@@ -27,6 +27,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 LESSONS = REPO / "lessons"
 
+#: one line per explorer checked in this session; printed at the end of the run (conftest.py)
+LATENCY_REPORT: list[str] = []
+
+
+def report_latency(line: str) -> None:
+    """Print a latency line now (with -s) and keep it for the end-of-run summary."""
+    print("\n" + line)
+    LATENCY_REPORT.append(line)
+
 CHROMIUM_MISSING = (
     "Chromium not found: install it with `sudo apt-get install chromium`, "
     "or deselect browser tests with -m 'not browser'"

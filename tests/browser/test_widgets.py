@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .lab import LESSONS, REPO, CheckFailed, ExplorerCase, check_explorer
+from .lab import LESSONS, REPO, CheckFailed, ExplorerCase, check_explorer, report_latency
 
 pytestmark = pytest.mark.browser
 
@@ -60,10 +60,11 @@ def test_explorers(notebook: str, page, lab_server, artefacts_on_failure, tmp_pa
         shot = tmp_path / f"explorer{case.index}.png" if case.screenshot else None
         with artefacts_on_failure():
             report = check_explorer(page, lab_server, case, run=i == 0, screenshot_to=shot)
-        print(f"\n{case.name} slider-to-image latency: median {report.median_ms:.0f} ms over "
-              f"{len(report.latencies_ms)} moves (picture loaded: median "
-              f"{report.median_load_ms:.0f} ms) [{case.id}, slider {case.slider!r}; all: "
-              f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms]")
+        report_latency(
+            f"{case.name} slider-to-image latency: median {report.median_ms:.0f} ms over "
+            f"{len(report.latencies_ms)} moves (picture loaded: median "
+            f"{report.median_load_ms:.0f} ms) [{case.id}, slider {case.slider!r}; all: "
+            f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms]")
         if shot is not None:
             shots.append((shot, REPO / case.screenshot))
     for shot, target in shots:  # only once every explorer of the notebook passed
@@ -153,5 +154,5 @@ def test_feature_map_explorer(page, lab_server, artefacts_on_failure):
                         dropdown=("layer", "dec5_conv2"))
     with artefacts_on_failure():
         report = check_explorer(page, lab_server, case)
-    print(f"\n{case.name} slider-to-image latency: median {report.median_ms:.0f} ms over "
-          f"{len(report.latencies_ms)} moves [{case.id}, slider {case.slider!r}]")
+    report_latency(f"{case.name} slider-to-image latency: median {report.median_ms:.0f} ms over "
+                   f"{len(report.latencies_ms)} moves [{case.id}, slider {case.slider!r}]")

@@ -137,7 +137,7 @@ def time_to_quality(target: float, cap: float, quick_cap: float) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=256, help="images per timed epoch in (a)")
-    ap.add_argument("--reps", type=int, default=6, help="timed epochs per recipe in (a)")
+    ap.add_argument("--reps", type=int, default=12, help="timed epochs per recipe in (a)")
     ap.add_argument("--cap", type=float, default=300.0, help="time cap (s) for the seed run in (b)")
     ap.add_argument("--quick-cap", type=float, default=300.0,
                     help="time cap (s) for the quick profile in (b)")

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ._validate import check_int
+
 __all__ = [
     "DATASETS_DIR",
     "SAMPLE_IMAGES",
@@ -56,7 +58,7 @@ def to_gray(img) -> np.ndarray:
         return a
     if a.ndim == 3 and a.shape[2] == 3:
         return a @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    raise ValueError(f"expected (H, W) or (H, W, 3), got shape {a.shape}.")
+    raise ValueError(f"image must be (H, W) or (H, W, 3), got shape {a.shape}.")
 
 
 def _open_shipped(relpath: str, what: str) -> Image.Image:
@@ -130,12 +132,6 @@ TEXTURES: dict[str, tuple[str, str]] = {
 }
 
 _SOURCES = ("synthetic", "photos")
-
-
-def _positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
 
 
 def texture(name: str) -> np.ndarray:
@@ -306,11 +302,10 @@ def make_shapes(
     >>> sorted(np.unique(y).tolist())
     [0, 1]
     """
-    n = _positive_int("n", n)
-    size = _positive_int("size", size, 16)
-    max_shapes = _positive_int("max_shapes", max_shapes)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    n = check_int("n", n)
+    size = check_int("size", size, 16)
+    max_shapes = check_int("max_shapes", max_shapes)
+    check_int("seed", seed, 0)
     if num_classes not in (2, 4):
         raise ValueError(
             f"num_classes must be 2 (background/shape) or 4 (background/disc/rectangle/triangle), "
@@ -399,9 +394,9 @@ def load_oxford_pets(
     ...
     FileNotFoundError: /nonexistent not found. load_oxford_pets needs the Oxford-IIIT Pet dataset...
     """
-    size = _positive_int("size", size, 4)
+    size = check_int("size", size, 4)
     if limit is not None:
-        limit = _positive_int("limit", limit)
+        limit = check_int("limit", limit)
     if num_classes not in _TRIMAP_MAPPINGS:
         raise ValueError(
             f"num_classes must be 2 (pet vs background) or 3 (background, pet, border), "

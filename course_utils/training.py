@@ -52,6 +52,7 @@ import keras
 import numpy as np
 
 from . import metrics as _metrics
+from ._validate import check_int
 from .data import load_oxford_pets, make_shapes
 from .models import unet
 
@@ -396,12 +397,6 @@ class StopAtQuality(keras.callbacks.Callback):
 # --------------------------------------------------------------------------------------------
 # train
 # --------------------------------------------------------------------------------------------
-def _check_int(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
 def train(
     profile: str | Profile = "auto",
     data: str = "shapes",
@@ -456,11 +451,11 @@ def train(
     if overrides:
         prof = replace(prof, **overrides)
     for k in ("image_size", "base_filters", "batch_size", "epochs", "n_train", "n_val"):
-        _check_int(k, getattr(prof, k))
+        check_int(k, getattr(prof, k))
     if prof.image_size % 4:
         raise ValueError(f"image_size must be divisible by 4, got {prof.image_size}.")
-    epochs = prof.epochs if epochs is None else _check_int("epochs", epochs)
-    seed = _check_int("seed", seed, 0)
+    epochs = prof.epochs if epochs is None else check_int("epochs", epochs)
+    seed = check_int("seed", seed, 0)
     kind, _ = _parse_data(data)
     out = Path(out_dir) if out_dir is not None else runs_dir() / prof.name
     settings = {"profile": asdict(prof) | {"epochs": None}, "data": data, "seed": seed}

@@ -18,9 +18,10 @@ import ipywidgets as W
 import numpy as np
 
 from .. import ops
-from ..data import SAMPLE_IMAGES, sample_image
+from ..data import SAMPLE_IMAGES, sample_image, to_gray
 from ..viz import to_png
 from ._base import Explorer, Frame
+from .kernel import KERNEL_PRESETS
 
 __all__ = [
     "ENCODER_KERNELS",
@@ -45,12 +46,8 @@ ENCODER_KERNELS: dict[str, np.ndarray] = {
 
 
 def _gray(image) -> np.ndarray:
-    img = np.asarray(image, dtype=np.float64)
-    if img.ndim == 3 and img.shape[2] == 3:
-        img = img @ np.array([0.299, 0.587, 0.114])
-    if img.ndim != 2:
-        raise ValueError(f"image must be (H, W) or (H, W, 3), got shape {np.shape(image)}.")
-    return img
+    """A gray float64 copy of an (H, W) or (H, W, 3) image (``data.to_gray``'s weights)."""
+    return np.asarray(to_gray(image), dtype=np.float64)
 
 
 def encoder_features(image) -> np.ndarray:
@@ -87,10 +84,9 @@ def edge_magnitude(image) -> np.ndarray:
     >>> float(edge_magnitude(step)[3, 0]), float(edge_magnitude(step)[3, 2])
     (0.0, 1.0)
     """
-    img = _gray(image)
-    p = np.pad(img, 1, mode="edge")
-    gx = (p[:-2, 2:] + 2 * p[1:-1, 2:] + p[2:, 2:] - p[:-2, :-2] - 2 * p[1:-1, :-2] - p[2:, :-2])
-    gy = (p[2:, :-2] + 2 * p[2:, 1:-1] + p[2:, 2:] - p[:-2, :-2] - 2 * p[:-2, 1:-1] - p[:-2, 2:])
+    p = np.pad(_gray(image), 1, mode="edge")  # replicate the border: no edge at the frame
+    gx = ops.conv2d(p, KERNEL_PRESETS["Sobel x (vertical edges)"])
+    gy = ops.conv2d(p, KERNEL_PRESETS["Sobel y (horizontal edges)"])
     return np.hypot(gx, gy) / 4.0
 
 

@@ -46,3 +46,26 @@ def test_receptive_field_and_warmup_checkers():
 def test_feedback_renders_as_text_and_html():
     fb = checks.Feedback(False, "a < b")
     assert repr(fb).startswith("❌") and "a &lt; b" in fb._repr_html_()
+
+
+SIZE_CHECKERS = {  # checker -> the right answer, all sizes as whole numbers
+    "check_conv_output_size": lambda n, k, s, p: (n + 2 * p - k) // s + 1,
+    "check_transpose_output_size": lambda n, k, s, p: (n - 1) * s + k - 2 * p,
+    "check_pool_output_size": lambda n, p, s: (n - p) // s + 1,
+    "check_round_trip_size": lambda n, k: (n // 2**k) * 2**k,
+}
+
+
+def test_size_checkers_share_the_whole_number_feedback():
+    for name, right in SIZE_CHECKERS.items():
+        check = getattr(checks, name)
+        assert check(right), name
+        assert check(lambda *a, f=right: np.int64(f(*a))), name  # NumPy integers are fine
+        fb = check(lambda *a, f=right: float(f(*a)))
+        assert not fb and "a float. Sizes are whole numbers" in fb.message, (name, fb.message)
+        fb = check(lambda *a, f=right: f(*a) + 0.5)
+        assert not fb and "expected" in fb.message and "whole numbers" in fb.message, name
+        fb = check(lambda *a: True)
+        assert not fb and "expected an integer, got bool" in fb.message, (name, fb.message)
+        fb = check(lambda *a, f=right: str(f(*a)))
+        assert not fb and "expected an integer, got str" in fb.message, (name, fb.message)

@@ -7,7 +7,9 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Feedback", "call_student"]
+import numpy as np
+
+__all__ = ["Feedback", "call_student", "integer_answer"]
 
 
 @dataclass
@@ -51,6 +53,36 @@ def call_student(fn: Callable, *args, **kwargs):
             f"calling your function with {_fmt_args(args, kwargs)} raised "
             f"{type(err).__name__}: {err} (line {last.lineno}: {last.line})"
         ) from None
+
+
+def integer_answer(got, want: int, case: str, float_hint: str) -> Feedback | None:
+    """Feedback when ``got`` is not a whole number; ``None`` when it is an int (compare it next).
+
+    Parameters
+    ----------
+    got : the student's return value
+    want : the right answer, used in the message when ``got`` is a float
+    case : the arguments, e.g. ``"for n=5, k=3, s=1, p=0"``
+    float_hint : how to get a whole number, e.g. ``"use floor division `//`."``
+
+    Examples
+    --------
+    >>> integer_answer(4, 4, "for n=5", "use `//`.") is None
+    True
+    >>> integer_answer(4.0, 4, "for n=5", "use `//`.").message
+    'for n=5 you returned 4.0, a float. Sizes are whole numbers: use `//`.'
+    """
+    if got is None:
+        return Feedback(False, "your function returned None: did you forget `return`?")
+    if isinstance(got, (int, np.integer)) and not isinstance(got, bool):
+        return None
+    if isinstance(got, (float, np.floating)):
+        if got == want:
+            return Feedback(False, f"{case} you returned {got!r}, a float. "
+                                   f"Sizes are whole numbers: {float_hint}")
+        return Feedback(False, f"{case} you returned {got!r}; expected {want}. "
+                               f"Sizes are whole numbers: {float_hint}")
+    return Feedback(False, f"{case} expected an integer, got {type(got).__name__} {got!r}.")
 
 
 def _fmt_args(args, kwargs) -> str:

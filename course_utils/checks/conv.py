@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import ops
 from ..data import sample_image
-from ._base import Feedback, StudentError, call_student
+from ._base import Feedback, StudentError, call_student, integer_answer
 
 __all__ = ["check_conv_output_size", "check_vertical_edge_kernel", "check_receptive_field"]
 
@@ -35,22 +35,10 @@ def check_conv_output_size(fn) -> Feedback:
         except StudentError as err:
             return Feedback(False, str(err))
         want = ops.conv_output_size(n, k, s, p)
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
-        if not isinstance(got, (int, np.integer)):
-            if isinstance(got, float) and got == want:
-                return Feedback(
-                    False,
-                    f"for n={n}, k={k}, s={s}, p={p} you returned {got!r}, a float. Sizes are "
-                    "whole numbers: use floor division `//` instead of `/`.",
-                )
-            if isinstance(got, float):
-                return Feedback(
-                    False,
-                    f"for n={n}, k={k}, s={s}, p={p} you returned {got!r}; expected {want}. "
-                    "Use floor division `//` so partial windows are dropped.",
-                )
-            return Feedback(False, f"expected an integer, got {type(got).__name__} {got!r}.")
+        bad = integer_answer(got, want, f"for n={n}, k={k}, s={s}, p={p}",
+                             "use floor division `//`: a window that runs off the edge is dropped.")
+        if bad is not None:  # a Feedback (falsy: it did not pass)
+            return bad
         if got != want:
             hint = "Remember the padding appears on both sides: n + 2p."
             if got == (n + 2 * p - k) // s:

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import ops
-from ._base import Feedback, StudentError, call_student
+from ._base import Feedback, StudentError, call_student, integer_answer
 
 __all__ = [
     "POOL_EXERCISE_X",
@@ -62,15 +62,11 @@ def check_pool_output_size(fn) -> Feedback:
         except StudentError as err:
             return Feedback(False, str(err))
         want = ops.pool_output_size(n, p, s)
-        case = f"for n={n}, p={p}, s={s}"
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
-        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
-            return Feedback(False, f"expected an integer, got {type(got).__name__} {got!r}.")
-        if not isinstance(got, (int, np.integer)):
-            hint = ("Sizes are whole numbers: use floor division `//`." if got == want else
-                    "Use floor division `//`: a window that would run off the edge is dropped.")
-            return Feedback(False, f"{case} you returned {got!r}; expected {want}. {hint}")
+        bad = integer_answer(got, want, f"for n={n}, p={p}, s={s}",
+                             "use floor division `//`: a window that would run off the edge is "
+                             "dropped.")
+        if bad is not None:  # a Feedback (falsy: it did not pass)
+            return bad
         results.append(int(got))
     wants = [ops.pool_output_size(n, p, s) for n, p, s in _SIZE_CASES]
     if results != wants:

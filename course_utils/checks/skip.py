@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ._base import Feedback, StudentError, call_student
+from ._base import Feedback, StudentError, call_student, integer_answer
 
 __all__ = ["check_merge_channels", "check_round_trip_size", "check_concat_vs_add"]
 
@@ -78,19 +76,11 @@ def check_round_trip_size(fn) -> Feedback:
         except StudentError as err:
             return Feedback(False, str(err))
         want = (n // 2**k) * 2**k
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
-        if isinstance(got, (float, np.floating)) and not isinstance(got, bool):
-            if got == want:
-                return Feedback(False, f"for n={n}, poolings={k} you returned {got!r}, a float. "
-                                "Sizes are whole numbers: use `//`.")
-            return Feedback(
-                False,
-                f"for n={n}, poolings={k} you returned {got!r}; expected {want}. Pooling floors at "
-                "every step (25 -> 12, not 12.5): use floor division `//`.",
-            )
-        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
-            return Feedback(False, f"expected an integer, got {type(got).__name__} {got!r}.")
+        bad = integer_answer(got, want, f"for n={n}, poolings={k}",
+                             "pooling floors at every step (25 -> 12, not 12.5): use floor "
+                             "division `//`.")
+        if bad is not None:  # a Feedback (falsy: it did not pass)
+            return bad
         if got != want:
             hint = "Each 2x2 pooling floors: n -> n // 2; each upsampling doubles."
             if got == n:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ._base import Feedback, StudentError, call_student
+from ._base import Feedback, StudentError, call_student, integer_answer
 
 __all__ = ["check_transpose_output_size", "check_scatter_add", "check_checkerboard"]
 
@@ -37,13 +37,9 @@ def check_transpose_output_size(fn) -> Feedback:
             return Feedback(False, str(err))
         want = ops.conv_transpose_output_size(n, k, s, p)
         case = f"for n={n}, k={k}, s={s}, p={p}"
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
-        if isinstance(got, (float, np.floating)) and got == want:
-            return Feedback(False, f"{case} you returned {got!r}, a float. Sizes are whole "
-                                   "numbers: use only integer arithmetic (no `/`).")
-        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
-            return Feedback(False, f"{case} expected an integer, got {type(got).__name__} {got!r}.")
+        bad = integer_answer(got, want, case, "use only integer arithmetic (no `/`).")
+        if bad is not None:  # a Feedback (falsy: it did not pass)
+            return bad
         if got != want:
             if got == n * s:
                 hint = ("n*s is UpSampling2D's size (and Keras' padding='same'); a transposed "

@@ -170,7 +170,7 @@ def check_sparsity_bias(bias) -> Feedback:
         q = float(np.quantile(f, 0.9))
         return Feedback(
             True,
-            f"bias {bias:+.3f} zeroes {100 * frac:.1f}% of the pixels. Exactly 90% needs "
+            f"bias {bias:+.3f} zeroes {100 * frac:.1f}% of the pixels. 90% needs about "
             f"bias = -quantile(f, 0.9) = {-q:+.3f}: a negative bias is a threshold that only "
             "strong edges pass.",
         )

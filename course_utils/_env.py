@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import os
 import sys
 
@@ -50,6 +51,11 @@ def quiet_import_keras() -> None:
         # Touch the backend so TensorFlow's own lazy start-up also happens here.
         with contextlib.suppress(Exception):
             keras.ops.convert_to_numpy(keras.ops.zeros((1,)))
+        # On the JAX or PyTorch backend Keras still imports an installed TensorFlow later (e.g.
+        # ``keras.utils.set_random_seed`` seeds it too): do that here, where it is silenced.
+        if keras.backend.backend() != "tensorflow" and importlib.util.find_spec("tensorflow"):
+            with contextlib.suppress(Exception):
+                importlib.import_module("tensorflow")
         import logging
 
         logging.getLogger("tensorflow").setLevel(logging.ERROR)

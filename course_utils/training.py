@@ -397,6 +397,16 @@ class StopAtQuality(keras.callbacks.Callback):
 # --------------------------------------------------------------------------------------------
 # train
 # --------------------------------------------------------------------------------------------
+def _shown(path) -> str:
+    """``path`` relative to the working directory when it lies below it (shorter, and no user's
+    home folder in a committed notebook), else as given."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
 def train(
     profile: str | Profile = "auto",
     data: str = "shapes",
@@ -501,7 +511,7 @@ def train(
             )
         _write_text(out / "history.csv", _history_csv(history))  # drop rows past the checkpoint
         if verbose:
-            print(f"resuming {out} after epoch {initial_epoch} of {epochs}")
+            print(f"resuming {_shown(out)} after epoch {initial_epoch} of {epochs}")
     else:
         # XLA (jit_compile) speeds up GPUs; on CPU it is slower than TensorFlow's own kernels.
         model = build_model(prof, num_classes, mixed_precision=gpu, jit_compile=gpu)
@@ -595,7 +605,7 @@ def run_cli(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     m = res.metrics
-    print(f"done: {len(res.history.get('epoch', []))} epochs in {res.out_dir}  "
+    print(f"done: {len(res.history.get('epoch', []))} epochs in {_shown(res.out_dir)}  "
           f"val mean IoU {m['val_mean_iou']:.4f}  val Dice {m['val_mean_dice']:.4f}  "
           f"val pixel accuracy {m['val_pixel_accuracy']:.4f}  ({res.seconds:.1f} s)")
     return 0

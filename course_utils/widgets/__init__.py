@@ -3,7 +3,7 @@
 Display one by making it the last expression of a cell, e.g. ``KernelExplorer()``.
 """
 
-from . import features, kernel, loss, pooling, relu, skip, transpose
+from . import features, kernel, loss, pooling, relu, skip, transpose, unet
 from ._base import Explorer, Frame
 from .features import *  # noqa: F403
 from .kernel import *  # noqa: F403
@@ -12,7 +12,8 @@ from .pooling import *  # noqa: F403
 from .relu import *  # noqa: F403
 from .skip import *  # noqa: F403
 from .transpose import *  # noqa: F403
+from .unet import *  # noqa: F403
 
 __all__ = ["Explorer", "Frame"] + [
-    name for mod in (kernel, relu, pooling, transpose, skip, loss, features) for name in mod.__all__
+    name for mod in (kernel, relu, pooling, transpose, skip, loss, unet, features) for name in mod.__all__
 ]

@@ -1,0 +1,83 @@
+"""UNetWalkExplorer (lesson 07): layer wiring, the pure step, and the widget logic."""
+
+import keras
+import numpy as np
+import pytest
+
+from course_utils import models
+from course_utils.widgets import UNetWalkExplorer, u_picture, unet_layers, walk_step
+
+ORANGE = np.array([230, 120, 20], np.uint8)
+
+
+@pytest.fixture(scope="module")
+def small():
+    keras.utils.set_random_seed(0)
+    return models.unet((32, 32, 3), base_filters=4)
+
+
+def test_seed_network_layers_shapes_and_wiring():
+    layers = unet_layers(models.unet())
+    assert len(layers) == 17 and layers[0].name == "enc1_conv1" and layers[-1].name == "classifier"
+    assert sum(ly.params for ly in layers) == 1_883_202
+    by = {ly.name: ly for ly in layers}
+    assert by["skip4"].inputs == ("enc2_conv2", "up4")
+    assert by["skip4"].input_channels == (128, 256) and by["skip4"].shape == (64, 64, 384)
+    assert by["skip5"].inputs == ("enc1_conv2", "up5") and by["skip5"].shape == (128, 128, 192)
+    assert by["bottleneck_conv2"].shape == (32, 32, 256)
+    assert by["dec4_conv1"].inputs == ("skip4",) and by["dec4_conv1"].params == 442_496
+
+
+def test_walk_step_picks_the_channel_and_names_the_skip_source(small):
+    layers = unet_layers(small)
+    i = [ly.name for ly in layers].index("skip4")  # enc2_conv2 (8) + up4 (16) = 24 channels
+    fmap = np.random.default_rng(0).random(layers[i].shape)
+    img = np.zeros((32, 32, 3))
+    f = walk_step(img, fmap, layers, i, 3)
+    np.testing.assert_array_equal(f.data["map"], fmap[:, :, 3])
+    assert "channel 3 is channel 3 of <b>enc2_conv2</b>" in f.info
+    f = walk_step(img, fmap, layers, i, 10)
+    assert "channel 10 is channel 2 of <b>up4</b>" in f.info
+    f = walk_step(img, fmap, layers, i, 99)  # clamped to the last channel
+    assert f.data["channel"] == 23 and "showing channel 23 of 0..23" in f.info
+    with pytest.raises(ValueError, match="shape"):
+        walk_step(img, fmap[:, :, :5], layers, i, 0)
+    with pytest.raises(ValueError, match="layer index"):
+        walk_step(img, fmap, layers, len(layers), 0)
+
+
+def test_u_picture_marks_the_current_layer(small):
+    layers = unet_layers(small)
+    a, b = u_picture(layers, 0, 32), u_picture(layers, 8, 32)
+    assert a.shape == b.shape and not np.array_equal(a, b)
+    cols = np.nonzero((a == ORANGE).all(-1).any(0))[0]
+    assert cols.min() < a.shape[1] // 10  # the first layer sits at the left of the U
+    rows_b = np.nonzero((b == ORANGE).all(-1).any(1))[0]
+    rows_a = np.nonzero((a == ORANGE).all(-1).any(1))[0]
+    assert rows_b.min() > rows_a.max()  # the bottleneck sits lower than the first layer
+
+
+def test_explorer_updates_pictures_and_channel_range(small):
+    ex = UNetWalkExplorer(small, image="cat", layer=0)
+    first = ex.frame.images["map"]
+    assert ex.frame.data["map"].shape == (32, 32)
+    f = ex.set(layer=6)  # bottleneck_conv1: 8x8x16
+    assert f.data["map"].shape == (8, 8) and f.images["map"] != first
+    assert ex.controls["channel"].max == 15
+    expected = models.feature_maps(small, ex._photo("cat")[0], ["bottleneck_conv1"])
+    np.testing.assert_allclose(f.data["map"], expected["bottleneck_conv1"][0, :, :, 0], rtol=1e-5)
+    f2 = ex.set(channel=5)
+    assert f2.images["map"] != f.images["map"] and "bottleneck_conv1" in f2.info
+    ex.controls["layer"].value = len(ex.layers) - 1  # a slider move: classifier, 2 channels
+    assert ex.controls["channel"].max == 1 and ex.frame.data["channel"] == 1
+    ex.controls["image"].value = "coins"
+    assert ex.frame.images["input"] != f2.images["input"]
+
+
+def test_explorer_bad_input_says_what_to_do(small):
+    with pytest.raises(ValueError, match="square"):
+        UNetWalkExplorer(models.unet((32, 64, 3), base_filters=2))
+    with pytest.raises(ValueError, match="unknown photo"):
+        UNetWalkExplorer(small, image="dog")
+    with pytest.raises(ValueError, match="layer must be"):
+        UNetWalkExplorer(small, layer=99)

@@ -276,6 +276,7 @@ class ExplorerCase:
     dropdown : (label, option value) of a dropdown whose change must change ``image`` (None: skip)
     screenshot : path relative to the repo for a picture of the explorer (None: none)
     max_latency_ms : bound on the median slider-to-new-picture latency over 10 moves
+    change_timeout_s : how long to wait for the picture to change after a control change
     """
 
     notebook: str
@@ -287,6 +288,7 @@ class ExplorerCase:
     dropdown: tuple[str, str] | None = None
     screenshot: str | None = None
     max_latency_ms: float = 150.0
+    change_timeout_s: float = 10.0
 
     @property
     def id(self) -> str:
@@ -574,7 +576,7 @@ def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = T
     def _changed(before: dict, what: str) -> dict:
         try:
             _wait(page, "([img, old]) => img.src !== old && img.complete && img.naturalWidth > 0",
-                  [img.element_handle(), before["src"]], timeout_s=10,
+                  [img.element_handle(), before["src"]], timeout_s=case.change_timeout_s,
                   what=f"the picture to change after {what}")
         except CheckFailed as err:
             shown = root.locator(".course-explorer-error").inner_text().strip()

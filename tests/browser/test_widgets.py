@@ -108,7 +108,7 @@ def _write_broken(server, name: str, condition: str) -> str:
                      r"cell 2: error output: RuntimeError: kernel_step deliberately broken",
                      id="on-display"),
         pytest.param("on-slider-move", "stride != 1",
-                     r"timed out after 10 s waiting for the picture to change after ArrowRight "
+                     r"timed out after 4 s waiting for the picture to change after ArrowRight "
                      r"on slider 'stride' \(from 1\); JupyterLab's log console shows: RuntimeError: "
                      r"kernel_step deliberately broken", id="on-slider-move"),
     ],
@@ -117,7 +117,7 @@ def test_harness_detects_broken_explorer(broken, condition, expected, page, lab_
                                          artefacts_on_failure):
     name = _write_broken(lab_server, f"_broken_{broken}.ipynb", condition)
     case = ExplorerCase(name, 0, "stride", name="KernelExplorer", info=_conv_same,
-                        dropdown=("kernel", "box blur 3x3"))
+                        dropdown=("kernel", "box blur 3x3"), change_timeout_s=4.0)
     with artefacts_on_failure():
         with pytest.raises(CheckFailed, match=expected) as info:
             check_explorer(page, lab_server, case)

@@ -122,6 +122,11 @@ def u_picture(layers: list[LayerInfo], current: int, input_size: int) -> np.ndar
     return img
 
 
+def _u_png(layers: list[LayerInfo], index: int, input_size: int) -> bytes:
+    """:func:`u_picture` encoded as PNG, enlarged 2x."""
+    return to_png(u_picture(layers, index, input_size), scale=2)
+
+
 def walk_step(image: np.ndarray, fmap: np.ndarray, layers: list[LayerInfo], index: int,
               channel: int, u_png: bytes | None = None, display: int = 256) -> Frame:
     """The pure update: one channel of layer ``index``'s map, the "U" and a description, as PNGs.
@@ -166,7 +171,7 @@ def walk_step(image: np.ndarray, fmap: np.ndarray, layers: list[LayerInfo], inde
     images = {
         "input": to_png(img, scale=max(1, display // img.shape[0])),
         "map": to_png(m, "viridis", scale=max(1, display // h)),
-        "u": u_png or to_png(u_picture(layers, index, img.shape[0]), scale=2),
+        "u": u_png or _u_png(layers, index, img.shape[0]),
     }
     source = ""
     if info.kind == "Concatenate" and len(info.inputs) == len(info.input_channels) > 1:
@@ -227,8 +232,7 @@ class UNetWalkExplorer(Explorer):
         if not 0 <= layer < len(self.layers):
             raise ValueError(f"layer must be in 0..{len(self.layers) - 1}, got {layer}.")
         self._maps: dict[str, tuple[np.ndarray, dict]] = {}
-        self._u = [to_png(u_picture(self.layers, i, self.size), scale=2)
-                   for i in range(len(self.layers))]
+        self._u = [_u_png(self.layers, i, self.size) for i in range(len(self.layers))]
         controls = {
             "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
             "layer": W.IntSlider(value=layer, min=0, max=len(self.layers) - 1,
@@ -253,8 +257,7 @@ class UNetWalkExplorer(Explorer):
         return self._maps[name]
 
     def step(self, image: str, layer: int, channel: int) -> Frame:
-        if image not in SAMPLE_IMAGES:
-            raise ValueError(f"unknown photo {image!r}; choose one of {list(SAMPLE_IMAGES)}.")
+        # an unknown photo is refused by sample_image; a negative index must not wrap around
         if not 0 <= layer < len(self.layers):
             raise ValueError(f"layer must be in 0..{len(self.layers) - 1}, got {layer}.")
         img, maps = self._photo(image)

@@ -110,9 +110,9 @@ def doctor() -> bool:
         name = "pillow" if mod == "PIL" else mod
         lines.append(f"  {name:<13} {v or 'MISSING'}")
     if info["gpus"]:
-        lines.append(f"  GPU           {', '.join(info['gpus'])}: lesson 08 can train the full profile")
+        lines.append(f"  GPU           {', '.join(info['gpus'])}: lesson 09 can train the full profile")
     else:
-        lines.append("  GPU           none seen: lesson 08 trains the quick CPU profile (about a minute)")
+        lines.append("  GPU           none seen: lesson 09 trains the quick CPU profile (about a minute)")
     lines.append(f"  widgets       {'ok' if info['widgets_ok'] else 'NOT WORKING'}")
     lines.append("")
     if info["problems"]:

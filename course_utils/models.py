@@ -55,7 +55,7 @@ def unet(
     -------
     keras.Model
         Input ``(N, H, W, C)`` -> softmax probabilities ``(N, H, W, num_classes)``. Layer names
-        (stable, used by lessons 07-08): ``image``, ``enc1_conv1``, ``enc1_conv2``, ``pool1``,
+        (stable, used by lessons 08-09): ``image``, ``enc1_conv1``, ``enc1_conv2``, ``pool1``,
         ``enc2_conv1/2``, ``pool2``, ``bottleneck_conv1/2``, ``up4``, ``skip4``,
         ``dec4_conv1/2``, ``up5``, ``skip5``, ``dec5_conv1/2``, ``classifier``.
 

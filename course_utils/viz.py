@@ -266,7 +266,7 @@ def plot_history(history: Mapping[str, Sequence[float]], keys: Sequence[str] | N
 
 
 # --------------------------------------------------------------------------------------------
-# the U-Net as a "U" (appended for lesson 07)
+# the U-Net as a "U" (appended for lesson 08)
 # --------------------------------------------------------------------------------------------
 _UNET_KIND_COLORS = {
     "input": "#d9d9d9",

@@ -18,8 +18,8 @@ execute_lessons = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(execute_lessons)
 
 
-def test_all_nine_lessons_are_there():
-    assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(9)]
+def test_all_ten_lessons_are_there():
+    assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(10)]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

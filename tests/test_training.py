@@ -165,7 +165,7 @@ def test_cli_killed_mid_run_resumes_without_losing_epochs(tmp_path):
     keras.saving.load_model(out / "model.keras", safe_mode=True)
 
 
-# ---- exercise checkers of lesson 08 ----------------------------------------------------------
+# ---- exercise checkers of lesson 09 ----------------------------------------------------------
 def test_check_steps_per_epoch():
     from course_utils.checks.training import check_steps_per_epoch
 

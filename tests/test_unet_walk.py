@@ -1,4 +1,4 @@
-"""UNetWalkExplorer (lesson 07): layer wiring, the pure step, and the widget logic."""
+"""UNetWalkExplorer (lesson 08): layer wiring, the pure step, and the widget logic."""
 
 import keras
 import numpy as np

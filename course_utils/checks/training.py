@@ -1,4 +1,4 @@
-"""Checkers for lesson 08 (training): steps per epoch, and the best epoch of a history."""
+"""Checkers for lesson 09 (training): steps per epoch, and the best epoch of a history."""
 
 from __future__ import annotations
 

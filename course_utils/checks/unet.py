@@ -1,4 +1,4 @@
-"""Checkers for lesson 07 (the U-Net): parameter counts of a convolution and of the whole net."""
+"""Checkers for lesson 08 (the U-Net): parameter counts of a convolution and of the whole net."""
 
 from __future__ import annotations
 

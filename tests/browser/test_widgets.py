@@ -46,7 +46,7 @@ CASES = [
     ExplorerCase("05_skip_connections.ipynb", 0, "poolings", name="SkipExplorer",
                  dropdown=("photo", "coins")),
     ExplorerCase("06_loss_and_metrics.ipynb", 0, "shift x", name="MaskMetricsExplorer"),
-    ExplorerCase("07_unet.ipynb", 0, "layer", name="UNetWalkExplorer", image=1,
+    ExplorerCase("08_unet.ipynb", 0, "layer", name="UNetWalkExplorer", image=1,
                  info=lambda v: f"layer {int(v)} of 0..16", dropdown=("photo", "coins")),
 ]
 NOTEBOOKS = list(dict.fromkeys(c.notebook for c in CASES))  # in order, each once
@@ -129,7 +129,7 @@ def test_harness_detects_broken_explorer(broken, condition, expected, page, lab_
     assert Path(lab_server.root / name).is_file()
 
 
-# ---- lesson 08's explorer, without the lesson's minute of training ---------------------------
+# ---- lesson 09's explorer, without the lesson's minute of training ---------------------------
 _FEATURES = """\
 import course_utils
 import keras
@@ -145,7 +145,7 @@ FeatureMapExplorer(trained, untrained, x, masks=y, layer="enc1_conv2", channel=0
 
 
 def test_feature_map_explorer(page, lab_server, artefacts_on_failure):
-    """Lesson 08's FeatureMapExplorer, on two small untrained nets (lesson 08 itself trains for
+    """Lesson 09's FeatureMapExplorer, on two small untrained nets (lesson 09 itself trains for
     a minute, too long for this suite; its explorer is the same class)."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",

@@ -209,7 +209,10 @@ class MeanIoUFromProbs(_ConfusionFromProbs):
     """Mean IoU for ``model.compile``: sparse (or one-hot) labels vs softmax probabilities.
 
     Same number as :func:`mean_iou` on ``(y_true, probs.argmax(-1))``: classes absent from both
-    maps are skipped.  Unlike ``keras.metrics.MeanIoU`` it takes probabilities directly.
+    maps are skipped.  ``keras.metrics.MeanIoU(num_classes, sparse_y_pred=False)`` gives the same
+    number on softmax output (add ``sparse_y_true=False`` for one-hot masks; with the defaults it
+    expects label maps and fails on probabilities); this class accepts sparse or one-hot labels
+    without flags and shares its confusion matrix code with :class:`DiceFromProbs`.
 
     Examples
     --------

@@ -22,6 +22,7 @@ __all__ = [
     "overlay_mask",
     "plot_history",
     "unet_diagram",
+    "padding_diagram",
 ]
 
 
@@ -417,4 +418,76 @@ def unet_diagram(model_or_layers, title: str | None = None, size: float = 1.05):
     if title:
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
+    return fig
+
+
+def padding_diagram(n: int, k: int, stride: int, padding="same", ax=None):
+    """Draw where a 1-D window of size ``k`` slides over ``n`` pixels (Dumoulin & Visin style).
+
+    The top row is the input: blue cells ``0 .. n-1`` with the zeros that ``padding`` adds drawn
+    as dashed white cells (before and after, as :func:`course_utils.ops.pad_amounts` computes
+    them). Below it, one row per output position shows the window that output reads (shaded)
+    and the output cell (teal) with its index. Pixels no window reads keep a plain outline.
+
+    Parameters
+    ----------
+    n, k, stride : int
+        Input length, kernel (window) size and stride, all >= 1.
+    padding : "valid", "same" or int
+        As in :func:`course_utils.ops.conv2d`.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = padding_diagram(6, 3, 2, "same")
+    >>> fig.axes[0].get_title()
+    "n=6, k=3, stride 2, padding='same': pad (0, 1), 3 outputs"
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from . import ops
+    from ._validate import check_int
+
+    n, k, stride = check_int("n", n), check_int("k", k), check_int("stride", stride)
+    before, after = ops.pad_amounts(n, k, stride, padding)
+    total = before + n + after
+    if total < k:
+        raise ValueError(f"the window (k={k}) is larger than the padded input ({total} pixels): "
+                         "use a smaller k or more padding.")
+    n_out = (total - k) // stride + 1
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(0.42 * total + 1.6, 0.42 * (n_out + 2) + 0.5))
+    else:
+        fig = ax.figure
+    blue, teal, shade = "#9ecae1", "#41b6a6", "#fdae6b"
+    for c in range(total):
+        x = c - before  # input index; outside [0, n) it is a padded zero
+        inside = 0 <= x < n
+        ax.add_patch(Rectangle((c, 0), 1, 1, facecolor=blue if inside else "white",
+                               edgecolor="0.3", ls="-" if inside else "--", lw=1))
+        ax.text(c + 0.5, 0.5, str(x) if inside else "0", ha="center", va="center",
+                fontsize=9, color="black" if inside else "0.5")
+    for o in range(n_out):
+        y = -(o + 1.3)
+        start = o * stride
+        ax.add_patch(Rectangle((start, y), k, 1, facecolor=shade, edgecolor="0.2", alpha=0.8))
+        ax.plot([start + k / 2, start + k / 2], [y + 1, 0], color="0.6", lw=0.6, zorder=0)
+        ax.add_patch(Rectangle((total + 0.6, y), 1, 1, facecolor=teal, edgecolor="0.2"))
+        ax.text(total + 1.1, y + 0.5, str(o), ha="center", va="center", fontsize=9)
+        ax.annotate("", xy=(total + 0.6, y + 0.5), xytext=(start + k, y + 0.5),
+                    arrowprops=dict(arrowstyle="->", color="0.4", lw=0.8))
+    ax.text(-0.2, 0.5, "input", ha="right", va="center", fontsize=9)
+    ax.text(total + 1.1, 1.3, "output", ha="center", va="center", fontsize=9)
+    ax.set_xlim(-1.6, total + 2)
+    ax.set_ylim(-(n_out + 0.6), 1.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(f"n={n}, k={k}, stride {stride}, padding={padding!r}: pad ({before}, {after}), "
+                 f"{n_out} outputs", fontsize=10)
     return fig

@@ -8,7 +8,14 @@ from .. import ops
 from ..data import sample_image
 from ._base import Feedback, StudentError, call_student, integer_answer
 
-__all__ = ["check_conv_output_size", "check_vertical_edge_kernel", "check_receptive_field"]
+__all__ = [
+    "check_conv_output_size",
+    "check_vertical_edge_kernel",
+    "check_receptive_field",
+    "check_same_padding",
+    "check_strided_receptive_field",
+    "STRIDED_STACK",
+]
 
 _SIZE_CASES = [  # (n, k, s, p)
     (5, 3, 1, 0),
@@ -129,3 +136,111 @@ def check_receptive_field(fn) -> Feedback:
             )
             return Feedback(False, f"for {n} layer(s) you returned {got}; expected {want}. {hint}")
     return Feedback(True, "correct: n stacked 3x3 convolutions see (2n + 1) x (2n + 1) pixels.")
+
+
+_SAME_CASES = [  # (n, k, s): odd and even totals, stride 1 to 3, a kernel smaller than the stride
+    (5, 3, 1),
+    (6, 3, 2),
+    (5, 3, 2),
+    (256, 3, 2),
+    (7, 5, 3),
+    (8, 4, 1),
+    (6, 1, 2),
+]
+
+
+def check_same_padding(fn) -> Feedback:
+    """Check ``fn(n, k, s)`` returns the zeros ``(before, after)`` Keras adds for ``padding="same"``.
+
+    The right answer is :func:`course_utils.ops.pad_amounts` ``(n, k, s, "same")``: the output has
+    ``ceil(n / s)`` positions, the total padding is ``max((out - 1) * s + k - n, 0)`` and an odd
+    zero goes *after*.
+
+    Examples
+    --------
+    >>> from course_utils import ops
+    >>> check_same_padding(lambda n, k, s: ops.pad_amounts(n, k, s, "same")).passed
+    True
+    >>> check_same_padding(lambda n, k, s: ((k - 1) // 2, (k - 1) // 2)).passed
+    False
+    """
+    for n, k, s in _SAME_CASES:
+        case = f"for n={n}, k={k}, s={s}"
+        try:
+            got = call_student(fn, n, k, s)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return`?")
+        if not isinstance(got, (tuple, list)) or len(got) != 2:
+            return Feedback(False, f"{case} you returned {got!r}; return a pair (before, after): "
+                                   "the zeros added before and after the row.")
+        before, after = got
+        want = ops.pad_amounts(n, k, s, "same")
+        for v in (before, after):
+            bad = integer_answer(v, v, case, "use `//`.")
+            if bad is not None:
+                return bad
+        if (before, after) == want:
+            continue
+        out = -(-n // s)
+        total = (out - 1) * s + k - n
+        hint = ("Start from the output size, ceil(n / s): how many input positions must its last "
+                "window reach?")
+        if (before, after) == ((k - 1) // 2, (k - 1) // 2) or (before, after) == ((k - 1) // 2, k // 2):
+            hint = ("that is the stride-1 rule (k - 1 zeros in all). At stride s the output has "
+                    "ceil(n / s) positions; the last window starts at (out - 1) * s, so only "
+                    "(out - 1) * s + k - n zeros are needed.")
+        elif before + after == total and before > after:
+            hint = "right total; TensorFlow/Keras put the odd zero *after*, not before."
+        elif before + after == total < 0 or min(before, after) < 0:
+            hint = "a padding cannot be negative: when the windows already fit, pad 0 (max(..., 0))."
+        elif (before, after) == (total, 0) or (before, after) == (0, total):
+            hint = "right total, but Keras splits it: half before, the rest (the odd one) after."
+        return Feedback(False, f"{case} you returned ({before}, {after}); expected {want}. {hint}")
+    return Feedback(
+        True,
+        f"correct on all {len(_SAME_CASES)} cases, e.g. n=6, k=3, s=2 pads (0, 1): 3 outputs need "
+        "windows at 0, 2, 4, and the last one reaches one pixel past the edge. PyTorch refuses "
+        "padding='same' with stride > 1 rather than pad unevenly.",
+    )
+
+
+#: the stack of the "receptive field with a stride" exercise: (kernel size, stride) per layer
+STRIDED_STACK = [(3, 2), (3, 1), (3, 1)]
+
+
+def check_strided_receptive_field(answer) -> Feedback:
+    """Check the receptive field of :data:`STRIDED_STACK` (a stride-2 3x3 conv, then two 3x3).
+
+    Examples
+    --------
+    >>> check_strided_receptive_field(11).passed
+    True
+    >>> "stride" in check_strided_receptive_field(7).message
+    True
+    """
+    kernels, strides = zip(*STRIDED_STACK, strict=True)
+    want = ops.receptive_field(kernels, strides)
+    if answer is ...:
+        return Feedback(False, "replace `...` with your answer, a whole number.")
+    bad = integer_answer(answer, want, "for this stack", "the receptive field counts pixels.")
+    if bad is not None:
+        return bad
+    if answer == want:
+        return Feedback(
+            True,
+            f"correct: {want} = 1 + 2 + 2*2 + 2*2. After the stride-2 layer, neighbouring "
+            "outputs sit 2 input pixels apart, so each later 3x3 layer widens the view by "
+            "2 * 2 = 4 pixels instead of 2. ops.receptive_field([3, 3, 3], [2, 1, 1]) says the same.",
+        )
+    hints = {
+        ops.receptive_field(kernels): "that ignores the stride: 2n + 1 holds only at stride 1.",
+        1 + 2 * 2 * 3: "the first layer's own window is still 3 wide; the stride only spreads the "
+                       "*later* layers' windows.",
+        1 + 2 + 2 + 2 * 2: "only the layers *after* the stride see spaced inputs, but both of "
+                           "them do: each adds 2 * 2 = 4 pixels.",
+    }
+    hint = hints.get(answer, "add, layer by layer, (k - 1) times the spacing of that layer's "
+                             "inputs in pixels; the spacing multiplies by each stride.")
+    return Feedback(False, f"you answered {answer}; that is not it: {hint}")

@@ -14,6 +14,8 @@ __all__ = [
     "check_max_pool_by_hand",
     "check_surviving_positions",
     "surviving_positions",
+    "check_encoder_receptive_field",
+    "SEED_ENCODER",
 ]
 
 #: the 4x4 array of the "max-pool by hand" exercise (pool size 2, stride 2)
@@ -208,3 +210,53 @@ def check_surviving_positions(fn) -> Feedback:
         "correct: one survivor per window, 25% of the pixels. The pooled map forgets *where* in "
         "the window they were; U-Net's skip connections bring that detail back (lesson 05).",
     )
+
+
+#: the seed U-Net's encoder up to the bottleneck: (name, kernel or window size, stride) per layer
+SEED_ENCODER = [
+    ("conv", 3, 1), ("conv", 3, 1), ("pool", 2, 2),
+    ("conv", 3, 1), ("conv", 3, 1), ("pool", 2, 2),
+    ("conv", 3, 1), ("conv", 3, 1),
+]
+
+
+def check_encoder_receptive_field(answer) -> Feedback:
+    """Check the receptive field of one bottleneck pixel of the seed's encoder (:data:`SEED_ENCODER`).
+
+    Examples
+    --------
+    >>> check_encoder_receptive_field(32).passed
+    True
+    >>> "pooling" in check_encoder_receptive_field(13).message
+    True
+    """
+    _, kernels, strides = zip(*SEED_ENCODER, strict=True)
+    want = ops.receptive_field(kernels, strides)
+    if answer is ...:
+        return Feedback(False, "replace `...` with your answer, a whole number.")
+    bad = integer_answer(answer, want, "for the seed's encoder", "the receptive field counts pixels.")
+    if bad is not None:
+        return bad
+    if answer == want:
+        return Feedback(
+            True,
+            f"correct: {want} = 1 + 2 + 2 + 1 + 4 + 4 + 2 + 8 + 8. Each layer adds (k - 1) times "
+            "the spacing of its inputs (1, then 2 after the first pooling, then 4), so one "
+            f"bottleneck pixel sees {want}x{want} input pixels, a quarter of a 128x128 image's side.",
+        )
+    convs = [k for name, k, _ in SEED_ENCODER if name == "conv"]
+    hints = {
+        ops.receptive_field(convs): "that counts the six convolutions only: the poolings matter "
+                                    "twice, with their own 2-pixel window and with their stride.",
+        ops.receptive_field(kernels): "that treats the poolings as stride-1 layers: after a "
+                                      "pooling, neighbouring pixels sit 2 input pixels apart.",
+        2 * len(kernels) + 1: "that counts every layer as a 3x3 at stride 1; pooling windows are "
+                              "2 wide and their stride spreads every later layer.",
+        want - 1 - 2: "close: the pooling windows themselves widen the view too, by (2 - 1) times "
+                      "their input spacing (1 for the first pooling, 2 for the second).",
+        1 + 2 + 2 + 1 + 4 + 4 + 2 + 4 + 4: "the spacing multiplies: after two poolings "
+                                           "neighbouring pixels are 2 * 2 = 4 input pixels apart.",
+    }
+    hint = hints.get(answer, "go layer by layer: add (k - 1) times the current spacing, then "
+                             "multiply the spacing by the layer's stride.")
+    return Feedback(False, f"you answered {answer}; that is not it: {hint}")

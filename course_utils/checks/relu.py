@@ -9,7 +9,7 @@ from ..data import sample_image
 from ..widgets.kernel import KERNEL_PRESETS
 from ._base import Feedback, StudentError, call_student
 
-__all__ = ["check_relu", "check_combined_kernel", "check_sparsity_bias"]
+__all__ = ["check_relu", "check_combined_kernel", "check_sparsity_bias", "check_abs_from_relu"]
 
 
 def _relu_cases() -> list[np.ndarray]:
@@ -186,4 +186,52 @@ def check_sparsity_bias(bias) -> Feedback:
         f"with bias {bias:+.3f} ReLU zeroes {100 * frac:.1f}% of the pixels; the target is "
         f"90%. Make the bias {more}. Tip: np.quantile(f, 0.9) is the value below which 90% "
         "of f lies.",
+    )
+
+
+def check_abs_from_relu(fn) -> Feedback:
+    """Check ``fn(x)`` returns ``|x|`` element-wise (to be built from ReLUs), leaving ``x`` untouched.
+
+    Examples
+    --------
+    >>> from course_utils import ops
+    >>> check_abs_from_relu(lambda x: ops.relu(x) + ops.relu(-x)).passed
+    True
+    >>> "x itself" in check_abs_from_relu(lambda x: ops.relu(x) - ops.relu(-x)).message
+    True
+    """
+    for x in _relu_cases():
+        before = x.copy()
+        try:
+            got = call_student(fn, x)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return`?")
+        if not np.array_equal(x, before):
+            return Feedback(False, "your function changed its input array in place: return a "
+                                   "new array instead.")
+        g = np.asarray(got, dtype=float)
+        want = np.abs(before)
+        if g.shape == want.shape and np.allclose(g, want):
+            continue
+        hint = "|x| keeps positive values and flips the sign of negative ones."
+        if g.shape != want.shape:
+            hint = f"the output must have the input's shape {before.shape}, got {g.shape}."
+        elif np.allclose(g, before):
+            hint = ("relu(x) - relu(-x) is x itself (the pair loses nothing). For |x| both "
+                    "parts must count as positive.")
+        elif np.allclose(g, np.maximum(before, 0)):
+            hint = "that is relu(x): the negative values are lost. relu(-x) holds them, as positives."
+        elif np.allclose(g, np.maximum(-before, 0)):
+            hint = "that is relu(-x) alone: the positive values are missing."
+        elif np.allclose(g, -want):
+            hint = "the sign is flipped: |x| is never negative."
+        return Feedback(False, f"for x = {np.round(before, 3).tolist()} you returned "
+                               f"{np.round(g, 3).tolist()}; expected {np.round(want, 3).tolist()}. "
+                               f"{hint}")
+    return Feedback(
+        True,
+        "correct: |x| = relu(x) + relu(-x), two ReLU units with opposite weights. A network that "
+        "needs both signs of an edge learns such a pair of filters.",
     )

@@ -7,7 +7,12 @@ import numpy as np
 from .. import ops
 from ._base import Feedback, StudentError, call_student, integer_answer
 
-__all__ = ["check_transpose_output_size", "check_scatter_add", "check_checkerboard"]
+__all__ = [
+    "check_transpose_output_size",
+    "check_scatter_add",
+    "check_checkerboard",
+    "check_doubling_choices",
+]
 
 _SIZE_CASES = [  # (n, k, s, p)
     (4, 3, 2, 0),
@@ -194,3 +199,46 @@ def check_checkerboard(fn) -> Feedback:
     return Feedback(False, f"{len(wrong)} of {len(_CB_CASES)} pairs wrong, e.g. k={k}, s={s}: you "
                            f"said {'uneven' if got else 'even'}, but the interior counts run from "
                            f"{lo} to {hi}. {hint}")
+
+
+def check_doubling_choices(answer) -> Feedback:
+    """Check the set of ``(k, p)`` with ``1 <= k <= 6`` for which a stride-2 transposed conv doubles.
+
+    "Doubles" means an output of exactly ``2 n`` for *every* input size ``n``:
+    ``(n - 1) * 2 + k - 2p = 2n``, i.e. ``k - 2p = 2``.
+
+    Examples
+    --------
+    >>> check_doubling_choices({(2, 0), (4, 1), (6, 2)}).passed
+    True
+    >>> "output_padding" in check_doubling_choices({(2, 0), (3, 1), (4, 1), (6, 2)}).message
+    True
+    """
+    want = {(k, p) for k in range(1, 7) for p in range(k) if k - 2 * p == 2}
+    if answer is ...:
+        return Feedback(False, "replace `...` with a set of (k, p) pairs, e.g. {(1, 0), (5, 3)}.")
+    try:
+        got = {(int(k), int(p)) for k, p in answer}
+    except (TypeError, ValueError):
+        return Feedback(False, f"expected a set of (k, p) pairs of whole numbers, got {answer!r}.")
+    if got == want:
+        return Feedback(
+            True,
+            "correct: (2, 0), (4, 1) and (6, 2), all with k - 2p = 2, so the formula gives "
+            "(n - 1) * 2 + 2 = 2n for every n. All three have k divisible by 2 (an even cover). "
+            "An odd k never doubles by padding alone: k=3, p=1 gives 2n - 1, and Keras' "
+            "padding='same' adds output_padding=1 to reach 2n.",
+        )
+    extra, missing = sorted(got - want), sorted(want - got)
+    if extra:
+        k, p = extra[0]
+        size = 2 * 8 - 2 + k - 2 * p
+        hint = f"(k={k}, p={p}) turns n=8 into {size}, not 16."
+        if size == 15:
+            hint += (" One short: an odd kernel cannot double with padding alone; that is "
+                     "what output_padding=1 is for.")
+        elif p >= k:
+            hint += " The padding crops more than the kernel adds."
+        return Feedback(False, hint + " Solve (n - 1) * 2 + k - 2p = 2n for k and p.")
+    return Feedback(False, f"all your pairs work, but you missed {len(missing)} (k up to 6): try "
+                           "every even k and solve k - 2p = 2 for p.")

@@ -47,3 +47,56 @@ def test_exercise_solutions_are_collapsed(path):
         assert c.source.startswith("# Solution"), c.source[:60]
         hidden = c.metadata.get("jupyter", {})
         assert hidden.get("source_hidden") and hidden.get("outputs_hidden"), c.source[:60]
+
+
+# Lessons another helper still has to bring in line (issue 12): strict, so the mark must go once fixed.
+_NOT_YET = {"09_training": "lesson 09: solution cells still show their checker's output, "
+                           "and its first/last cells lack the navigation line"}
+
+
+def _not_yet(paths):
+    return [pytest.param(p, marks=pytest.mark.xfail(reason=_NOT_YET[p.stem], strict=True))
+            if p.stem in _NOT_YET else p for p in paths]
+
+
+@pytest.mark.parametrize("path", _not_yet(NOTEBOOKS), ids=lambda p: p.stem)
+def test_solution_cells_show_nothing(path):
+    """After Run All a collapsed solution's output would be visible: solutions end in `assert`."""
+    nb = nbformat.read(path, as_version=4)
+    shown = [c.source.splitlines()[-1] for c in nb.cells
+             if "solution" in c.metadata.get("tags", []) and c.get("outputs")]
+    assert shown == [], f"solution cells with outputs (end them with `assert check_...`): {shown}"
+
+
+NAV = re.compile(r"^(?:← \[(\d\d) · ([^\]]+)\]\((\S+?)\))?(?: · )?(?:\[(\d\d) · ([^\]]+)\]\((\S+?)\) →)?$")
+
+
+def _title(number: str):
+    """The "Title 中文" of lesson ``number`` from its first heading, or None if it is not here."""
+    found = sorted(LESSONS.glob(f"{number}_*.ipynb"))
+    if not found:
+        return None, None
+    first = nbformat.read(found[0], as_version=4).cells[0].source.splitlines()[0]
+    return re.sub(rf"^# {number} · ", "", first), found[0].name
+
+
+@pytest.mark.parametrize("path", _not_yet(NOTEBOOKS), ids=lambda p: p.stem)
+def test_navigation_line_at_top_and_end(path):
+    """First and last cell end with the same `← [NN · Previous](..) · [NN · Next](..) →` line."""
+    nb = nbformat.read(path, as_version=4)
+    top = nb.cells[0].source.rstrip().splitlines()[-1]
+    end = nb.cells[-1].source.rstrip().splitlines()[-1]
+    assert top == end, (top, end)
+    m = NAV.match(top)
+    assert m and top, f"not a navigation line: {top!r}"
+    n = int(path.name[:2])
+    links = {"previous": m.group(1, 2, 3), "next": m.group(4, 5, 6)}
+    for kind, number in (("previous", n - 1), ("next", n + 1)):
+        got = links[kind]
+        if not 0 <= number <= 9:
+            assert got == (None, None, None), f"lesson {n:02d} has no {kind} lesson"
+            continue
+        assert got[0] == f"{number:02d}", (kind, got)
+        title, name = _title(got[0])
+        if name is not None:  # a lesson still being written elsewhere is checked once it is here
+            assert (got[1], got[2]) == (title, name), (kind, got, title, name)

@@ -155,7 +155,8 @@ class LinkedView(anywidget.AnyWidget):
             stride = {"conv": 1, "maxpool": pool, "transpose": 2}[op] if (
                 op != self.op or not hasattr(self, "_x")) else self.stride
         stride = linked_math._int("stride", stride)
-        padding = getattr(self, "_padding", "valid") if padding is None else padding
+        if padding is None:  # kept while the op stays the same
+            padding = getattr(self, "_padding", "valid") if op == self.op else "valid"
         if op != "conv" and padding not in ("valid", 0, "VALID"):
             raise ValueError(f'op="{op}" supports padding="valid" only, got {padding!r}.')
         bias = self.bias if bias is None else float(bias)

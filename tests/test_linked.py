@@ -292,3 +292,18 @@ def test_front_end_files_are_package_data():
     data = meta["tool"]["setuptools"]["package-data"]["course_utils.widgets"]
     assert "static/*.js" in data and "static/*.css" in data
     assert "export default" in LinkedView._esm.__str__()
+
+
+def test_saved_notebooks_carry_a_static_picture_at_true_relative_sizes():
+    import base64
+    import io
+
+    from PIL import Image
+
+    v = LinkedView(RNG.random((64, 64)), "conv", kernel=np.ones((3, 3)), stride=4, padding="same")
+    data, _ = v._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"].startswith("LinkedView(conv: 64x64 -> 16x16")
+    img = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    scale = 384 // 64
+    assert img.size == (64 * scale + 24 + 16 * scale, 64 * scale)  # output 1/4 of the input

@@ -12,13 +12,15 @@ mirrored in :mod:`course_utils.linked_math` (tested against ``ops``).
 
 from __future__ import annotations
 
+import base64
+import io
 import pathlib
 
 import anywidget
 import numpy as np
 import traitlets as t
 
-from .. import linked_math, ops
+from .. import linked_math, ops, viz
 
 __all__ = ["LinkedView"]
 
@@ -223,6 +225,42 @@ class LinkedView(anywidget.AnyWidget):
         return linked_math.projective_field(self.op, self._x.shape, i, j, kernel_shape=kshape,
                                             pool_size=self.pool_size, stride=self.stride,
                                             pads=tuple(self.pads))
+
+    # ---- a picture for readers without a kernel ---------------------------------------------
+    def static_png(self) -> bytes:
+        """PNG of input and output side by side at one pixel scale (the current state).
+
+        Saved notebooks carry it next to the widget, so viewers without a kernel (GitHub,
+        nbviewer) show the maps instead of ``LinkedView(...)`` text.
+        """
+        from PIL import Image
+
+        h, w = self._x.shape
+        oh, ow = self._out.shape
+        scale = max(1, int(min(40, self.size / max(h, w, oh, ow))))
+        pictures = []
+        for arr in (self._x, self._out):
+            lo, hi = self.fixed_range or (float(arr.min()), float(arr.max()))
+            diverging = self.cmap == "diverging" or (self.cmap == "auto" and lo < 0 < hi)
+            m = max(abs(lo), abs(hi)) or 1.0
+            pictures.append(viz.to_rgb8(arr, "RdBu_r" if diverging else "gray",
+                                        (-m, m) if diverging else (lo, hi), scale))
+        gap = 24
+        canvas = np.full((max(p.shape[0] for p in pictures),
+                          sum(p.shape[1] for p in pictures) + gap, 3), 255, np.uint8)
+        canvas[: pictures[0].shape[0], : pictures[0].shape[1]] = pictures[0]
+        canvas[: pictures[1].shape[0], pictures[0].shape[1] + gap:] = pictures[1]
+        buf = io.BytesIO()
+        Image.fromarray(canvas).save(buf, format="PNG", compress_level=6)
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        data["image/png"] = base64.b64encode(self.static_png()).decode("ascii")
+        return data, metadata
 
     def __repr__(self) -> str:  # stable text (nbval compares text/plain): no memory address
         h, w = self.x_shape

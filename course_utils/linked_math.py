@@ -1,0 +1,324 @@
+"""Index math behind the linked views: which input pixels one output pixel reads, and the sum.
+
+For one output pixel of a convolution, a max-pooling or a transposed convolution these functions
+return the input window (or the input pixels whose stamps reach it), every term of the
+arithmetic and the result, exactly as the browser front-end of
+:class:`course_utils.widgets.linked.LinkedView` computes them on hover (``static/linked.js``
+mirrors this module line by line; the tests check both against :mod:`course_utils.ops`).
+:func:`projective_field` answers the opposite question: which output pixels one input pixel
+reaches.
+
+All maps are 2-D ``(H, W)``; indices are ``(row, col)``; windows are half-open
+``(row0, col0, row1, col1)`` in input coordinates and may stick out of the input where padding
+adds zeros (those taps are marked ``pad=True`` and read 0).
+
+Examples
+--------
+>>> import numpy as np
+>>> x = np.arange(16.0).reshape(4, 4)
+>>> a = conv_arithmetic(x, np.ones((2, 2)), 0, 1, stride=2)
+>>> a.window, a.value
+((0, 2, 2, 4), 18.0)
+>>> pool_arithmetic(x, 1, 1, pool_size=2).value
+15.0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "Term",
+    "Arithmetic",
+    "conv_pads",
+    "linked_output_shape",
+    "conv_arithmetic",
+    "pool_arithmetic",
+    "transpose_arithmetic",
+    "arithmetic",
+    "projective_field",
+]
+
+OPS = ("conv", "maxpool", "transpose")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of the arithmetic: input pixel ``(i, j)`` (value ``x``), kernel tap ``(a, b)``.
+
+    ``w`` and ``product`` are ``None`` for pooling (no weights); ``pad`` is True for a tap that
+    falls on a padding zero (``x == 0``; ``i``/``j`` lie outside the input).
+    """
+
+    i: int
+    j: int
+    x: float
+    a: int | None = None
+    b: int | None = None
+    w: float | None = None
+    product: float | None = None
+    pad: bool = False
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """What one output pixel computes.
+
+    op : "conv", "maxpool" or "transpose"
+    out : (row, col) of the output pixel
+    window : (row0, col0, row1, col1), half-open, in input coordinates: the input window
+        (conv, max-pool) or the bounding box of the contributing input pixels (transpose;
+        ``(0, 0, 0, 0)`` when none reaches it)
+    terms : the products (conv, transpose) or the window values (max-pool), row-major
+    value : the sum of the products plus ``bias`` (conv), the sum (transpose), the maximum (max-pool)
+    bias : added to the sum (conv only)
+    argmax : (row, col) in the input of the maximum (max-pool; first one in row-major order)
+    """
+
+    op: str
+    out: tuple[int, int]
+    window: tuple[int, int, int, int]
+    terms: list[Term] = field(default_factory=list)
+    value: float = 0.0
+    bias: float = 0.0
+    argmax: tuple[int, int] | None = None
+
+
+def _int(name: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def _shape2(name: str, shape) -> tuple[int, int]:
+    shape = tuple(shape)
+    if len(shape) != 2:
+        raise ValueError(f"{name} must be 2-D (rows, cols), got shape {shape}.")
+    return _int(f"{name}[0]", shape[0]), _int(f"{name}[1]", shape[1])
+
+
+def conv_pads(in_shape, kernel_shape, stride: int, padding) -> tuple[int, int, int, int]:
+    """Zeros ``(top, bottom, left, right)`` a convolution adds, Keras' rule (like ``ops.pad_amounts``).
+
+    ``"same"`` pads so that the output has ``ceil(n / stride)`` rows; an odd total puts the extra
+    zero after (bottom/right), as TensorFlow does.
+
+    Examples
+    --------
+    >>> conv_pads((6, 6), (3, 3), 2, "same")
+    (0, 1, 0, 1)
+    >>> conv_pads((5, 5), (3, 3), 1, 2)
+    (2, 2, 2, 2)
+    """
+    (h, w), (kh, kw) = _shape2("in_shape", in_shape), _shape2("kernel_shape", kernel_shape)
+    stride = _int("stride", stride)
+
+    def one(n: int, k: int) -> tuple[int, int]:
+        if isinstance(padding, str):
+            mode = padding.lower()
+            if mode == "valid":
+                return 0, 0
+            if mode == "same":
+                total = max((math.ceil(n / stride) - 1) * stride + k - n, 0)
+                return total // 2, total - total // 2
+        elif not isinstance(padding, bool) and isinstance(padding, (int, np.integer)) and padding >= 0:
+            return int(padding), int(padding)
+        raise ValueError(f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.')
+
+    (t, b), (left, r) = one(h, kh), one(w, kw)
+    return t, b, left, r
+
+
+def linked_output_shape(op: str, in_shape, *, kernel_shape=None, pool_size: int = 2,
+                        stride: int = 1, pads=(0, 0, 0, 0)) -> tuple[int, int]:
+    """Output ``(rows, cols)`` of ``op`` on a 2-D input, as ``ops`` computes it.
+
+    conv: ``floor((n + pads - k) / s) + 1``; maxpool ("valid"): ``floor((n - p) / s) + 1``;
+    transpose ("valid", Keras): ``n * s + max(k - s, 0)``.
+
+    Examples
+    --------
+    >>> linked_output_shape("conv", (256, 256), kernel_shape=(3, 3), stride=4, pads=(0, 1, 0, 1))
+    (64, 64)
+    >>> linked_output_shape("transpose", (4, 4), kernel_shape=(3, 3), stride=2)
+    (9, 9)
+    """
+    h, w = _shape2("in_shape", in_shape)
+    stride = _int("stride", stride)
+    if op == "maxpool":
+        p = _int("pool_size", pool_size)
+        if p > h or p > w:
+            raise ValueError(f"pool_size {p} is larger than the input {h}x{w}; use a smaller pool.")
+        return (h - p) // stride + 1, (w - p) // stride + 1
+    kh, kw = _shape2("kernel_shape", kernel_shape)
+    if op == "transpose":
+        return h * stride + max(kh - stride, 0), w * stride + max(kw - stride, 0)
+    if op == "conv":
+        t, b, left, r = pads
+        if h + t + b < kh or w + left + r < kw:
+            raise ValueError(f"kernel {kh}x{kw} is larger than the padded input "
+                             f"{h + t + b}x{w + left + r}; use a smaller kernel or padding.")
+        return (h + t + b - kh) // stride + 1, (w + left + r - kw) // stride + 1
+    raise ValueError(f"op must be one of {OPS}, got {op!r}.")
+
+
+def _check_out(r: int, c: int, out_shape: tuple[int, int]) -> tuple[int, int]:
+    r, c = _int("row", r, 0), _int("col", c, 0)
+    if r >= out_shape[0] or c >= out_shape[1]:
+        raise ValueError(f"output pixel ({r}, {c}) is outside the output "
+                         f"{out_shape[0]}x{out_shape[1]}.")
+    return r, c
+
+
+def conv_arithmetic(x, kernel, r: int, c: int, *, stride: int = 1, pads=(0, 0, 0, 0),
+                    bias: float = 0.0) -> Arithmetic:
+    """Output pixel ``(r, c)`` of ``ops.conv2d(x, kernel, stride, padding) + bias``, term by term.
+
+    The window starts at input ``(r * stride - top, c * stride - left)`` and is ``kh x kw``;
+    tap ``(a, b)`` multiplies weight ``kernel[a, b]`` with the input pixel under it (0 on padding).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = conv_arithmetic(np.ones((3, 3)), np.full((3, 3), 2.0), 0, 0, pads=(1, 1, 1, 1))
+    >>> a.window, len(a.terms), sum(t.pad for t in a.terms), a.value
+    ((-1, -1, 2, 2), 9, 5, 8.0)
+    """
+    x, k = np.asarray(x, np.float64), np.asarray(kernel, np.float64)
+    (h, w), (kh, kw) = x.shape, k.shape
+    stride = _int("stride", stride)
+    t, _, left, _ = pads
+    out_shape = linked_output_shape("conv", (h, w), kernel_shape=(kh, kw), stride=stride, pads=pads)
+    r, c = _check_out(r, c, out_shape)
+    r0, c0 = r * stride - t, c * stride - left
+    terms, total = [], 0.0
+    for a in range(kh):
+        for b in range(kw):
+            i, j = r0 + a, c0 + b
+            pad = not (0 <= i < h and 0 <= j < w)
+            xv = 0.0 if pad else float(x[i, j])
+            p = float(k[a, b]) * xv
+            total += p
+            terms.append(Term(i, j, xv, a, b, float(k[a, b]), p, pad))
+    return Arithmetic("conv", (r, c), (r0, c0, r0 + kh, c0 + kw), terms, total + float(bias),
+                      float(bias))
+
+
+def pool_arithmetic(x, r: int, c: int, *, pool_size: int = 2, stride: int | None = None
+                    ) -> Arithmetic:
+    """Output pixel ``(r, c)`` of ``ops.max_pool2d(x, pool_size, stride)``: its window and maximum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = pool_arithmetic(np.arange(16.0).reshape(4, 4), 0, 1, pool_size=2)
+    >>> a.window, a.argmax, a.value
+    ((0, 2, 2, 4), (1, 3), 7.0)
+    """
+    x = np.asarray(x, np.float64)
+    p = _int("pool_size", pool_size)
+    s = p if stride is None else _int("stride", stride)
+    out_shape = linked_output_shape("maxpool", x.shape, pool_size=p, stride=s)
+    r, c = _check_out(r, c, out_shape)
+    r0, c0 = r * s, c * s
+    terms = [Term(i, j, float(x[i, j])) for i in range(r0, r0 + p) for j in range(c0, c0 + p)]
+    best = max(terms, key=lambda term: term.x)  # max() keeps the first of equal values
+    return Arithmetic("maxpool", (r, c), (r0, c0, r0 + p, c0 + p), terms, best.x,
+                      argmax=(best.i, best.j))
+
+
+def _sources(n_in: int, k: int, s: int, r: int) -> list[tuple[int, int]]:
+    """``(input index, kernel tap)`` pairs with ``s * i + a == r`` along one axis."""
+    return [((r - a) // s, a) for a in range(k) if (r - a) % s == 0 and 0 <= (r - a) // s < n_in]
+
+
+def transpose_arithmetic(x, kernel, r: int, c: int, *, stride: int = 2) -> Arithmetic:
+    """Output pixel ``(r, c)`` of ``ops.conv2d_transpose(x, kernel, stride, "valid")``.
+
+    Input pixel ``(i, j)`` stamps ``x[i, j] * kernel`` with its corner at ``(s*i, s*j)``; the
+    output pixel sums the stamps that cover it: ``x[i, j] * kernel[r - s*i, c - s*j]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = transpose_arithmetic(np.array([[1.0, 2.0]]), np.ones((3, 3)), 0, 2, stride=2)
+    >>> [(t.i, t.j, t.a, t.b) for t in a.terms], a.value
+    ([(0, 0, 0, 2), (0, 1, 0, 0)], 3.0)
+    """
+    x, k = np.asarray(x, np.float64), np.asarray(kernel, np.float64)
+    (h, w), (kh, kw) = x.shape, k.shape
+    s = _int("stride", stride)
+    out_shape = linked_output_shape("transpose", (h, w), kernel_shape=(kh, kw), stride=s)
+    r, c = _check_out(r, c, out_shape)
+    terms, total = [], 0.0
+    for i, a in sorted(_sources(h, kh, s, r)):
+        for j, b in sorted(_sources(w, kw, s, c)):
+            p = float(x[i, j]) * float(k[a, b])
+            total += p
+            terms.append(Term(i, j, float(x[i, j]), a, b, float(k[a, b]), p))
+    if terms:
+        window = (min(t.i for t in terms), min(t.j for t in terms),
+                  max(t.i for t in terms) + 1, max(t.j for t in terms) + 1)
+    else:
+        window = (0, 0, 0, 0)
+    return Arithmetic("transpose", (r, c), window, terms, total)
+
+
+def arithmetic(op: str, x, r: int, c: int, *, kernel=None, stride: int = 1, pads=(0, 0, 0, 0),
+               pool_size: int = 2, bias: float = 0.0) -> Arithmetic:
+    """Dispatch to :func:`conv_arithmetic`, :func:`pool_arithmetic` or :func:`transpose_arithmetic`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> arithmetic("maxpool", np.eye(4), 1, 1, pool_size=2, stride=2).value
+    1.0
+    """
+    if op == "conv":
+        return conv_arithmetic(x, kernel, r, c, stride=stride, pads=pads, bias=bias)
+    if op == "maxpool":
+        return pool_arithmetic(x, r, c, pool_size=pool_size, stride=stride)
+    if op == "transpose":
+        return transpose_arithmetic(x, kernel, r, c, stride=stride)
+    raise ValueError(f"op must be one of {OPS}, got {op!r}.")
+
+
+def projective_field(op: str, in_shape, i: int, j: int, *, kernel_shape=None, pool_size: int = 2,
+                     stride: int = 1, pads=(0, 0, 0, 0)) -> list[tuple[int, int]]:
+    """Every output pixel ``(r, c)`` whose computation reads input pixel ``(i, j)``, row-major.
+
+    conv / max-pool: the outputs whose window contains ``(i, j)``; transpose: the pixels of
+    ``(i, j)``'s stamp (``s*i + a, s*j + b``).
+
+    Examples
+    --------
+    >>> projective_field("conv", (8, 8), 4, 4, kernel_shape=(3, 3), stride=2)
+    [(1, 1), (1, 2), (2, 1), (2, 2)]
+    >>> len(projective_field("transpose", (4, 4), 0, 0, kernel_shape=(3, 3), stride=2))
+    9
+    """
+    h, w = _shape2("in_shape", in_shape)
+    i, j = _int("row", i, 0), _int("col", j, 0)
+    if i >= h or j >= w:
+        raise ValueError(f"input pixel ({i}, {j}) is outside the input {h}x{w}.")
+    if op == "maxpool":
+        kernel_shape, pads = (pool_size, pool_size), (0, 0, 0, 0)
+    oh, ow = linked_output_shape(op, (h, w), kernel_shape=kernel_shape, pool_size=pool_size,
+                                 stride=stride, pads=pads)
+    kh, kw = kernel_shape
+    if op == "transpose":
+        rows = [stride * i + a for a in range(kh) if stride * i + a < oh]
+        cols = [stride * j + b for b in range(kw) if stride * j + b < ow]
+    else:
+        t, _, left, _ = pads
+
+        def span(p: int, pad: int, k: int, n_out: int) -> range:
+            lo = max(0, -((p + pad - k + 1) // -stride))  # ceil((p + pad - k + 1) / s)
+            hi = min(n_out - 1, (p + pad) // stride)
+            return range(lo, hi + 1)
+
+        rows, cols = list(span(i, t, kh, oh)), list(span(j, left, kw, ow))
+    return [(r, c) for r in rows for c in cols]

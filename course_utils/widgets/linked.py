@@ -1,0 +1,275 @@
+"""LinkedView: an input map and an output map, linked by the arithmetic (CNN Explainer style).
+
+Hover (or click) an output pixel: its input window is outlined on the input and the computation
+is written out, computed in the browser from the arrays Python sent (no kernel round trip).
+Click an input pixel: every output pixel it reaches (its projective field) lights up.  Both maps
+are drawn at the same pixel scale, so a stride-4 output looks 1/4 the size of its input.
+
+Python computes the output with :mod:`course_utils.ops` and sends float32 arrays and the
+parameters; ``static/linked.js`` draws and explains.  The index math the front-end uses is
+mirrored in :mod:`course_utils.linked_math` (tested against ``ops``).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import pathlib
+
+import anywidget
+import numpy as np
+import traitlets as t
+
+from .. import linked_math, ops, viz
+
+__all__ = ["LinkedView"]
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+MAX_SIDE = 1024  # larger maps would make every update a multi-megabyte message
+CMAPS = ("auto", "grey", "diverging")
+
+
+def _f32_bytes(a: np.ndarray) -> bytes:
+    return np.ascontiguousarray(a, dtype="<f4").tobytes()
+
+
+def _map2d(name: str, a, max_side: int = MAX_SIDE) -> np.ndarray:
+    """A finite 2-D float array, rounded to float32 (what the browser sees), as float64."""
+    arr = np.asarray(a)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
+                                   or np.issubdtype(arr.dtype, np.bool_)):
+        raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D map (H, W), got shape {arr.shape}; "
+                         f"for a multi-channel map pass one channel, e.g. {name}[..., 0].")
+    if 0 in arr.shape or max(arr.shape) > max_side:
+        raise ValueError(f"{name} must have between 1 and {max_side} rows and columns, got "
+                         f"shape {arr.shape}; crop or downsample it first.")
+    arr = arr.astype(np.float32).astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values (after conversion to "
+                         "float32); fix the data first, e.g. np.nan_to_num.")
+    return arr
+
+
+class LinkedView(anywidget.AnyWidget):
+    """Input and output of one operation side by side, linked on hover and click.
+
+    Parameters
+    ----------
+    x : array (H, W)
+        The input map (a 2-D image or one channel), at most 1024 x 1024.
+    op : {"conv", "maxpool", "transpose"}
+        ``ops.conv2d`` (cross-correlation, + ``bias``), ``ops.max_pool2d`` ("valid") or
+        ``ops.conv2d_transpose`` ("valid").
+    kernel : array (kh, kw)
+        Weights for "conv" and "transpose" (at most 16 x 16).
+    stride : int, optional
+        Step between windows (conv, maxpool) or stamps (transpose).  Default: 1 for conv,
+        ``pool_size`` for maxpool, 2 for transpose.
+    padding : {"valid", "same"} or int
+        Conv only; "same" pads like Keras (the odd extra zero goes bottom/right).
+    pool_size : int
+        Maxpool window side.
+    bias : float
+        Conv only: added to every output pixel.
+    fixed_range : (lo, hi), optional
+        One colour scale for input and output (compare brightness); default: each map its own.
+    cmap : {"auto", "grey", "diverging"}
+        "auto": diverging (blue-white-red, centred on 0) when a map has both signs, else grey.
+    size : int
+        Width in CSS pixels of the larger map; the other is drawn at the same pixel scale.
+    show_values : bool, optional
+        Write each value inside its cell; default: for maps of at most 16 x 16.
+    labels : (str, str)
+        Captions of the input and the output map.
+
+    Synced state the front-end writes back: ``hover`` (the output pixel under the mouse, its
+    window, the sum computed in the browser and the time from the mouse event to the drawn
+    highlight, ``ms``) and ``selected`` (the last clicked input pixel and its projective field).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v = LinkedView(np.arange(16.0).reshape(4, 4), op="maxpool", pool_size=2)
+    >>> v.out_shape, v.stride
+    ([2, 2], 2)
+    >>> v.explain(1, 1).value
+    15.0
+    """
+
+    _esm = _STATIC / "linked.js"
+    _css = _STATIC / "linked.css"
+
+    op = t.Unicode("conv").tag(sync=True)
+    x = t.Bytes(b"").tag(sync=True)
+    x_shape = t.List(t.Int(), [0, 0]).tag(sync=True)
+    kernel = t.Bytes(b"").tag(sync=True)
+    kernel_shape = t.List(t.Int(), [0, 0]).tag(sync=True)
+    out = t.Bytes(b"").tag(sync=True)
+    out_shape = t.List(t.Int(), [0, 0]).tag(sync=True)
+    stride = t.Int(1).tag(sync=True)
+    pads = t.List(t.Int(), [0, 0, 0, 0]).tag(sync=True)  # top, bottom, left, right
+    pool_size = t.Int(2).tag(sync=True)
+    bias = t.Float(0.0).tag(sync=True)
+    fixed_range = t.List(t.Float(), []).tag(sync=True)  # [] or [lo, hi]
+    cmap = t.Unicode("auto").tag(sync=True)
+    size = t.Int(384).tag(sync=True)
+    show_values = t.Unicode("auto").tag(sync=True)  # "auto", "yes", "no"
+    labels = t.List(t.Unicode(), ["input", "output"]).tag(sync=True)
+    # written by the browser
+    hover = t.Dict({}).tag(sync=True)
+    selected = t.Dict({}).tag(sync=True)
+
+    def __init__(self, x, op: str = "conv", *, kernel=None, stride: int | None = None,
+                 padding="valid", pool_size: int = 2, bias: float = 0.0, fixed_range=None,
+                 cmap: str = "auto", size: int = 384, show_values: bool | None = None,
+                 labels=("input", "output")) -> None:
+        super().__init__()
+        self.update(x, op, kernel=kernel, stride=stride, padding=padding, pool_size=pool_size,
+                    bias=bias, fixed_range=fixed_range, cmap=cmap, size=size,
+                    show_values=show_values, labels=labels)
+
+    # ---- state ------------------------------------------------------------------------------
+    def update(self, x=None, op: str | None = None, *, kernel=None, stride: int | None = None,
+               padding=None, pool_size: int | None = None, bias: float | None = None,
+               fixed_range=None, cmap: str | None = None, size: int | None = None,
+               show_values: bool | None = None, labels=None) -> LinkedView:
+        """Change any of the constructor's arguments (``None`` keeps the current value).
+
+        Everything is validated and computed first, then sent in one message. ``fixed_range``
+        goes back to per-map scales with ``fixed_range=()``. Returns ``self``.
+        """
+        op = self.op if op is None else op
+        if op not in linked_math.OPS:
+            raise ValueError(f"op must be one of {linked_math.OPS}, got {op!r}.")
+        xa = self._x if x is None else _map2d("x", x)
+        if op in ("conv", "transpose"):
+            if kernel is None and getattr(self, "_k", None) is None:
+                raise ValueError(f'op="{op}" needs a kernel, e.g. kernel=np.ones((3, 3)) / 9.')
+            ka = self._k if kernel is None else _map2d("kernel", kernel, max_side=16)
+        else:
+            ka = None
+        pool = self.pool_size if pool_size is None else linked_math._int("pool_size", pool_size)
+        if stride is None:
+            stride = {"conv": 1, "maxpool": pool, "transpose": 2}[op] if (
+                op != self.op or not hasattr(self, "_x")) else self.stride
+        stride = linked_math._int("stride", stride)
+        if padding is None:  # kept while the op stays the same
+            padding = getattr(self, "_padding", "valid") if op == self.op else "valid"
+        if op != "conv" and padding not in ("valid", 0, "VALID"):
+            raise ValueError(f'op="{op}" supports padding="valid" only, got {padding!r}.')
+        bias = self.bias if bias is None else float(bias)
+        if op != "conv" and bias != 0.0:
+            raise ValueError(f'bias is for op="conv" only, got bias={bias} with op="{op}".')
+        if fixed_range is None:
+            rng = list(self.fixed_range)
+        else:
+            rng = [float(v) for v in fixed_range]
+            if rng and (len(rng) != 2 or not np.all(np.isfinite(rng)) or rng[0] >= rng[1]):
+                raise ValueError(f"fixed_range must be (lo, hi) with lo < hi, got {fixed_range!r}.")
+        cmap = self.cmap if cmap is None else cmap
+        if cmap not in CMAPS:
+            raise ValueError(f"cmap must be one of {CMAPS}, got {cmap!r}.")
+        size = self.size if size is None else linked_math._int("size", size, 32)
+        labels = list(self.labels if labels is None else labels)
+        if len(labels) != 2 or not all(isinstance(s, str) for s in labels):
+            raise ValueError(f"labels must be two strings (input, output), got {labels!r}.")
+
+        if op == "conv":
+            pads = linked_math.conv_pads(xa.shape, ka.shape, stride, padding)
+            linked_math.linked_output_shape("conv", xa.shape, kernel_shape=ka.shape,
+                                            stride=stride, pads=pads)  # raises if too small
+            out = ops.conv2d(xa, ka, stride, padding) + bias
+        elif op == "maxpool":
+            pads = (0, 0, 0, 0)
+            linked_math.linked_output_shape("maxpool", xa.shape, pool_size=pool, stride=stride)
+            out = ops.max_pool2d(xa, pool, stride)
+        else:
+            pads = (0, 0, 0, 0)
+            out = ops.conv2d_transpose(xa, ka, stride, "valid")
+        if max(out.shape) > 4 * MAX_SIDE:
+            raise ValueError(f"the output {out.shape} is too large to draw; use a smaller input.")
+
+        self._x, self._k, self._padding, self._out = xa, ka, padding, out
+        with self.hold_sync():
+            self.op = op
+            self.x, self.x_shape = _f32_bytes(xa), list(xa.shape)
+            self.kernel = b"" if ka is None else _f32_bytes(ka)
+            self.kernel_shape = [0, 0] if ka is None else list(ka.shape)
+            self.out, self.out_shape = _f32_bytes(out), list(out.shape)
+            self.stride, self.pads, self.pool_size, self.bias = stride, list(pads), pool, bias
+            self.fixed_range, self.cmap, self.size, self.labels = rng, cmap, size, labels
+            if show_values is not None:
+                self.show_values = "yes" if show_values else "no"
+            self.hover, self.selected = {}, {}
+        return self
+
+    @property
+    def output(self) -> np.ndarray:
+        """The output map (float64 copy of what the browser draws, before float32 rounding)."""
+        return self._out.copy()
+
+    # ---- the same math the browser does ----------------------------------------------------
+    def explain(self, r: int, c: int) -> linked_math.Arithmetic:
+        """The arithmetic of output pixel ``(r, c)``, as the browser shows it on hover."""
+        return linked_math.arithmetic(self.op, self._x, r, c, kernel=self._k, stride=self.stride,
+                                      pads=tuple(self.pads), pool_size=self.pool_size,
+                                      bias=self.bias)
+
+    def projective_field(self, i: int, j: int) -> list[tuple[int, int]]:
+        """Output pixels that input pixel ``(i, j)`` reaches, as the browser highlights on click."""
+        kshape = None if self._k is None else self._k.shape
+        return linked_math.projective_field(self.op, self._x.shape, i, j, kernel_shape=kshape,
+                                            pool_size=self.pool_size, stride=self.stride,
+                                            pads=tuple(self.pads))
+
+    # ---- a picture for readers without a kernel ---------------------------------------------
+    def static_png(self) -> bytes:
+        """PNG of input and output side by side at one pixel scale (the current state).
+
+        Saved notebooks carry it next to the widget, so viewers without a kernel (GitHub,
+        nbviewer) show the maps instead of ``LinkedView(...)`` text.
+        """
+        from PIL import Image
+
+        h, w = self._x.shape
+        oh, ow = self._out.shape
+        scale = max(1, int(min(40, self.size / max(h, w, oh, ow))))
+        pictures = []
+        for arr in (self._x, self._out):
+            lo, hi = self.fixed_range or (float(arr.min()), float(arr.max()))
+            diverging = self.cmap == "diverging" or (self.cmap == "auto" and lo < 0 < hi)
+            m = max(abs(lo), abs(hi)) or 1.0
+            pictures.append(viz.to_rgb8(arr, "RdBu_r" if diverging else "gray",
+                                        (-m, m) if diverging else (lo, hi), scale))
+        gap = 24
+        canvas = np.full((max(p.shape[0] for p in pictures),
+                          sum(p.shape[1] for p in pictures) + gap, 3), 255, np.uint8)
+        canvas[: pictures[0].shape[0], : pictures[0].shape[1]] = pictures[0]
+        canvas[: pictures[1].shape[0], pictures[0].shape[1] + gap:] = pictures[1]
+        buf = io.BytesIO()
+        Image.fromarray(canvas).save(buf, format="PNG", compress_level=6)
+        return buf.getvalue()
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        data["image/png"] = base64.b64encode(self.static_png()).decode("ascii")
+        return data, metadata
+
+    def __repr__(self) -> str:  # stable text (nbval compares text/plain): no memory address
+        h, w = self.x_shape
+        oh, ow = self.out_shape
+        detail = {
+            "conv": f"kernel {self.kernel_shape[0]}x{self.kernel_shape[1]}, stride {self.stride}, "
+                    f"padding {self._padding!r}",
+            "maxpool": f"pool {self.pool_size}, stride {self.stride}",
+            "transpose": f"kernel {self.kernel_shape[0]}x{self.kernel_shape[1]}, "
+                         f"stride {self.stride}",
+        }[self.op]
+        return f"LinkedView({self.op}: {h}x{w} -> {oh}x{ow}, {detail})"

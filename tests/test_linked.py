@@ -1,0 +1,309 @@
+"""LinkedView and its index math: the window/taps/sum of one output pixel equal what ``ops`` computes.
+
+``course_utils.linked_math`` is the Python copy of the math ``widgets/static/linked.js`` does in
+the browser; ``test_js_math_matches_python`` runs the JavaScript itself (with Node.js) on the same
+cases, so the two cannot drift apart.  The browser test (tests/browser/test_linked.py) checks the
+drawn result in JupyterLab.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from course_utils import linked_math as L
+from course_utils import ops
+from course_utils.widgets.linked import LinkedView
+
+RNG = np.random.default_rng(13)
+CONV_CASES = [  # (input shape, kernel shape, stride, padding)
+    ((9, 9), (3, 3), 1, "valid"),
+    ((9, 9), (3, 3), 1, "same"),
+    ((9, 11), (3, 3), 2, "same"),
+    ((8, 8), (3, 3), 2, "same"),  # asymmetric: the odd extra zero goes bottom/right
+    ((10, 7), (2, 4), 3, "same"),
+    ((8, 8), (5, 5), 4, "same"),
+    ((7, 7), (3, 3), 2, 1),
+    ((6, 9), (1, 1), 2, "valid"),
+    ((16, 16), (4, 4), 4, "valid"),
+]
+POOL_CASES = [((8, 8), 2, 2), ((9, 9), 3, 2), ((7, 10), 2, 3), ((8, 8), 4, 4), ((6, 6), 3, 1)]
+TRANSPOSE_CASES = [((4, 4), (3, 3), 2), ((3, 5), (2, 2), 2), ((4, 3), (4, 4), 2),
+                   ((3, 3), (2, 3), 3), ((5, 5), (3, 3), 1), ((2, 4), (1, 1), 3)]
+
+
+def _pixels(shape, n=12):
+    """Random output pixels plus the four corners."""
+    h, w = shape
+    corners = [(0, 0), (0, w - 1), (h - 1, 0), (h - 1, w - 1)]
+    return corners + [(int(r), int(c)) for r, c in zip(RNG.integers(0, h, n), RNG.integers(0, w, n),
+                                                       strict=True)]
+
+
+# ---- the index math against ops ------------------------------------------------------------------
+@pytest.mark.parametrize(("shape", "kshape", "stride", "padding"), CONV_CASES, ids=str)
+def test_conv_arithmetic_sums_to_ops_conv2d(shape, kshape, stride, padding):
+    x, k = RNG.normal(size=shape), RNG.normal(size=kshape)
+    pads = L.conv_pads(shape, kshape, stride, padding)
+    want = ops.conv2d(x, k, stride, padding)
+    assert L.linked_output_shape("conv", shape, kernel_shape=kshape, stride=stride,
+                                 pads=pads) == want.shape
+    for r, c in _pixels(want.shape):
+        a = L.conv_arithmetic(x, k, r, c, stride=stride, pads=pads, bias=0.25)
+        assert a.value == pytest.approx(want[r, c] + 0.25, abs=1e-9)
+        assert len(a.terms) == kshape[0] * kshape[1]
+        assert sum(t.product for t in a.terms) == pytest.approx(want[r, c], abs=1e-9)
+        r0, c0, r1, c1 = a.window
+        assert (r1 - r0, c1 - c0) == kshape
+        for t in a.terms:  # every tap reads the pixel under it, or a padding zero
+            assert (r0 + t.a, c0 + t.b) == (t.i, t.j)
+            inside = 0 <= t.i < shape[0] and 0 <= t.j < shape[1]
+            assert t.pad is (not inside)
+            assert t.x == (x[t.i, t.j] if inside else 0.0) and t.w == k[t.a, t.b]
+
+
+def test_same_padding_is_asymmetric_like_tensorflow():
+    assert L.conv_pads((8, 8), (3, 3), 2, "same") == ops.pad_amounts(8, 3, 2, "same") * 2
+    assert L.conv_pads((8, 8), (3, 3), 2, "same") == (0, 1, 0, 1)
+    a = L.conv_arithmetic(np.ones((8, 8)), np.ones((3, 3)), 3, 3, stride=2, pads=(0, 1, 0, 1))
+    assert a.window == (6, 6, 9, 9) and sum(t.pad for t in a.terms) == 5 and a.value == 4.0
+
+
+@pytest.mark.parametrize(("shape", "p", "stride"), POOL_CASES, ids=str)
+def test_pool_arithmetic_is_ops_max_pool2d(shape, p, stride):
+    x = RNG.normal(size=shape)
+    want = ops.max_pool2d(x, p, stride)
+    for r, c in _pixels(want.shape):
+        a = L.pool_arithmetic(x, r, c, pool_size=p, stride=stride)
+        assert a.value == want[r, c]
+        assert a.window == (r * stride, c * stride, r * stride + p, c * stride + p)
+        assert x[a.argmax] == want[r, c] and len(a.terms) == p * p
+
+
+def test_pool_argmax_is_the_first_of_equal_values():
+    a = L.pool_arithmetic(np.ones((4, 4)), 1, 0, pool_size=2)
+    assert a.argmax == (2, 0) and a.value == 1.0
+
+
+@pytest.mark.parametrize(("shape", "kshape", "stride"), TRANSPOSE_CASES, ids=str)
+def test_transpose_arithmetic_sums_to_ops_conv2d_transpose(shape, kshape, stride):
+    x, k = RNG.normal(size=shape), RNG.normal(size=kshape)
+    want = ops.conv2d_transpose(x, k, stride, "valid")
+    assert L.linked_output_shape("transpose", shape, kernel_shape=kshape,
+                                 stride=stride) == want.shape
+    for r, c in [(r, c) for r in range(want.shape[0]) for c in range(want.shape[1])]:
+        a = L.transpose_arithmetic(x, k, r, c, stride=stride)
+        assert a.value == pytest.approx(want[r, c], abs=1e-9)
+        for t in a.terms:  # the stamp of (i, j) puts kernel[a, b] on (s*i + a, s*j + b)
+            assert (stride * t.i + t.a, stride * t.j + t.b) == (r, c)
+
+
+def test_transpose_pixel_without_stamp_when_kernel_is_smaller_than_stride():
+    a = L.transpose_arithmetic(np.ones((2, 2)), np.ones((1, 1)), 1, 1, stride=3)
+    assert a.terms == [] and a.value == 0.0 and a.window == (0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("op", ["conv", "maxpool", "transpose"])
+def test_projective_field_is_exactly_the_outputs_that_read_the_pixel(op):
+    shape, kshape, stride, pool = (9, 8), (3, 2), 2, 3
+    pads = L.conv_pads(shape, kshape, stride, "same") if op == "conv" else (0, 0, 0, 0)
+    x = RNG.normal(size=shape)
+    oshape = L.linked_output_shape(op, shape, kernel_shape=kshape, pool_size=pool, stride=stride,
+                                   pads=pads)
+    readers: dict[tuple[int, int], set] = {}
+    for r, c in itertools.product(range(oshape[0]), range(oshape[1])):
+        a = L.arithmetic(op, x, r, c, kernel=np.ones(kshape), stride=stride, pads=pads,
+                         pool_size=pool)
+        for t in a.terms:
+            if not t.pad:
+                readers.setdefault((t.i, t.j), set()).add((r, c))
+    for i, j in itertools.product(range(shape[0]), range(shape[1])):
+        got = L.projective_field(op, shape, i, j, kernel_shape=kshape, pool_size=pool,
+                                 stride=stride, pads=pads)
+        assert set(got) == readers.get((i, j), set()), (op, i, j)
+        assert got == sorted(got)
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: L.conv_pads((4, 4), (3, 3), 1, "full"), 'padding must be "valid", "same"'),
+    (lambda: L.conv_pads((4, 4), (3, 3), 0, "same"), "stride must be an integer >= 1"),
+    (lambda: L.conv_arithmetic(np.ones((4, 4)), np.ones((3, 3)), 2, 0), r"outside the output 2x2"),
+    (lambda: L.pool_arithmetic(np.ones((2, 2)), 0, 0, pool_size=3), "larger than the input"),
+    (lambda: L.arithmetic("avgpool", np.ones((2, 2)), 0, 0), "op must be one of"),
+    (lambda: L.projective_field("conv", (4, 4), 4, 0, kernel_shape=(3, 3)), "outside the input"),
+])
+def test_math_validation_messages(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# ---- the JavaScript does the same math ----------------------------------------------------------
+def _node() -> str:
+    node = shutil.which("node")
+    if node is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("node not found: the JavaScript math cannot be checked", pytrace=False)
+        pytest.skip("node (Node.js) not found; the browser test checks the JavaScript instead")
+    return node
+
+
+def test_js_math_matches_python(tmp_path):
+    """linked.js's arithmetic() and projectiveField() give Python's windows, terms and sums."""
+    node = _node()
+    from course_utils.widgets import linked as linked_module
+
+    js = linked_module._STATIC / "linked.js"
+    cases = []
+    setups = ([("conv", s, k, st, p) for s, k, st, p in CONV_CASES[2:6]]
+              + [("maxpool", s, (p, p), st, "valid") for s, p, st in POOL_CASES[:3]]
+              + [("transpose", s, k, st, "valid") for s, k, st in TRANSPOSE_CASES[:4]])
+    for op, shape, kshape, stride, padding in setups:
+        v = LinkedView(RNG.normal(size=shape), op, kernel=RNG.normal(size=kshape), stride=stride,
+                       padding=padding, pool_size=kshape[0], bias=0.5 if op == "conv" else 0.0)
+        st = {"op": v.op, "h": shape[0], "w": shape[1], "kh": v.kernel_shape[0],
+              "kw": v.kernel_shape[1], "oh": v.out_shape[0], "ow": v.out_shape[1],
+              "x": np.frombuffer(v.x, "<f4").tolist(), "k": np.frombuffer(v.kernel, "<f4").tolist(),
+              "s": v.stride, "pads": v.pads, "pool": v.pool_size, "bias": v.bias}
+        cases.append({"st": st, "outs": _pixels(tuple(v.out_shape), 6),
+                      "ins": _pixels(shape, 4), "view": v})
+    driver = tmp_path / "driver.mjs"
+    driver.write_text(
+        f"import {{ arithmetic, projectiveField }} from {json.dumps(js.as_uri())};\n"
+        "import { readFileSync } from 'node:fs';\n"
+        "const cases = JSON.parse(readFileSync(0, 'utf8'));\n"
+        "const st2 = (st) => ({...st, x: Float32Array.from(st.x), k: Float32Array.from(st.k)});\n"
+        "console.log(JSON.stringify(cases.map((c) => ({\n"
+        "  ar: c.outs.map(([r, q]) => arithmetic(st2(c.st), r, q)),\n"
+        "  pf: c.ins.map(([i, j]) => projectiveField(st2(c.st), i, j)),\n"
+        "}))));\n")
+    payload = json.dumps([{k: c[k] for k in ("st", "outs", "ins")} for c in cases])
+    res = subprocess.run([node, str(driver)], input=payload, capture_output=True, text=True,
+                         timeout=60)
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout)
+    checked = 0
+    for case, answer in zip(cases, got, strict=True):
+        v = case["view"]
+        for (r, c), ar in zip(case["outs"], answer["ar"], strict=True):
+            want = v.explain(r, c)
+            assert tuple(ar["window"]) == want.window, (v, r, c)
+            assert ar["value"] == pytest.approx(want.value, abs=1e-9)
+            assert ar["value"] == pytest.approx(v.output[r, c], abs=1e-5)  # what ops drew
+            assert [(t["i"], t["j"]) for t in ar["terms"]] == [(t.i, t.j) for t in want.terms]
+            if want.argmax is not None:
+                assert tuple(ar["argmax"]) == want.argmax
+            checked += 1
+        for (i, j), pf in zip(case["ins"], answer["pf"], strict=True):
+            assert [tuple(p) for p in pf] == v.projective_field(i, j)
+    assert checked == sum(len(c["outs"]) for c in cases) > 50
+
+
+# ---- the widget's synced state ------------------------------------------------------------------
+def _f32(b: bytes, shape) -> np.ndarray:
+    return np.frombuffer(b, "<f4").reshape(shape)
+
+
+def test_conv_view_state():
+    x, k = RNG.random((16, 16)), RNG.normal(size=(3, 3))
+    v = LinkedView(x, "conv", kernel=k, stride=2, padding="same", bias=-0.1)
+    assert (v.op, v.x_shape, v.kernel_shape, v.out_shape) == ("conv", [16, 16], [3, 3], [8, 8])
+    assert v.pads == [0, 1, 0, 1] and v.stride == 2 and v.bias == pytest.approx(-0.1)
+    assert len(v.x) == 16 * 16 * 4 and len(v.kernel) == 9 * 4 and len(v.out) == 8 * 8 * 4
+    np.testing.assert_array_equal(_f32(v.x, (16, 16)), x.astype(np.float32))
+    np.testing.assert_array_equal(_f32(v.kernel, (3, 3)), k.astype(np.float32))
+    want = ops.conv2d(x.astype(np.float32), k.astype(np.float32), 2, "same") - 0.1
+    np.testing.assert_allclose(_f32(v.out, (8, 8)), want, atol=1e-6)
+    assert repr(v) == "LinkedView(conv: 16x16 -> 8x8, kernel 3x3, stride 2, padding 'same')"
+    assert v.hover == {} and v.selected == {}
+
+
+def test_maxpool_view_state_and_default_stride():
+    x = RNG.random((12, 12))
+    v = LinkedView(x, "maxpool", pool_size=3)
+    assert v.stride == 3 and v.out_shape == [4, 4] and v.kernel == b"" and v.pads == [0, 0, 0, 0]
+    np.testing.assert_array_equal(_f32(v.out, (4, 4)), ops.max_pool2d(x, 3).astype(np.float32))
+    assert repr(v) == "LinkedView(maxpool: 12x12 -> 4x4, pool 3, stride 3)"
+
+
+def test_transpose_view_state():
+    x, k = RNG.random((4, 5)), RNG.random((3, 3))
+    v = LinkedView(x, "transpose", kernel=k)
+    assert v.stride == 2 and v.out_shape == [9, 11] and len(v.out) == 9 * 11 * 4
+    np.testing.assert_allclose(_f32(v.out, (9, 11)), ops.conv2d_transpose(x, k, 2), atol=1e-6)
+
+
+def test_update_changes_parameters_in_place_and_clears_hover():
+    v = LinkedView(RNG.random((32, 32)), "conv", kernel=np.ones((3, 3)))
+    v.hover = {"out": [1, 1], "sum": 3.0}
+    v.update(stride=4, padding="same", fixed_range=(0, 9), cmap="grey")
+    assert v.out_shape == [8, 8] and v.fixed_range == [0.0, 9.0] and v.cmap == "grey"
+    assert v.hover == {}
+    assert v.kernel_shape == [3, 3]  # kept
+    v.update(fixed_range=())
+    assert v.fixed_range == []
+    v.update(op="maxpool", pool_size=4)
+    assert v.stride == 4 and v.out_shape == [8, 8] and v.kernel == b""
+
+
+def test_true_relative_sizes_are_the_output_shape():
+    """The front-end draws both maps with one pixel scale, so sizes follow the shapes."""
+    v = LinkedView(RNG.random((256, 256)), "conv", kernel=np.ones((3, 3)), stride=4, padding="same")
+    assert v.out_shape == [64, 64]
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"x": np.ones((4, 4, 3)), "kernel": np.ones((3, 3))}, r"pass one channel, e.g. x\[..., 0\]"),
+    ({"x": np.ones((4, 4)), "op": "conv"}, "needs a kernel"),
+    ({"x": np.ones((4, 4)), "op": "avgpool"}, "op must be one of"),
+    ({"x": np.ones((4, 4)), "kernel": np.ones((5, 5))}, "larger than the padded input"),
+    ({"x": np.ones((4, 4)), "kernel": np.ones((20, 20))}, "between 1 and 16 rows"),
+    ({"x": np.ones((2000, 4)), "kernel": np.ones((3, 3))}, "crop or downsample"),
+    ({"x": np.full((4, 4), np.nan), "kernel": np.ones((3, 3))}, "NaN or infinite"),
+    ({"x": np.array([["a"]]), "kernel": np.ones((1, 1))}, "numeric array"),
+    ({"x": np.ones((4, 4)), "op": "maxpool", "pool_size": 5}, "larger than the input"),
+    ({"x": np.ones((4, 4)), "op": "maxpool", "padding": "same"}, 'supports padding="valid" only'),
+    ({"x": np.ones((4, 4)), "op": "transpose", "kernel": np.ones((2, 2)), "bias": 1.0},
+     'bias is for op="conv" only'),
+    ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "stride": 0}, "stride must be an integer"),
+    ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "fixed_range": (1, 0)}, "lo < hi"),
+    ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "cmap": "jet"}, "cmap must be one of"),
+    ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "labels": ("a",)}, "two strings"),
+])
+def test_view_validation_messages(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        LinkedView(**kwargs)
+
+
+def test_front_end_files_are_package_data():
+    import tomllib
+    from pathlib import Path
+
+    from course_utils.widgets import linked as linked_module
+
+    assert linked_module._STATIC.joinpath("linked.js").is_file()
+    assert linked_module._STATIC.joinpath("linked.css").is_file()
+    meta = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    data = meta["tool"]["setuptools"]["package-data"]["course_utils.widgets"]
+    assert "static/*.js" in data and "static/*.css" in data
+    assert "export default" in LinkedView._esm.__str__()
+
+
+def test_saved_notebooks_carry_a_static_picture_at_true_relative_sizes():
+    import base64
+    import io
+
+    from PIL import Image
+
+    v = LinkedView(RNG.random((64, 64)), "conv", kernel=np.ones((3, 3)), stride=4, padding="same")
+    data, _ = v._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"].startswith("LinkedView(conv: 64x64 -> 16x16")
+    img = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    scale = 384 // 64
+    assert img.size == (64 * scale + 24 + 16 * scale, 64 * scale)  # output 1/4 of the input

@@ -91,7 +91,30 @@ def test_kernel_gradient_checker_diagnoses(answer, expected):
     assert expected in fb.message, fb.message
 
 
+def _strided(x, g, s=2):
+    return np.array([[np.sum(x[i:i + s * g.shape[0]:s, j:j + s * g.shape[1]:s][:g.shape[0], :g.shape[1]] * g)
+                      for j in range(3)] for i in range(3)])
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (lambda x, g: ops.conv2d(x, g), "stride-1 recipe"),
+        (lambda x, g: -_strided(x, g), "wrong sign"),
+        (lambda x, g: _strided(x, g)[::-1, ::-1], "flipped"),
+        (lambda x, g: x[2:5, 2:5] * g[1, 1], "single output position"),
+    ],
+)
+def test_kernel_gradient_checker_with_stride_2(answer, expected):
+    fb = checks.check_kernel_gradient(answer, stride=2)
+    assert not fb
+    assert expected in fb.message, fb.message
+
+
 def test_kernel_gradient_checker_passes():
+    assert checks.check_kernel_gradient(_strided, stride=2)
+    assert checks.check_kernel_gradient(
+        lambda x, g: backprop.conv2d_backward(x, np.zeros((3, 3)), g, stride=2)[1], stride=2)
     assert checks.check_kernel_gradient(lambda x, g: ops.conv2d(x, g))
     assert checks.check_kernel_gradient(
         lambda x, g: backprop.conv2d_backward(x, np.zeros((3, 3)), g)[1])

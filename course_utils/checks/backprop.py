@@ -181,10 +181,10 @@ def check_max_pool_backward(fn) -> Feedback:
 
 
 # --------------------------------------------------------------------------------------------
-def check_kernel_gradient(fn) -> Feedback:
-    """Check ``fn(x, grad_out)`` = ``dL/dK`` for ``out = ops.conv2d(x, K)`` (2-D, "valid", stride 1).
+def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
+    """Check ``fn(x, grad_out)`` = ``dL/dK`` for ``out = ops.conv2d(x, K, stride)`` (2-D, "valid").
 
-    ``grad_out = dL/d out``; the kernel is 3x3 (inferred: ``x.shape - grad_out.shape + 1``).
+    ``grad_out = dL/d out``; the kernel is 3x3.
 
     Examples
     --------
@@ -192,19 +192,27 @@ def check_kernel_gradient(fn) -> Feedback:
     >>> check_kernel_gradient(lambda x, g: ops.conv2d(x, g)).passed
     True
     """
+    s = int(stride)
     rng = np.random.default_rng(5)
-    x = rng.normal(size=(9, 8))
+    x = rng.normal(size=(9, 8) if s == 1 else (3 + s * 4, 3 + s * 3))
     k = rng.normal(size=(3, 3))
-    g = rng.normal(size=(7, 6))
-    num = backprop.numeric_gradient(lambda v: np.sum(ops.conv2d(x, v) * g), k)
+    g = rng.normal(size=ops.conv2d(x, k, s).shape)
+    num = backprop.numeric_gradient(lambda v: np.sum(ops.conv2d(x, v, s) * g), k)
     try:
         got = call_student(fn, x.copy(), g.copy())
     except StudentError as err:
         return Feedback(False, str(err))
+    if s > 1 and got is not None and np.shape(got) == (x.shape[0] - g.shape[0] + 1,
+                                                       x.shape[1] - g.shape[1] + 1):
+        return Feedback(False, f"your answer has shape {np.shape(got)}, not (3, 3): that is the "
+                               f"stride-1 recipe. With stride {s}, output (y, x) reads the window "
+                               f"starting at ({s}y, {s}x): dL/dK[i, j] = sum x[{s}y + i, {s}x + j]"
+                               " * grad_out[y, x].")
     got = _as_array(got, k.shape, "the 3x3 kernel")
     if isinstance(got, Feedback):
         return got
     if not _close(got, num):
+        positions = [(i, j) for i in range(g.shape[0]) for j in range(g.shape[1])]
         if _close(got, -num):
             hint = "wrong sign: out = sum of x * K, so d out / dK = +x."
         elif _close(got, num[::-1, ::-1]):
@@ -213,15 +221,17 @@ def check_kernel_gradient(fn) -> Feedback:
         elif _close(got, num / g.size):
             hint = ("you averaged over the output positions. The same weight is used at every "
                     "position, so their contributions add up: sum, do not average.")
-        elif any(_close(got, x[i:i + 3, j:j + 3] * g[i, j]) for i in range(7) for j in range(6)):
+        elif any(_close(got, x[s * i:s * i + 3, s * j:s * j + 3] * g[i, j]) for i, j in positions):
             hint = ("that is the contribution of a single output position. The weight is used at "
-                    f"all {g.size} positions: sum x[y + i, x + j] * grad_out[y, x] over every (y, x).")
+                    f"all {g.size} positions: add up x[{s}y + i, {s}x + j] * grad_out[y, x] over "
+                    "every (y, x).")
         else:
-            hint = "dL/dK[i, j] = sum over (y, x) of x[y + i, x + j] * grad_out[y, x]."
+            hint = f"dL/dK[i, j] = sum over (y, x) of x[{s}y + i, {s}x + j] * grad_out[y, x]."
         return Feedback(False, f"your kernel gradient differs from the numeric one (relative "
                                f"error {_err(got, num)}): {hint}")
     return Feedback(True, f"correct (relative error {_err(got, num)} to central differences): the "
-                          "kernel's gradient is the input correlated with the upstream gradient.")
+                          "kernel's gradient is the input correlated with the upstream gradient"
+                          + (f", read every {s} pixels." if s > 1 else "."))
 
 
 # --------------------------------------------------------------------------------------------

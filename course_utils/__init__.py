@@ -6,6 +6,7 @@ one module per concern:
 
 ========== ===================================================================
 ``ops``     NumPy reference implementations of every operation (float64-exact)
+``backprop``the backward pass of every operation, numeric and autodiff gradient checks
 ``metrics`` pixel accuracy, IoU, Dice (NumPy and Keras versions)
 ``data``    sample photos, the synthetic shapes dataset, the Oxford-IIIT Pet loader
 ``models``  the seed note's U-Net and a feature-map extractor

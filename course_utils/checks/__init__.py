@@ -4,8 +4,9 @@
 when the answer is right (``assert check_...(answer)`` works in tests).
 """
 
-from . import conv, loss, pooling, relu, skip, start, training, transpose, unet
+from . import backprop, conv, loss, pooling, relu, skip, start, training, transpose, unet
 from ._base import Feedback
+from .backprop import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .pooling import *  # noqa: F403
@@ -17,5 +18,5 @@ from .transpose import *  # noqa: F403
 from .unet import *  # noqa: F403
 
 __all__ = ["Feedback"] + [
-    name for mod in (start, conv, relu, pooling, transpose, skip, loss, unet, training) for name in mod.__all__
+    name for mod in (start, conv, relu, pooling, transpose, skip, loss, backprop, unet, training) for name in mod.__all__
 ]

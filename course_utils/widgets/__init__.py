@@ -3,10 +3,11 @@
 Display one by making it the last expression of a cell, e.g. ``KernelExplorer()``.
 """
 
-from . import features, kernel, loss, pooling, relu, skip, transpose, unet
+from . import features, kernel, learn, loss, pooling, relu, skip, transpose, unet
 from ._base import Explorer, Frame
 from .features import *  # noqa: F403
 from .kernel import *  # noqa: F403
+from .learn import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .pooling import *  # noqa: F403
 from .relu import *  # noqa: F403
@@ -15,5 +16,5 @@ from .transpose import *  # noqa: F403
 from .unet import *  # noqa: F403
 
 __all__ = ["Explorer", "Frame"] + [
-    name for mod in (kernel, relu, pooling, transpose, skip, loss, unet, features) for name in mod.__all__
+    name for mod in (kernel, relu, pooling, transpose, skip, loss, learn, unet, features) for name in mod.__all__
 ]

@@ -46,6 +46,8 @@ CASES = [
     ExplorerCase("05_skip_connections.ipynb", 0, "poolings", name="SkipExplorer",
                  dropdown=("photo", "coins")),
     ExplorerCase("06_loss_and_metrics.ipynb", 0, "shift x", name="MaskMetricsExplorer"),
+    ExplorerCase("07_backpropagation.ipynb", 0, "step", name="FilterLearningExplorer",
+                 info=lambda v: f"step {int(v)} of 60"),
     ExplorerCase("08_unet.ipynb", 0, "layer", name="UNetWalkExplorer", image=1,
                  info=lambda v: f"layer {int(v)} of 0..16", dropdown=("photo", "coins")),
 ]

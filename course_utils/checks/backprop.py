@@ -1,0 +1,296 @@
+"""Checkers for lesson 07 (backpropagation).
+
+Each checker runs the student's function on fresh random inputs, compares it with a numeric
+gradient (central differences, :func:`course_utils.backprop.numeric_gradient`) and, when they
+differ, looks for the usual mistakes: wrong sign, a missing sum over positions, a flipped kernel,
+forgetting to divide by N, giving a tied maximum the gradient twice.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import backprop, ops
+from ._base import Feedback, StudentError, call_student
+
+__all__ = [
+    "check_relu_backward",
+    "check_max_pool_backward",
+    "check_kernel_gradient",
+    "check_sgd_step",
+]
+
+
+def _as_array(got, shape: tuple[int, ...], what: str) -> np.ndarray | Feedback:
+    """The student's answer as a float array of ``shape``, or the Feedback explaining why not."""
+    if got is None:
+        return Feedback(False, "your function returned None: did you forget `return`?")
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return Feedback(False, f"return a NumPy array of numbers ({what}), got {type(got).__name__}.")
+    if arr.shape != shape:
+        return Feedback(
+            False,
+            f"your answer has shape {arr.shape}; {what} has shape {shape}: one gradient value "
+            "per element of the thing you differentiate with respect to.",
+        )
+    return arr
+
+
+def _close(a, b) -> bool:
+    return bool(np.allclose(a, b, rtol=1e-6, atol=1e-9))
+
+
+def _err(a, b) -> str:
+    """The relative error's order of magnitude (its last digits vary between machines)."""
+    err = backprop.relative_error(a, b)
+    return "0" if err == 0 else f"below 1e{math.floor(math.log10(err)) + 1}"
+
+
+# --------------------------------------------------------------------------------------------
+def check_relu_backward(fn, negative_slope: float = 0.0) -> Feedback:
+    """Check ``fn(x, grad_out)`` = gradient through (leaky) ReLU with ``negative_slope``.
+
+    ``negative_slope=0`` is ReLU; ``0.1`` is ``keras.layers.LeakyReLU(negative_slope=0.1)``,
+    ``f(x) = x`` for ``x > 0`` and ``0.1 x`` otherwise.  At ``x = 0`` the left slope is used,
+    as Keras (TensorFlow) does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_relu_backward(lambda x, g: np.where(x > 0, g, 0.1 * g), negative_slope=0.1).passed
+    True
+    >>> check_relu_backward(lambda x, g: np.where(x > 0, g, 0.0), negative_slope=0.1).passed
+    False
+    """
+    a = float(negative_slope)
+    name = "ReLU" if a == 0 else f"leaky ReLU (slope {a:g} for x <= 0)"
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(6, 7)).round(2)
+    x[x == 0] = 0.5
+    g = rng.normal(size=x.shape)
+
+    def forward(v):
+        return np.where(v > 0, v, a * v)
+
+    num = backprop.numeric_gradient(lambda v: np.sum(forward(v) * g), x)  # smooth: no x at 0
+    want = np.where(x > 0, g, a * g)
+    try:
+        got = call_student(fn, x.copy(), g.copy())
+    except StudentError as err:
+        return Feedback(False, str(err))
+    got = _as_array(got, x.shape, "x")
+    if isinstance(got, Feedback):
+        return got
+    if not _close(got, want):
+        slope = np.where(x > 0, 1.0, a)
+        if _close(got, -want):
+            hint = "every value has the wrong sign. The slope of ReLU is +1 (or +slope), not -1."
+        elif _close(got, slope):
+            hint = ("you returned the local slope f'(x) but forgot to multiply it by grad_out: "
+                    "chain rule, dL/dx = dL/df * f'(x).")
+        elif _close(got, forward(x)) or _close(got, forward(x) * g):
+            hint = "you used the forward output f(x); the backward pass multiplies grad_out by f'(x)."
+        elif _close(got, np.where(g > 0, g, a * g)):
+            hint = "you tested the sign of grad_out; the slope depends on the *input* x."
+        elif a and _close(got, np.where(x > 0, g, 0.0)):
+            hint = (f"this is plain ReLU's gradient: for x <= 0 the leaky version still passes "
+                    f"{a:g} * grad_out.")
+        else:
+            hint = "for x > 0 pass grad_out through unchanged, otherwise scale it by the slope."
+        return Feedback(False, f"{name}: your gradient differs from the numeric one (relative "
+                               f"error {_err(got, num)}): {hint}")
+    x0 = np.array([[-1.0, 0.0, 2.0]])
+    try:
+        got0 = np.asarray(call_student(fn, x0, np.ones((1, 3))), dtype=np.float64)
+    except (StudentError, TypeError, ValueError) as err:
+        return Feedback(False, f"on x = [[-1, 0, 2]]: {err}")
+    if got0.shape == x0.shape and got0[0, 1] != a:
+        return Feedback(
+            False,
+            f"right everywhere except at the kink x = 0, where you give {got0[0, 1]:g}. The "
+            f"derivative does not exist there; Keras uses the left slope {a:g} (test x > 0, not "
+            "x >= 0).",
+        )
+    return Feedback(True, f"correct: {name}'s gradient matches central differences (relative "
+                          f"error {_err(got, num)}).")
+
+
+# --------------------------------------------------------------------------------------------
+def check_max_pool_backward(fn) -> Feedback:
+    """Check ``fn(x, grad_out)`` = gradient through 2x2 max pooling with stride 2.
+
+    Ties go to the first maximum in row-major order, like Keras (see
+    :func:`course_utils.backprop.max_pool2d_backward`).
+
+    Examples
+    --------
+    >>> from course_utils import backprop
+    >>> check_max_pool_backward(backprop.max_pool2d_backward).passed
+    True
+    """
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(6, 8))
+    g = rng.normal(size=(3, 4))
+    num = backprop.numeric_gradient(lambda v: np.sum(ops.max_pool2d(v) * g), x)
+    up = ops.upsample2d(g)
+    try:
+        got = call_student(fn, x.copy(), g.copy())
+    except StudentError as err:
+        return Feedback(False, str(err))
+    if got is not None and np.shape(got) == g.shape:
+        return Feedback(False, f"your answer has the pooled shape {g.shape}; the gradient "
+                               f"w.r.t. the input has the input's shape {x.shape}.")
+    got = _as_array(got, x.shape, "x")
+    if isinstance(got, Feedback):
+        return got
+    if not _close(got, num):
+        winner = x == ops.upsample2d(ops.max_pool2d(x))
+        if _close(got, -num):
+            hint = "right places, wrong sign: the window's maximum passes grad_out on unchanged."
+        elif _close(got, up):
+            hint = ("every pixel of a window got its gradient. Only the maximum influenced the "
+                    "output (nudge another pixel a little and the output does not move).")
+        elif _close(got, up / 4):
+            hint = "you spread each gradient evenly over its window: that is *average* pooling's backward."
+        elif _close(got, winner):
+            hint = "you marked the maxima but forgot to multiply by grad_out."
+        else:
+            hint = "put grad_out[i, j] at the position of the maximum of window (i, j), 0 elsewhere."
+        return Feedback(False, f"your gradient differs from the numeric one (relative error "
+                               f"{_err(got, num)}): {hint}")
+    tie = np.array([[2.0, 2.0, 0.0, 1.0], [1.0, 2.0, 1.0, 1.0]])
+    gt = np.array([[1.0, 10.0]])
+    try:
+        got_t = np.asarray(call_student(fn, tie, gt), dtype=np.float64)
+    except (StudentError, TypeError, ValueError) as err:
+        return Feedback(False, f"with a tie ({tie.tolist()}): {err}")
+    want_t = backprop.max_pool2d_backward(tie, gt)
+    if got_t.shape != tie.shape or not _close(got_t, want_t):
+        extra = ""
+        if got_t.shape == tie.shape and got_t.sum() > want_t.sum() + 1e-9:
+            extra = (f" Your gradients add up to {got_t.sum():g} instead of {want_t.sum():g}: "
+                     "a tied maximum got the gradient more than once.")
+        return Feedback(
+            False,
+            f"right without ties, but for x = {tie.tolist()} and grad_out = {gt.tolist()} you "
+            f"return {got_t.tolist()}; Keras returns {want_t.tolist()}.{extra} Rule: the *first* "
+            "maximum of the window, in row-major order, gets it (np.argmax picks the first).",
+        )
+    return Feedback(True, f"correct, ties included: matches central differences (relative "
+                          f"error {_err(got, num)}) and Keras' tie rule.")
+
+
+# --------------------------------------------------------------------------------------------
+def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
+    """Check ``fn(x, grad_out)`` = ``dL/dK`` for ``out = ops.conv2d(x, K, stride)`` (2-D, "valid").
+
+    ``grad_out = dL/d out``; the kernel is 3x3.
+
+    Examples
+    --------
+    >>> from course_utils import ops
+    >>> check_kernel_gradient(lambda x, g: ops.conv2d(x, g)).passed
+    True
+    """
+    s = int(stride)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(9, 8) if s == 1 else (3 + s * 4, 3 + s * 3))
+    k = rng.normal(size=(3, 3))
+    g = rng.normal(size=ops.conv2d(x, k, s).shape)
+    num = backprop.numeric_gradient(lambda v: np.sum(ops.conv2d(x, v, s) * g), k)
+    try:
+        got = call_student(fn, x.copy(), g.copy())
+    except StudentError as err:
+        return Feedback(False, str(err))
+    if s > 1 and got is not None and np.shape(got) == (x.shape[0] - g.shape[0] + 1,
+                                                       x.shape[1] - g.shape[1] + 1):
+        return Feedback(False, f"your answer has shape {np.shape(got)}, not (3, 3): that is the "
+                               f"stride-1 recipe. With stride {s}, output (y, x) reads the window "
+                               f"starting at ({s}y, {s}x): dL/dK[i, j] = sum x[{s}y + i, {s}x + j]"
+                               " * grad_out[y, x].")
+    got = _as_array(got, k.shape, "the 3x3 kernel")
+    if isinstance(got, Feedback):
+        return got
+    if not _close(got, num):
+        positions = [(i, j) for i in range(g.shape[0]) for j in range(g.shape[1])]
+        if _close(got, -num):
+            hint = "wrong sign: out = sum of x * K, so d out / dK = +x."
+        elif _close(got, num[::-1, ::-1]):
+            hint = ("your kernel gradient is flipped (rotated 180 degrees): that is a true "
+                    "convolution. Conv2D correlates: weight (i, j) meets x[y + i, x + j].")
+        elif _close(got, num / g.size):
+            hint = ("you averaged over the output positions. The same weight is used at every "
+                    "position, so their contributions add up: sum, do not average.")
+        elif any(_close(got, x[s * i:s * i + 3, s * j:s * j + 3] * g[i, j]) for i, j in positions):
+            hint = ("that is the contribution of a single output position. The weight is used at "
+                    f"all {g.size} positions: add up x[{s}y + i, {s}x + j] * grad_out[y, x] over "
+                    "every (y, x).")
+        else:
+            hint = f"dL/dK[i, j] = sum over (y, x) of x[{s}y + i, {s}x + j] * grad_out[y, x]."
+        return Feedback(False, f"your kernel gradient differs from the numeric one (relative "
+                               f"error {_err(got, num)}): {hint}")
+    return Feedback(True, f"correct (relative error {_err(got, num)} to central differences): the "
+                          "kernel's gradient is the input correlated with the upstream gradient"
+                          + (f", read every {s} pixels." if s > 1 else "."))
+
+
+# --------------------------------------------------------------------------------------------
+def check_sgd_step(fn) -> Feedback:
+    """Check ``fn(kernel, image, target, lr)`` = the kernel after one gradient-descent step.
+
+    The loss is ``L(K) = mean((ops.conv2d(image, K) - target)**2)`` ("valid" padding).
+
+    Examples
+    --------
+    >>> from course_utils import backprop, ops
+    >>> def step(k, img, t, lr):
+    ...     err = ops.conv2d(img, k) - t
+    ...     return k - lr * backprop.conv2d_backward(img, k, 2 * err / err.size)[1]
+    >>> check_sgd_step(step).passed
+    True
+    """
+    rng = np.random.default_rng(11)
+    img = rng.random((10, 9))
+    k = rng.normal(size=(3, 3))
+    target = ops.conv2d(img, rng.normal(size=(3, 3)))
+    lr = 0.05
+
+    def loss(kk):
+        return float(np.mean((ops.conv2d(img, kk) - target) ** 2))
+
+    grad = backprop.numeric_gradient(loss, k)
+    want = k - lr * grad
+    try:
+        got = call_student(fn, k.copy(), img.copy(), target.copy(), lr)
+    except StudentError as err:
+        return Feedback(False, str(err))
+    got = _as_array(got, k.shape, "the kernel")
+    if isinstance(got, Feedback):
+        return got
+    if not _close(got, want):
+        n = target.size
+        if _close(got, k + lr * grad):
+            hint = ("you stepped *up* the slope: the loss grows. Gradient descent subtracts: "
+                    "K - lr * dL/dK.")
+        elif _close(got, k - lr * grad * n):
+            hint = (f"your step is {n} times too large: the loss is a *mean* over the {n} output "
+                    "pixels, so divide the gradient by N.")
+        elif _close(got, k - lr * grad / 2):
+            hint = "your step is half the right size: d(e^2)/de = 2e."
+        elif _close(got, k - lr * grad[::-1, ::-1]):
+            hint = "your gradient is flipped (rotated 180 degrees): Conv2D correlates, it does not flip."
+        elif _close(got, k - grad):
+            hint = "you forgot the learning rate: K - lr * dL/dK."
+        elif _close(got, grad) or _close(got, -lr * grad):
+            hint = "return the *new kernel* K - lr * dL/dK, not the gradient or the step."
+        else:
+            hint = ("K_new = K - lr * dL/dK with dL/dK = conv2d_backward(image, K, 2 * err / N)[1] "
+                    "and err = conv2d(image, K) - target.")
+        return Feedback(False, f"your new kernel is off (relative error {_err(got, want)} to one "
+                               f"step along the numeric gradient): {hint}")
+    return Feedback(True, f"correct: the loss goes from {loss(k):.4f} to {loss(got):.4f} in one "
+                          f"step (relative error {_err(got, want)} to the numeric step).")

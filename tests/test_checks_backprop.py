@@ -1,0 +1,149 @@
+"""Lesson 07 checkers: right answers pass; each usual mistake gets its own diagnosis."""
+
+import numpy as np
+import pytest
+
+from course_utils import backprop, checks, ops
+
+
+def _raise(*args):
+    raise NotImplementedError
+
+
+# ---- (leaky) ReLU backward -------------------------------------------------------------------
+def leaky(x, g, a=0.1):
+    return np.where(x > 0, g, a * g)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (lambda x, g: -leaky(x, g), "wrong sign"),
+        (lambda x, g: np.where(x > 0, 1.0, 0.1), "forgot to multiply it by grad_out"),
+        (lambda x, g: np.where(x > 0, x, 0.1 * x), "forward output"),
+        (lambda x, g: np.where(g > 0, g, 0.1 * g), "sign of grad_out"),
+        (lambda x, g: np.where(x > 0, g, 0.0), "plain ReLU's gradient"),
+        (lambda x, g: np.where(x >= 0, g, 0.1 * g), "kink x = 0"),
+        (lambda x, g: g[:2], "shape"),
+        (lambda x, g: None, "forget `return`"),
+        (_raise, "NotImplementedError"),
+        (lambda x, g: 2 * leaky(x, g), "relative error"),
+    ],
+)
+def test_relu_backward_checker_diagnoses(answer, expected):
+    fb = checks.check_relu_backward(answer, negative_slope=0.1)
+    assert not fb
+    assert expected in fb.message, fb.message
+
+
+def test_relu_backward_checker_passes_right_answers():
+    assert checks.check_relu_backward(leaky, negative_slope=0.1)
+    assert checks.check_relu_backward(backprop.relu_backward)
+    assert "relative error" in checks.check_relu_backward(backprop.relu_backward).message
+
+
+# ---- max-pool backward -----------------------------------------------------------------------
+def _all_tied_maxima(x, g):  # lesson 03's survivors mask: duplicates the gradient on ties
+    return ops.upsample2d(g) * (x == ops.upsample2d(ops.max_pool2d(x)))
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (lambda x, g: -backprop.max_pool2d_backward(x, g), "wrong sign"),
+        (lambda x, g: ops.upsample2d(g), "every pixel of a window"),
+        (lambda x, g: ops.upsample2d(g) / 4, "average"),
+        (lambda x, g: (x == ops.upsample2d(ops.max_pool2d(x))).astype(float), "multiply by grad_out"),
+        (lambda x, g: g, "pooled shape"),
+        (_all_tied_maxima, "more than once"),
+        (lambda x, g: np.zeros_like(x), "position of the maximum"),
+    ],
+)
+def test_max_pool_backward_checker_diagnoses(answer, expected):
+    fb = checks.check_max_pool_backward(answer)
+    assert not fb
+    assert expected in fb.message, fb.message
+
+
+def test_max_pool_backward_checker_passes():
+    assert checks.check_max_pool_backward(backprop.max_pool2d_backward)
+
+
+# ---- kernel gradient -------------------------------------------------------------------------
+def _one_position(x, g):
+    return x[:3, :3] * g[0, 0]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (lambda x, g: -ops.conv2d(x, g), "wrong sign"),
+        (lambda x, g: ops.conv2d(x, g)[::-1, ::-1], "flipped"),
+        (lambda x, g: ops.conv2d(x, g) / g.size, "averaged"),
+        (_one_position, "single output position"),
+        (lambda x, g: ops.conv2d(x, np.ones_like(g)), "relative error"),
+        (lambda x, g: g, "shape"),
+    ],
+)
+def test_kernel_gradient_checker_diagnoses(answer, expected):
+    fb = checks.check_kernel_gradient(answer)
+    assert not fb
+    assert expected in fb.message, fb.message
+
+
+def _strided(x, g, s=2):
+    return np.array([[np.sum(x[i:i + s * g.shape[0]:s, j:j + s * g.shape[1]:s][:g.shape[0], :g.shape[1]] * g)
+                      for j in range(3)] for i in range(3)])
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (lambda x, g: ops.conv2d(x, g), "stride-1 recipe"),
+        (lambda x, g: -_strided(x, g), "wrong sign"),
+        (lambda x, g: _strided(x, g)[::-1, ::-1], "flipped"),
+        (lambda x, g: x[2:5, 2:5] * g[1, 1], "single output position"),
+    ],
+)
+def test_kernel_gradient_checker_with_stride_2(answer, expected):
+    fb = checks.check_kernel_gradient(answer, stride=2)
+    assert not fb
+    assert expected in fb.message, fb.message
+
+
+def test_kernel_gradient_checker_passes():
+    assert checks.check_kernel_gradient(_strided, stride=2)
+    assert checks.check_kernel_gradient(
+        lambda x, g: backprop.conv2d_backward(x, np.zeros((3, 3)), g, stride=2)[1], stride=2)
+    assert checks.check_kernel_gradient(lambda x, g: ops.conv2d(x, g))
+    assert checks.check_kernel_gradient(
+        lambda x, g: backprop.conv2d_backward(x, np.zeros((3, 3)), g)[1])
+
+
+# ---- one SGD step ----------------------------------------------------------------------------
+def _grad(k, img, t):
+    err = ops.conv2d(img, k) - t
+    return backprop.conv2d_backward(img, k, 2 * err / err.size)[1]
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (lambda k, img, t, lr: k + lr * _grad(k, img, t), "loss grows"),
+        (lambda k, img, t, lr: k - lr * _grad(k, img, t) * t.size, "divide the gradient by N"),
+        (lambda k, img, t, lr: k - lr * _grad(k, img, t) / 2, "2e"),
+        (lambda k, img, t, lr: k - lr * _grad(k, img, t)[::-1, ::-1], "flipped"),
+        (lambda k, img, t, lr: k - _grad(k, img, t), "forgot the learning rate"),
+        (lambda k, img, t, lr: -lr * _grad(k, img, t), "new kernel"),
+        (lambda k, img, t, lr: k, "relative error"),
+    ],
+)
+def test_sgd_step_checker_diagnoses(answer, expected):
+    fb = checks.check_sgd_step(answer)
+    assert not fb
+    assert expected in fb.message, fb.message
+
+
+def test_sgd_step_checker_passes_and_reports_the_loss():
+    fb = checks.check_sgd_step(lambda k, img, t, lr: k - lr * _grad(k, img, t))
+    assert fb and "the loss goes from" in fb.message

@@ -1,0 +1,86 @@
+"""Lesson 07's FilterLearningExplorer: the pure step, the pictures, divergence, speed."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from course_utils import backprop, ops
+from course_utils.widgets import FilterLearningExplorer, learn_step, loss_curve_picture
+from course_utils.widgets.learn import kernel_picture
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return FilterLearningExplorer(steps=40)
+
+
+def _size(png: bytes) -> tuple[int, int]:
+    return Image.open(io.BytesIO(png)).size
+
+
+def test_step_shows_the_state_of_the_trajectory(explorer):
+    run = explorer.runs[0.2]
+    f = explorer.set(step=25, lr=0.2)
+    np.testing.assert_array_equal(f.data["kernel"], run.kernels[25])
+    np.testing.assert_allclose(f.data["output"], ops.conv2d(explorer.photo, run.kernels[25]))
+    assert f.data["loss"] == run.losses[25] < run.losses[0]
+    assert "step <b>25</b> of 40, learning rate 0.2" in f.info and "too large" not in f.info
+    assert set(f.images) == {"target", "kernel", "output", "error", "loss"}
+    assert _size(f.images["output"]) == _size(f.images["error"]) == (254, 254)
+    assert _size(f.images["kernel"]) == (168, 168)
+
+
+def test_a_larger_learning_rate_learns_faster_until_it_diverges(explorer):
+    final = {lr: run.losses[-1] for lr, run in explorer.runs.items()}
+    assert final[0.01] > final[0.1] > final[0.3]
+    assert explorer.runs[0.4].diverged and not explorer.runs[0.3].diverged
+    f = explorer.set(step=40, lr=0.4)
+    assert "diverged" in f.info or "the loss grows" in f.info
+
+
+def test_moving_the_step_changes_the_pictures(explorer):
+    a = explorer.set(step=0, lr=0.1)
+    b = explorer.set(step=10)
+    for name in ("kernel", "output", "error", "loss"):
+        assert a.images[name] != b.images[name], name
+    assert a.images["target"] == b.images["target"]
+    assert explorer.images["loss"].value == b.images["loss"]
+
+
+def test_step_rejects_a_step_outside_the_run():
+    img = np.random.default_rng(0).random((10, 10))
+    run = backprop.learn_kernel(img, np.eye(3), 0.1, steps=3)
+    with pytest.raises(ValueError, match=r"step must be in 0..3"):
+        learn_step(img, run, 4)
+    with pytest.raises(ValueError, match="lr must be one of"):
+        FilterLearningExplorer(lr=0.05, steps=2)
+
+
+def test_kernel_picture_writes_the_numbers():
+    a = kernel_picture(np.zeros((3, 3)), 1.0)
+    b = kernel_picture(np.full((3, 3), 0.004), 1.0)  # same colour (~white), other digits
+    c = kernel_picture(np.full((3, 3), 0.0), 1.0)
+    assert (a == c).all() and (a != b).any()
+
+
+def test_loss_curve_picture_marks_the_step_and_survives_overflow():
+    losses = np.array([1.0, 0.5, 0.2, np.inf])
+    a, b = loss_curve_picture(losses, 0), loss_curve_picture(losses, 3)
+    assert a.shape == (150, 256, 3) and (a != b).any()
+    orange = np.all(b == (230, 120, 20), axis=-1)
+    assert orange[:, 200:].any()  # the dot at the last (overflowed) step is drawn, at the right
+
+
+def test_step_is_fast(explorer):
+    explorer.step(step=1, lr=0.1)
+    times = []
+    for s in range(0, 40, 4):
+        t0 = time.perf_counter()
+        explorer.step(step=s, lr=0.1)
+        times.append(time.perf_counter() - t0)
+    assert np.median(times) < 0.1, times  # about 10 ms; the benchmark holds the 20 ms target

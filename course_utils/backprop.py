@@ -23,9 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._validate import check_int
 from .ops import (
     _as_float,
-    _check_positive_int,
     _filter_bank,
     _image_and_channels,
     conv2d,
@@ -127,8 +127,8 @@ def max_pool2d_backward(x, grad_out, pool_size: int = 2, stride: int | None = No
            [0., 0.]])
     """
     img, was_2d = _image_and_channels(x, "x")
-    p = _check_positive_int(pool_size, "pool_size")
-    s = p if stride is None else _check_positive_int(stride, "stride")
+    p = check_int("pool_size", pool_size)
+    s = p if stride is None else check_int("stride", stride)
     if not (isinstance(padding, str) and padding.lower() in ("valid", "same")):
         raise ValueError(f'padding for pooling must be "valid" or "same", got {padding!r}.')
     h, w, c = img.shape
@@ -198,7 +198,7 @@ def conv2d_backward(x, kernel, grad_out, stride: int = 1, padding="valid"
            [1., 2., 1.]])
     """
     img, was_2d = _image_and_channels(x, "x")
-    stride = _check_positive_int(stride, "stride")
+    stride = check_int("stride", stride)
     bank, squeeze = _filter_bank(kernel, img.shape[2], transpose=False)
     kh, kw, cin, cout = bank.shape
     h, w = img.shape[:2]
@@ -264,7 +264,7 @@ def upsample2d_backward(grad_out, size: int = 2) -> np.ndarray:
     array([[10., 18.]])
     """
     g, was_2d = _image_and_channels(grad_out, "grad_out")
-    size = _check_positive_int(size, "size")
+    size = check_int("size", size)
     h, w, c = g.shape
     if h % size or w % size:
         raise ValueError(
@@ -559,7 +559,7 @@ def learn_kernel(image, target_kernel, lr: float, steps: int = 50, init=None,
         raise ValueError(f"target_kernel must be 2-D (kh, kw), got shape {target_k.shape}.")
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0:
         raise ValueError(f"lr must be a positive number, got {lr!r}.")
-    steps = _check_positive_int(steps, "steps")
+    steps = check_int("steps", steps)
     k = np.zeros(target_k.shape) if init is None else _as_float(init, "init").copy()
     if k.shape != target_k.shape:
         raise ValueError(f"init must have the target kernel's shape {target_k.shape}, got {k.shape}.")

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ._validate import check_int
+from ._memo import memo
+from ._validate import check_choice, check_int
+from .ops import sigmoid
 
 __all__ = [
     "DATASETS_DIR",
@@ -26,7 +28,10 @@ __all__ = [
     "SHAPE_CLASSES",
     "PETS_URL",
     "sample_image",
+    "photo",
     "to_gray",
+    "disc_mask",
+    "soft_disc",
     "texture",
     "make_shapes",
     "load_oxford_pets",
@@ -103,16 +108,85 @@ def sample_image(name: str = "camera", gray: bool | None = None, size: int | Non
     >>> sample_image("cat", size=64).shape
     (64, 64, 3)
     """
-    if name not in SAMPLE_IMAGES:
-        raise ValueError(f"unknown sample image {name!r}; choose one of {sorted(SAMPLE_IMAGES)}.")
-    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
-        raise ValueError(f"size must be a positive integer, got {size!r}.")
+    return photo(name, gray, size).copy()
+
+
+@memo(maxsize=64)
+def photo(name: str = "camera", gray: bool | None = None, size: int | None = None) -> np.ndarray:
+    """:func:`sample_image`, decoded once per ``(name, gray, size)`` and returned *read-only*.
+
+    The explorers call this on every slider move: the file is read once, and because the array
+    cannot change, pictures and features computed from it are remembered too (``viz.to_png``
+    and ``toys`` recognise it).  Use :func:`sample_image` for an array you may modify.
+
+    Examples
+    --------
+    >>> photo("camera") is photo("camera"), photo("camera").flags.writeable
+    (True, False)
+    """
+    check_choice("sample image", name, SAMPLE_IMAGES)
+    if size is not None:
+        size = check_int("size", size)
     im = _open_shipped(SAMPLE_IMAGES[name][0], "sample image")
     if size is not None:
         im = im.resize((size, size), Image.LANCZOS)
     mode = {True: "L", False: "RGB", None: "L" if im.mode in ("L", "I", "1") else "RGB"}
-    arr = np.asarray(im.convert(mode[gray]), dtype=np.float32) / 255.0
-    return arr
+    return np.asarray(im.convert(mode[gray]), dtype=np.float32) / 255.0
+
+
+# --------------------------------------------------------------------------------------------
+# a disc and a soft prediction of it (lesson 06: losses and metrics)
+# --------------------------------------------------------------------------------------------
+def _distance(size: int, cx: float, cy: float) -> np.ndarray:
+    yy = (np.arange(size) - cy)[:, None]
+    xx = (np.arange(size) - cx)[None, :]
+    return np.sqrt(yy * yy + xx * xx)
+
+
+def _check_radius(radius) -> None:
+    if not radius > 0:
+        raise ValueError(f"radius must be > 0 (pixels), got {radius!r}.")
+
+
+def disc_mask(size: int = 256, radius: float = 40, shift_x: float = 0, shift_y: float = 0) -> np.ndarray:
+    """Binary mask (uint8 0/1, shape (size, size)) of a disc around the centre, shifted.
+
+    Examples
+    --------
+    >>> int(disc_mask(9, 2).sum())
+    13
+    """
+    size = check_int("size", size, 4)
+    _check_radius(radius)
+    c = (size - 1) / 2
+    return (_distance(size, c + shift_x, c + shift_y) <= radius).astype(np.uint8)
+
+
+def soft_disc(
+    size: int = 256,
+    radius: float = 40,
+    shift_x: float = 0,
+    shift_y: float = 0,
+    softness: float = 3.0,
+) -> np.ndarray:
+    """Soft prediction ``p = sigmoid((radius - d) / softness)`` in (0, 1), shape (size, size).
+
+    ``d`` is the distance to the (shifted) centre.  ``softness`` (pixels) sets how blurred /
+    unsure the edge is: 0.5 is almost a hard 0/1 mask, 20 a wide ramp where many pixels sit
+    near 0.5.
+
+    Examples
+    --------
+    >>> p = soft_disc(9, 2, softness=1.0)
+    >>> float(p[4, 4].round(3)), float(p[0, 0].round(3))
+    (0.881, 0.025)
+    """
+    size = check_int("size", size, 4)
+    _check_radius(radius)
+    if not softness > 0:
+        raise ValueError(f"softness must be > 0 pixels, got {softness!r}.")
+    c = (size - 1) / 2
+    return sigmoid((radius - _distance(size, c + shift_x, c + shift_y)) / softness)
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,20 +216,14 @@ def texture(name: str) -> np.ndarray:
     >>> texture("brick").shape
     (192, 192, 3)
     """
-    if name not in TEXTURES:
-        raise ValueError(f"unknown texture {name!r}; choose one of {sorted(TEXTURES)}.")
+    check_choice("texture", name, sorted(TEXTURES))
     return _texture_cached(name).copy()
 
 
-_TEXTURE_CACHE: dict[str, np.ndarray] = {}
-
-
+@memo(maxsize=16)
 def _texture_cached(name: str) -> np.ndarray:
-    if name not in _TEXTURE_CACHE:
-        im = _open_shipped(TEXTURES[name][0], "texture")
-        arr = np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
-        _TEXTURE_CACHE[name] = arr
-    return _TEXTURE_CACHE[name]
+    im = _open_shipped(TEXTURES[name][0], "texture")
+    return np.asarray(im.convert("RGB"), dtype=np.float32) / 255.0
 
 
 def _resize(arr: np.ndarray, size: int, resample=Image.BILINEAR) -> np.ndarray:

@@ -1,5 +1,8 @@
 """Segmentation metrics on integer label maps (NumPy), plus Keras metric versions.
 
+The NumPy part imports without Keras; ``MeanIoUFromProbs`` and ``DiceFromProbs`` (for
+``model.compile``) start Keras the first time they are used.
+
 All NumPy functions take ``y_true`` and ``y_pred`` as integer label maps of the same shape
 (any rank: one image ``(H, W)`` or a batch ``(N, H, W)``).  To turn a network's softmax output
 ``(N, H, W, C)`` into labels use ``probs.argmax(-1)``.
@@ -7,7 +10,15 @@ All NumPy functions take ``y_true`` and ``y_pred`` as integer label maps of the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from . import ops
+from ._validate import check_int
+
+if TYPE_CHECKING:  # defined in _keras_metrics, loaded on first use (see __getattr__ below)
+    from ._keras_metrics import DiceFromProbs, MeanIoUFromProbs
 
 __all__ = [
     "pixel_accuracy",
@@ -16,6 +27,7 @@ __all__ = [
     "mean_iou",
     "dice",
     "mean_dice",
+    "mask_scores",
     "MeanIoUFromProbs",
     "DiceFromProbs",
 ]
@@ -42,10 +54,7 @@ def _labels(y_true, y_pred, num_classes: int | None = None) -> tuple[np.ndarray,
     p = p.astype(np.int64)
     if num_classes is None:
         num_classes = int(max(t.max(initial=0), p.max(initial=0))) + 1
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or (
-        num_classes < 1
-    ):
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}.")
+    num_classes = check_int("num_classes", num_classes)
     for name, a in (("y_true", t), ("y_pred", p)):
         if a.size and (a.min() < 0 or a.max() >= num_classes):
             raise ValueError(
@@ -138,117 +147,55 @@ def mean_dice(y_true, y_pred, num_classes: int) -> float:
     return float(np.nanmean(dice(y_true, y_pred, num_classes)))
 
 
-# --------------------------------------------------------------------------------------------
-# Keras metrics for model.compile (backend-agnostic: keras.ops only)
-# --------------------------------------------------------------------------------------------
-import keras  # noqa: E402  (after the NumPy part, which must work without a backend)
-from keras import ops  # noqa: E402
+def mask_scores(y_true, p, threshold: float = 0.5) -> dict:
+    """Cross-entropy of the soft map ``p`` and accuracy / IoU / Dice of ``p > threshold``.
 
+    Parameters
+    ----------
+    y_true : array of 0/1, shape (H, W)
+    p : array of probabilities of class 1, shape (H, W)
+    threshold : float in (0, 1)
 
-class _ConfusionFromProbs(keras.metrics.Metric):
-    """Accumulates a confusion matrix from integer labels and softmax probabilities.
-
-    ``y_true``: sparse labels ``(N, H, W)`` or ``(N, H, W, 1)``, or one-hot ``(N, H, W, C)``.
-    ``y_pred``: probabilities ``(N, H, W, C)``; the predicted label is ``argmax`` over ``C``.
-    The matrix is summed over every batch of an epoch, so the result equals the NumPy function
-    applied to the whole epoch's labels at once.
-    """
-
-    def __init__(self, num_classes: int = 2, name: str | None = None, dtype=None):
-        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or (
-            num_classes < 2
-        ):
-            raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}.")
-        super().__init__(name=name, dtype=dtype)
-        self.num_classes = int(num_classes)
-        self.cm = self.add_variable(
-            shape=(self.num_classes, self.num_classes), initializer="zeros",
-            dtype="float32", name="confusion_matrix",
-        )
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        c = self.num_classes
-        y_pred = ops.convert_to_tensor(y_pred)
-        y_true = ops.convert_to_tensor(y_true)
-        if y_pred.shape[-1] != c:
-            raise ValueError(
-                f"{self.name}: y_pred must end with {c} class probabilities, got shape "
-                f"{tuple(y_pred.shape)}. Check num_classes."
-            )
-        if len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == c and c > 1:
-            y_true = ops.argmax(y_true, axis=-1)  # one-hot masks
-        elif len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == 1:
-            y_true = ops.squeeze(y_true, axis=-1)
-        t = ops.one_hot(ops.reshape(ops.cast(y_true, "int32"), (-1,)), c, dtype="float32")
-        p = ops.one_hot(ops.reshape(ops.argmax(y_pred, axis=-1), (-1,)), c, dtype="float32")
-        if sample_weight is not None:
-            # one weight per pixel, shape (N, H, W): weighted pixel counts
-            t = t * ops.reshape(ops.cast(sample_weight, "float32"), (-1, 1))
-        self.cm.assign_add(ops.matmul(ops.transpose(t), p))
-
-    def _per_class(self):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def result(self):
-        inter = ops.diagonal(self.cm)
-        rows, cols = ops.sum(self.cm, axis=1), ops.sum(self.cm, axis=0)
-        num, den = self._per_class(inter, rows, cols)
-        present = ops.cast(den > 0, "float32")
-        per_class = ops.where(den > 0, num / ops.maximum(den, 1e-12), 0.0)
-        return ops.sum(per_class) / ops.maximum(ops.sum(present), 1.0)
-
-    def reset_state(self):
-        self.cm.assign(ops.zeros((self.num_classes, self.num_classes), dtype="float32"))
-
-    def get_config(self):
-        return {**super().get_config(), "num_classes": self.num_classes}
-
-
-@keras.saving.register_keras_serializable(package="course_utils")
-class MeanIoUFromProbs(_ConfusionFromProbs):
-    """Mean IoU for ``model.compile``: sparse (or one-hot) labels vs softmax probabilities.
-
-    Same number as :func:`mean_iou` on ``(y_true, probs.argmax(-1))``: classes absent from both
-    maps are skipped.  ``keras.metrics.MeanIoU(num_classes, sparse_y_pred=False)`` gives the same
-    number on softmax output (add ``sparse_y_true=False`` for one-hot masks; with the defaults it
-    expects label maps and fails on probabilities); this class accepts sparse or one-hot labels
-    without flags and shares its confusion matrix code with :class:`DiceFromProbs`.
+    Returns
+    -------
+    dict
+        ``ce``, ``accuracy``, ``iou`` (object class), ``iou_background``, ``mean_iou``, ``dice``
+        (object class), ``tp``, ``fp``, ``fn``, ``tn`` (pixel counts), ``y_pred`` (label map).
 
     Examples
     --------
-    >>> import numpy as np
-    >>> m = MeanIoUFromProbs(num_classes=2)
-    >>> probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.4, 0.6]], "float32")
-    >>> m.update_state(np.array([0, 0, 1, 1]), probs)
-    >>> round(float(m.result()), 4)
-    0.5833
+    >>> s = mask_scores([[1, 0, 0, 0]], [[0.9, 0.6, 0.2, 0.1]])
+    >>> round(s["accuracy"], 2), round(s["iou"], 2), round(s["dice"], 3)
+    (0.75, 0.5, 0.667)
     """
+    if not 0 < threshold < 1:
+        raise ValueError(f"threshold must be between 0 and 1 (exclusive), got {threshold!r}.")
+    t = np.asarray(y_true)
+    pr = np.asarray(p, dtype=np.float64)
+    if t.shape != pr.shape:
+        raise ValueError(f"y_true {t.shape} and p {pr.shape} must have the same shape.")
+    y_pred = (pr > threshold).astype(np.uint8)
+    cm = confusion_matrix(t, y_pred, 2)
+    ious = iou(t, y_pred, 2)
+    return {
+        "ce": float(ops.binary_cross_entropy(t, pr)),
+        "accuracy": pixel_accuracy(t, y_pred),
+        "iou": float(np.nan_to_num(ious[1])),
+        "iou_background": float(ious[0]),
+        "mean_iou": float(np.nanmean(ious)),
+        "dice": float(np.nan_to_num(dice(t, y_pred, 2)[1])),
+        "tn": int(cm[0, 0]),
+        "fp": int(cm[0, 1]),
+        "fn": int(cm[1, 0]),
+        "tp": int(cm[1, 1]),
+        "y_pred": y_pred,
+    }
 
-    def __init__(self, num_classes: int = 2, name: str = "mean_iou", dtype=None):
-        super().__init__(num_classes=num_classes, name=name, dtype=dtype)
 
-    def _per_class(self, inter, rows, cols):
-        return inter, rows + cols - inter
+def __getattr__(name: str):
+    """``MeanIoUFromProbs`` and ``DiceFromProbs`` need Keras: load them on first use."""
+    if name in ("MeanIoUFromProbs", "DiceFromProbs"):
+        from . import _keras_metrics
 
-
-@keras.saving.register_keras_serializable(package="course_utils")
-class DiceFromProbs(_ConfusionFromProbs):
-    """Mean Dice for ``model.compile``: sparse (or one-hot) labels vs softmax probabilities.
-
-    Same number as :func:`mean_dice` on ``(y_true, probs.argmax(-1))``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> m = DiceFromProbs(num_classes=2)
-    >>> probs = np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7], [0.4, 0.6]], "float32")
-    >>> m.update_state(np.array([0, 0, 1, 1]), probs)
-    >>> round(float(m.result()), 4)
-    0.7333
-    """
-
-    def __init__(self, num_classes: int = 2, name: str = "dice", dtype=None):
-        super().__init__(num_classes=num_classes, name=name, dtype=dtype)
-
-    def _per_class(self, inter, rows, cols):
-        return 2 * inter, rows + cols
+        return getattr(_keras_metrics, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,11 +9,16 @@ convolutions, and a 1x1 softmax classifier: 1,883,202 parameters for a 128x128x3
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import keras
 import numpy as np
 from keras import layers
 
-__all__ = ["unet", "feature_maps", "UPSAMPLING_MODES"]
+from . import _keras_metrics  # noqa: F401  (registers the course's metrics for load_model)
+from ._validate import check_int
+
+__all__ = ["unet", "feature_maps", "describe", "LayerInfo", "UPSAMPLING_MODES"]
 
 UPSAMPLING_MODES = ("nearest", "bilinear", "transpose")
 
@@ -92,17 +97,10 @@ def unet(
             f"input height and width must be divisible by 4 (two 2x2 poolings halve them twice), "
             f"got {h}x{w}. Resize or pad the images, e.g. to {h - h % 4 or 4}x{w - w % 4 or 4}."
         )
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or (
-        num_classes < 1
-    ):
-        raise ValueError(f"num_classes must be an integer >= 1, got {num_classes!r}.")
-    if isinstance(base_filters, bool) or not isinstance(base_filters, (int, np.integer)) or (
-        base_filters < 1
-    ):
-        raise ValueError(f"base_filters must be an integer >= 1, got {base_filters!r}.")
+    num_classes = check_int("num_classes", num_classes)
+    f = check_int("base_filters", base_filters)
     if upsampling not in UPSAMPLING_MODES:
         raise ValueError(f"upsampling must be one of {UPSAMPLING_MODES}, got {upsampling!r}.")
-    f = int(base_filters)
 
     inputs = keras.Input((h, w, c), name="image")
     conv1 = _conv_block(inputs, f, "enc1")  # (H, W, f)
@@ -177,3 +175,91 @@ def feature_maps(model: keras.Model, x, layer_names: list[str] | None = None) ->
     if len(names) == 1:
         outs = [outs]
     return {n: np.asarray(o) for n, o in zip(names, outs, strict=True)}
+
+
+# --------------------------------------------------------------------------------------------
+# what a model is made of
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LayerInfo:
+    """One layer of a model: name, Keras class, role, output shape, parameters and inputs.
+
+    ``role`` is one of ``"input"``, ``"conv"``, ``"pool"``, ``"up"``, ``"concat"``,
+    ``"classifier"`` (a convolution whose output is the model's output) or ``"other"``;
+    ``shape`` is the output shape without the batch axis; ``inputs`` are the names of the
+    layers it reads, in order.
+    """
+
+    name: str
+    kind: str
+    role: str
+    shape: tuple[int, ...]
+    params: int
+    inputs: tuple[str, ...]
+
+
+def _role(layer, outputs: set[int]) -> str:
+    if isinstance(layer, layers.InputLayer):
+        return "input"
+    if isinstance(layer, (layers.UpSampling2D, layers.Conv2DTranspose)):
+        return "up"
+    if isinstance(layer, layers.Conv2D):
+        return "classifier" if id(layer.output) in outputs else "conv"
+    if isinstance(layer, (layers.MaxPooling2D, layers.AveragePooling2D)):
+        return "pool"
+    if isinstance(layer, layers.Concatenate):
+        return "concat"
+    return "other"
+
+
+def describe(model: keras.Model) -> tuple[LayerInfo, ...]:
+    """Describe every layer of a built model, read from the live Keras objects.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A Functional model, or a Sequential one that has been built (called once).
+
+    Returns
+    -------
+    tuple of LayerInfo
+        In the model's layer order (the input layer first for a Functional model).
+
+    Examples
+    --------
+    >>> info = {ly.name: ly for ly in describe(unet((16, 16, 3), base_filters=2))}
+    >>> info["skip4"].role, info["skip4"].inputs, info["skip4"].shape
+    ('concat', ('enc2_conv2', 'up4'), (8, 8, 12))
+    >>> info["classifier"].role, info["classifier"].params
+    ('classifier', 6)
+    """
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"model must be a keras.Model, got {type(model).__name__}.")
+    try:
+        model_inputs, model_outputs = list(model.inputs), list(model.outputs)
+    except (AttributeError, ValueError):
+        model_inputs = model_outputs = None
+    if not model_inputs:
+        raise ValueError("the model is not built: call it once on a batch, or use keras.Input.")
+    producer = {id(t): getattr(t, "name", "input") for t in model_inputs}
+    for layer in model.layers:
+        producer[id(layer.output)] = layer.name
+    outputs = {id(t) for t in model_outputs}
+    out = []
+    for layer in model.layers:
+        role = _role(layer, outputs)
+        if role == "input":
+            inputs: tuple[str, ...] = ()
+        else:
+            try:
+                tensors = keras.tree.flatten(layer.input)
+            except (AttributeError, ValueError) as err:
+                raise ValueError(
+                    f"layer {layer.name!r} is used more than once; describe needs each layer once."
+                ) from err
+            inputs = tuple(producer.get(id(t), "?") for t in tensors)
+        shape = tuple(int(v) for v in tuple(layer.output.shape)[1:])
+        out.append(
+            LayerInfo(layer.name, type(layer).__name__, role, shape, int(layer.count_params()), inputs)
+        )
+    return tuple(out)

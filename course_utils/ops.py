@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._validate import check_image, check_int, check_padding
+
 __all__ = [
     "conv2d",
     "conv_output_size",
@@ -35,6 +37,11 @@ __all__ = [
     "sparse_categorical_cross_entropy",
     "receptive_field",
     "combined_kernel",
+    "KERNEL_PRESETS",
+    "SOBEL_X",
+    "window_coverage",
+    "window_counts",
+    "overlap_map",
 ]
 
 EPSILON = 1e-7  # Keras' default fuzz factor for clipping probabilities.
@@ -63,23 +70,10 @@ def _as_float(x, name: str) -> np.ndarray:
     return arr
 
 
-def _check_positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer (1, 2, ...), got {value!r}.")
-    return int(value)
-
-
 def _image_and_channels(x, name: str = "x") -> tuple[np.ndarray, bool]:
     """Return ``(x as (H, W, C) float64, was_2d)``."""
-    arr = _as_float(x, name)
-    if arr.ndim == 2:
-        return arr[:, :, None], True
-    if arr.ndim == 3:
-        return arr, False
-    raise ValueError(
-        f"{name} must be an image of shape (H, W) or (H, W, C), got shape {arr.shape}. "
-        "For a batch, loop over the first axis or take one image, e.g. x[0]."
-    )
+    arr = check_image(name, _as_float(x, name))
+    return (arr[:, :, None], True) if arr.ndim == 2 else (arr, False)
 
 
 def pad_amounts(n: int, k: int, stride: int, padding) -> tuple[int, int]:
@@ -96,18 +90,14 @@ def pad_amounts(n: int, k: int, stride: int, padding) -> tuple[int, int]:
     >>> pad_amounts(6, 3, 2, "same")
     (0, 1)
     """
-    if isinstance(padding, str):
-        mode = padding.lower()
-        if mode == "valid":
-            return 0, 0
-        if mode == "same":
-            out = math.ceil(n / stride)
-            total = max((out - 1) * stride + k - n, 0)
-            return total // 2, total - total // 2
-        raise ValueError(f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.')
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-        raise ValueError(f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.')
-    return int(padding), int(padding)
+    padding = check_padding(padding)
+    if padding == "valid":
+        return 0, 0
+    if padding == "same":
+        out = math.ceil(n / stride)
+        total = max((out - 1) * stride + k - n, 0)
+        return total // 2, total - total // 2
+    return padding, padding
 
 
 def _filter_bank(kernel, cin: int, transpose: bool) -> tuple[np.ndarray, bool]:
@@ -149,11 +139,10 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
     >>> conv_output_size(7, 3, 2, 0)
     3
     """
-    n = _check_positive_int(n, "n")
-    k = _check_positive_int(k, "k")
-    stride = _check_positive_int(stride, "stride")
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-        raise ValueError(f"padding must be an integer >= 0, got {padding!r}.")
+    n = check_int("n", n)
+    k = check_int("k", k)
+    stride = check_int("stride", stride)
+    padding = check_int("padding", padding, 0)
     if n + 2 * padding < k:
         raise ValueError(
             f"kernel size {k} is larger than the padded input {n} + 2*{padding}; "
@@ -194,7 +183,7 @@ def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
            [42., 50.]])
     """
     img, _ = _image_and_channels(x, "x")
-    stride = _check_positive_int(stride, "stride")
+    stride = check_int("stride", stride)
     bank, squeeze = _filter_bank(kernel, img.shape[2], transpose=False)
     kh, kw = bank.shape[:2]
     (t, b), (left, r) = (
@@ -221,6 +210,26 @@ def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
             else:
                 out += patch @ bank[i, j]
     return out[:, :, 0] if squeeze else out
+
+
+#: the Sobel kernel that responds to left-to-right brightening (vertical edges); ``.T`` is its
+#: top-to-bottom twin.  Both classic filter presets below and the toy encoder of lesson 05 use it.
+SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], float)
+SOBEL_X.setflags(write=False)
+
+#: name -> kernel, applied as cross-correlation like ``conv2d`` and Keras (the classic filters)
+KERNEL_PRESETS: dict[str, np.ndarray] = {
+    "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], float),
+    "box blur 3x3": np.full((3, 3), 1 / 9),
+    "gaussian blur 5x5": np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]) / 256.0,
+    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], float),
+    "edge (Laplacian)": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], float),
+    "Sobel x (vertical edges)": SOBEL_X,
+    "Sobel y (horizontal edges)": SOBEL_X.T,
+    "emboss": np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], float),
+}
+for _k in KERNEL_PRESETS.values():
+    _k.setflags(write=False)
 
 
 def combined_kernel(k1, k2) -> np.ndarray:
@@ -255,8 +264,8 @@ def receptive_field(kernel_sizes: Sequence[int], strides: Sequence[int] | None =
     >>> receptive_field([3, 3, 2, 3, 3], strides=[1, 1, 2, 1, 1])
     14
     """
-    ks = [_check_positive_int(k, "kernel size") for k in kernel_sizes]
-    ss = [1] * len(ks) if strides is None else [_check_positive_int(s, "stride") for s in strides]
+    ks = [check_int("kernel size", k) for k in kernel_sizes]
+    ss = [1] * len(ks) if strides is None else [check_int("stride", s) for s in strides]
     if len(ss) != len(ks):
         raise ValueError(
             f"give one stride per kernel size: {len(ks)} kernel sizes but {len(ss)} strides."
@@ -325,9 +334,9 @@ def pool_output_size(n: int, pool_size: int, stride: int | None = None) -> int:
     >>> pool_output_size(7, 3, 2)
     3
     """
-    n = _check_positive_int(n, "n")
-    p = _check_positive_int(pool_size, "pool_size")
-    s = p if stride is None else _check_positive_int(stride, "stride")
+    n = check_int("n", n)
+    p = check_int("pool_size", pool_size)
+    s = p if stride is None else check_int("stride", stride)
     if p > n:
         raise ValueError(f"pool_size {p} is larger than the input length {n}.")
     return (n - p) // s + 1
@@ -335,30 +344,55 @@ def pool_output_size(n: int, pool_size: int, stride: int | None = None) -> int:
 
 def _pool(x, pool_size, stride, padding, reducer: str) -> np.ndarray:
     img, was_2d = _image_and_channels(x, "x")
-    p = _check_positive_int(pool_size, "pool_size")
-    s = p if stride is None else _check_positive_int(stride, "stride")
-    (t, b), (left, r) = (
-        pad_amounts(img.shape[0], p, s, padding),
-        pad_amounts(img.shape[1], p, s, padding),
-    )
-    if isinstance(padding, str) and padding.lower() == "same":
-        pass
-    elif not (isinstance(padding, str) and padding.lower() == "valid"):
-        raise ValueError(f'padding for pooling must be "valid" or "same", got {padding!r}.')
-    fill = -np.inf if reducer == "max" else np.nan
-    if t or b or left or r:
-        img = np.pad(img, ((t, b), (left, r), (0, 0)), constant_values=fill)
-    if img.shape[0] < p or img.shape[1] < p:
+    p = check_int("pool_size", pool_size)
+    s = p if stride is None else check_int("stride", stride)
+    mode = check_padding(padding, allow_int=False)
+    (t, b), (left, r) = pad_amounts(img.shape[0], p, s, mode), pad_amounts(img.shape[1], p, s, mode)
+    if img.shape[0] + t + b < p or img.shape[1] + left + r < p:
         raise ValueError(
             f"pool_size {p} is larger than the input {img.shape[0]}x{img.shape[1]}; "
             "use a smaller pool or a larger input."
         )
-    win = sliding_window_view(img, (p, p), axis=(0, 1))[::s, ::s]  # (H', W', C, p, p)
-    if reducer == "max":
-        out = win.max(axis=(-2, -1))
-    else:  # padded cells (NaN) are not counted, as in Keras' "same" average pooling
-        out = np.nanmean(win, axis=(-2, -1)) if (t or b or left or r) else win.mean(axis=(-2, -1))
+    # A p x p window's max (or sum) is the max (sum) of its p row results: reduce the rows of
+    # every window first, then the columns, 2p steps per output value instead of p * p.
+    reduce = np.max if reducer == "max" else np.sum
+    fill = -np.inf if reducer == "max" else 0.0
+    padded = np.pad(img, ((t, b), (left, r), (0, 0)), constant_values=fill) if t + b + left + r else img
+    rows = reduce(sliding_window_view(padded, p, axis=0)[::s], axis=-1)  # (H', W, C)
+    out = reduce(sliding_window_view(rows, p, axis=1)[:, ::s], axis=-1)  # (H', W', C)
+    if reducer != "max":  # average over the real pixels of each window (padding not counted)
+        count_r = window_counts(img.shape[0], p, s, (t, b))
+        count_c = window_counts(img.shape[1], p, s, (left, r))
+        out = out / (count_r[:, None, None] * count_c[None, :, None])
     return out[:, :, 0] if was_2d else out
+
+
+def window_counts(n: int, pool_size: int, stride: int, pad: tuple[int, int] = (0, 0)) -> np.ndarray:
+    """How many real (not padded) positions each pooling window covers along one axis.
+
+    Examples
+    --------
+    >>> window_counts(5, 2, 2, (0, 1)).tolist()
+    [2.0, 2.0, 1.0]
+    """
+    real = np.pad(np.ones(n), pad)
+    return sliding_window_view(real, pool_size)[::stride].sum(axis=-1)
+
+
+def window_coverage(n: int, pool_size: int, stride: int) -> np.ndarray:
+    """Boolean ``(n,)``: which positions along one axis at least one "valid" window reads.
+
+    With ``stride > pool_size`` the windows leave gaps; the last ``(n - p) % s`` positions are
+    never read when windows do not fit exactly.
+
+    Examples
+    --------
+    >>> window_coverage(7, 2, 3).astype(int).tolist()
+    [1, 1, 0, 1, 1, 0, 0]
+    """
+    out = pool_output_size(n, pool_size, stride)
+    idx = np.arange(n)
+    return (idx < stride * (out - 1) + pool_size) & (idx % stride < pool_size)
 
 
 def max_pool2d(x, pool_size: int = 2, stride: int | None = None, padding="valid") -> np.ndarray:
@@ -414,11 +448,10 @@ def conv_transpose_output_size(n: int, k: int, stride: int = 2, padding: int = 0
     >>> conv_transpose_output_size(4, 2, 2)
     8
     """
-    n = _check_positive_int(n, "n")
-    k = _check_positive_int(k, "k")
-    s = _check_positive_int(stride, "stride")
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-        raise ValueError(f"padding must be an integer >= 0, got {padding!r}.")
+    n = check_int("n", n)
+    k = check_int("k", k)
+    s = check_int("stride", stride)
+    padding = check_int("padding", padding, 0)
     out = (n - 1) * s + k - 2 * padding
     if out < 1:
         raise ValueError(f"padding {padding} crops away the whole output; use less padding.")
@@ -455,7 +488,8 @@ def conv2d_transpose(x, kernel, stride: int = 2, padding="valid") -> np.ndarray:
            [1., 1., 2., 2.]])
     """
     img, _ = _image_and_channels(x, "x")
-    s = _check_positive_int(stride, "stride")
+    s = check_int("stride", stride)
+    pad = check_padding(padding)
     bank, squeeze = _filter_bank(kernel, img.shape[2], transpose=True)
     h, w, _ = img.shape
     kh, kw, cout, _ = bank.shape
@@ -465,23 +499,15 @@ def conv2d_transpose(x, kernel, stride: int = 2, padding="valid") -> np.ndarray:
             full[a : a + (h - 1) * s + 1 : s, b : b + (w - 1) * s + 1 : s] += img @ bank[a, b].T
 
     def crop(axis_len_in: int, kk: int, length: int, arr: np.ndarray, axis: int) -> np.ndarray:
-        if isinstance(padding, str):
-            mode = padding.lower()
-            if mode == "valid":
-                target, start = axis_len_in * s + max(kk - s, 0), 0
-            elif mode == "same":
-                target = axis_len_in * s
-                start = max(kk - s, 0) // 2
-            else:
-                raise ValueError(
-                    f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.'
-                )
-        elif isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-            raise ValueError(f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.')
+        if pad == "valid":
+            target, start = axis_len_in * s + max(kk - s, 0), 0
+        elif pad == "same":
+            target = axis_len_in * s
+            start = max(kk - s, 0) // 2
         else:
-            start, target = int(padding), length - 2 * int(padding)
+            start, target = pad, length - 2 * pad
             if target < 1:
-                raise ValueError(f"padding {padding} crops away the whole output.")
+                raise ValueError(f"padding {pad} crops away the whole output; use less padding.")
         piece = np.take(arr, range(start, min(start + target, length)), axis=axis)
         missing = target - piece.shape[axis]
         if missing > 0:
@@ -493,6 +519,34 @@ def conv2d_transpose(x, kernel, stride: int = 2, padding="valid") -> np.ndarray:
     out = crop(h, kh, full.shape[0], full, 0)
     out = crop(w, kw, full.shape[1], out, 1)
     return out[:, :, 0] if squeeze else out
+
+
+def overlap_map(kernel_size: int, stride: int, n: int = 8) -> tuple[np.ndarray, tuple[int, int]]:
+    """How many kernel stamps of a transposed convolution cover each output pixel (``n x n`` input).
+
+    It is the transposed convolution of an all-ones input with an all-ones ``k x k`` kernel
+    (no padding, shape ``(n-1)*s + k``).  Away from the borders the count repeats with period
+    ``s``; it is the same everywhere exactly when ``k % s == 0``.
+
+    Returns
+    -------
+    counts : ndarray (n', n')
+    (lo, hi) : the smallest and largest count in the interior (borders excluded)
+
+    Examples
+    --------
+    >>> overlap_map(3, 2)[1]
+    (1, 4)
+    >>> overlap_map(4, 2)[1]
+    (4, 4)
+    """
+    k = check_int("kernel_size", kernel_size)
+    s = check_int("stride", stride)
+    n = max(check_int("n", n), -(-k // s) + 2 * s + 1)  # large enough to have an interior
+    counts = conv2d_transpose(np.ones((n, n)), np.ones((k, k)), stride=s, padding=0)
+    # interior: rows every stamp position could reach, i.e. [k - 1, (n - 1) * s]
+    inner = counts[k - 1 : (n - 1) * s + 1, k - 1 : (n - 1) * s + 1]
+    return counts, (int(round(inner.min())), int(round(inner.max())))
 
 
 def upsample2d(x, size: int = 2, interpolation: str = "nearest") -> np.ndarray:
@@ -509,7 +563,7 @@ def upsample2d(x, size: int = 2, interpolation: str = "nearest") -> np.ndarray:
            [1., 1., 2., 2.]])
     """
     img, was_2d = _image_and_channels(x, "x")
-    size = _check_positive_int(size, "size")
+    size = check_int("size", size)
     if interpolation == "nearest":
         out = np.repeat(np.repeat(img, size, axis=0), size, axis=1)
     elif interpolation == "bilinear":

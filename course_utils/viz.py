@@ -2,6 +2,8 @@
 
 The widgets call :func:`to_png` on every slider move, so it avoids matplotlib entirely: a colormap
 lookup table (256 entries) indexes the scaled array, Pillow encodes the PNG at low compression.
+The PNG of a read-only array (a photo from ``data.photo``, a remembered toy map) is encoded once.
+This module imports without Keras; ``unet_diagram`` reads a model through ``models.describe``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,20 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
+from . import ops, toys
+from ._memo import memo
+from ._validate import check_int
+
 __all__ = [
     "to_png",
     "to_rgb8",
     "value_range",
+    "robust_scale",
+    "short_number",
+    "OUTCOME_COLORS",
+    "outcome_rgb",
+    "plot_scatter_steps",
+    "plot_checkerboard",
     "show_images",
     "feature_map_grid",
     "overlay_mask",
@@ -97,12 +109,12 @@ def to_rgb8(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> np.ndarra
     else:
         raise ValueError(f"expected (H, W), (H, W, 1) or (H, W, 3), got shape {a.shape}.")
     if scale != 1:
-        if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
-            raise ValueError(f"scale must be a positive integer, got {scale!r}.")
+        scale = check_int("scale", scale)
         rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
     return rgb
 
 
+@memo(maxsize=64)
 def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> bytes:
     """Encode an array as PNG bytes (for ``ipywidgets.Image(value=...)``).
 
@@ -116,6 +128,9 @@ def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> bytes:
     scale : int
         Integer enlargement by pixel repetition.
 
+    A read-only array (it cannot change) is encoded once per ``cmap``, ``vrange`` and ``scale``:
+    the photos of ``data.photo`` cost nothing on the next slider move.
+
     Examples
     --------
     >>> to_png([[0.0, 1.0]])[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
@@ -124,6 +139,57 @@ def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(to_rgb8(arr, cmap, vrange, scale)).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
+
+
+def robust_scale(feature_map) -> float:
+    """99.5th percentile of ``|feature_map|`` (a few extreme pixels must not make the rest faint).
+
+    Values at ``+-robust_scale`` get the strongest colours of a diverging map.
+
+    Examples
+    --------
+    >>> robust_scale(np.arange(1001.0))
+    995.0
+    """
+    return round(float(np.quantile(np.abs(feature_map), 0.995)), 6) or 1.0
+
+
+def short_number(v: float) -> str:
+    """A whole number without decimals, anything else with two.
+
+    Examples
+    --------
+    >>> short_number(3.0), short_number(0.125)
+    ('3', '0.12')
+    """
+    return str(int(round(v))) if abs(v - round(v)) < 1e-9 else f"{v:.2f}"
+
+
+#: RGB uint8 colours of the outcome overlay: true negative, true positive, false positive, false negative
+OUTCOME_COLORS: dict[str, tuple[int, int, int]] = {
+    "TN": (235, 235, 235),
+    "TP": (46, 160, 67),
+    "FP": (240, 130, 20),
+    "FN": (40, 90, 220),
+}
+_OUTCOME_LUT = np.array([OUTCOME_COLORS[k] for k in ("TN", "FN", "FP", "TP")], dtype=np.uint8)
+
+
+def outcome_rgb(y_true, y_pred) -> np.ndarray:
+    """RGB uint8 picture of the outcome per pixel: TP green, FP orange, FN blue, TN light grey.
+
+    Examples
+    --------
+    >>> outcome_rgb([[1, 0]], [[1, 1]]).tolist()
+    [[[46, 160, 67], [240, 130, 20]]]
+    """
+    t = np.asarray(y_true)
+    p = np.asarray(y_pred)
+    if t.shape != p.shape or t.ndim != 2:
+        raise ValueError(
+            f"y_true and y_pred must be 2-D maps of one shape, got {t.shape} and {p.shape}."
+        )
+    return _OUTCOME_LUT[2 * (p > 0) + (t > 0)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,27 +343,15 @@ _UNET_KIND_COLORS = {
     "concat": "#c5b0d5",
     "classifier": "#fc9272",
 }
-_UNET_KINDS = {
-    "InputLayer": "input",
-    "Conv2D": "conv",
-    "MaxPooling2D": "pool",
-    "AveragePooling2D": "pool",
-    "UpSampling2D": "up",
-    "Conv2DTranspose": "up",
-    "Concatenate": "concat",
-}
-
-
 def _unet_rows(model_or_layers) -> list[tuple[str, str, tuple[int, int, int]]]:
     """``(name, kind, (H, W, C))`` for every layer of a model, or validated rows as given."""
     if hasattr(model_or_layers, "layers") and hasattr(model_or_layers, "count_params"):
-        rows = []
-        for layer in model_or_layers.layers:
-            shape = tuple(layer.output.shape)[1:]
-            kind = _UNET_KINDS.get(type(layer).__name__, "conv")
-            rows.append((layer.name, kind, shape))
-        if rows and rows[-1][1] == "conv":
-            rows[-1] = (rows[-1][0], "classifier", rows[-1][2])
+        from .models import describe  # a model exists, so Keras is loaded already
+
+        rows = [
+            (ly.name, "conv" if ly.role == "other" else ly.role, ly.shape)
+            for ly in describe(model_or_layers)
+        ]
     else:
         try:
             rows = [(str(n), str(k), tuple(s)) for n, k, s in model_or_layers]
@@ -490,4 +544,85 @@ def padding_diagram(n: int, k: int, stride: int, padding="same", ax=None):
     ax.axis("off")
     ax.set_title(f"n={n}, k={k}, stride {stride}, padding={padding!r}: pad ({before}, {after}), "
                  f"{n_out} outputs", fontsize=10)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# transposed convolution (lesson 04)
+# --------------------------------------------------------------------------------------------
+def _numbers(ax, arr: np.ndarray, title: str, vmax: float, cmap: str = "viridis") -> None:
+    ax.imshow(arr, cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
+    for (r, c), v in np.ndenumerate(arr):
+        ax.text(c, r, short_number(v), ha="center", va="center", fontsize=9,
+                color="white" if v < 0.6 * vmax else "black")
+    ax.set_xticks(np.arange(-0.5, arr.shape[1], 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, arr.shape[0], 1), minor=True)
+    ax.grid(which="minor", color="w", lw=0.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_title(title, fontsize=10)
+
+
+def plot_scatter_steps(x, kernel, stride: int = 2):
+    """Figure: input, kernel, one panel per stamp ``x[i, j] * K`` at ``(s*i, s*j)``, and the sum.
+
+    Examples
+    --------
+    >>> fig = plot_scatter_steps(np.ones((2, 2)), np.ones((3, 3)))
+    >>> len(fig.axes)
+    7
+    """
+    import matplotlib.pyplot as plt
+
+    x = np.asarray(x, dtype=np.float64)
+    k = np.asarray(kernel, dtype=np.float64)
+    if x.ndim != 2 or x.size > 9:
+        raise ValueError(f"x must be a small 2-D array (at most 9 pixels), got shape {x.shape}.")
+    full = ops.conv2d_transpose(x, k, stride=stride, padding=0)
+    vmax = float(full.max())
+    n = x.size
+    fig, axes = plt.subplots(1, n + 3, figsize=(1.9 * (n + 3), 2.3),
+                             gridspec_kw={"width_ratios": [1, 1] + [1.4] * (n + 1)})
+    _numbers(axes[0], x, "input x", float(x.max()))
+    _numbers(axes[1], k, "kernel K", float(k.max()))
+    for m, ax in enumerate(axes[2 : 2 + n]):
+        i, j = divmod(m, x.shape[1])
+        one = np.zeros_like(x)
+        one[i, j] = x[i, j]
+        stamp = ops.conv2d_transpose(one, k, stride=stride, padding=0)
+        _numbers(ax, stamp, f"x[{i},{j}]·K at ({stride * i},{stride * j})", vmax)
+    _numbers(axes[-1], full, "sum = output", vmax)
+    fig.suptitle(f"transposed convolution, stride {stride}: every input pixel stamps a scaled "
+                 "kernel; overlaps add up", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_checkerboard(pairs=((3, 2), (4, 2)), image: str = "camera"):
+    """Figure: for each ``(k, s)`` the overlap-count map and the upsampled photo (a crop).
+
+    Examples
+    --------
+    >>> fig = plot_checkerboard([(3, 2)])
+    >>> len(fig.axes)
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    pairs = list(pairs)
+    if not pairs:
+        raise ValueError("give at least one (kernel_size, stride) pair.")
+    fig, axes = plt.subplots(2, len(pairs), figsize=(3.6 * len(pairs), 7.2), squeeze=False)
+    for col, (k, s) in enumerate(pairs):
+        counts, (lo, hi) = ops.overlap_map(k, s)
+        _numbers(axes[0, col], counts, f"k={k}, s={s}: overlap count\ninterior min {lo}, max {hi}",
+                 float(counts.max()), cmap="magma")
+        for t in axes[0, col].texts:
+            t.set_fontsize(6)
+        up = toys.checkerboard_photo(image, k, s)[1]
+        axes[1, col].imshow(up[40:120, 96:176], cmap="gray", vmin=0, vmax=1,
+                            interpolation="nearest")
+        verdict = "holes (k < s)" if lo == 0 else "uneven: checkerboard" if lo != hi else "even: clean"
+        axes[1, col].set_title(f"photo, {verdict}", fontsize=10)
+        axes[1, col].axis("off")
+    fig.tight_layout()
     return fig

@@ -8,12 +8,11 @@
 
 import os
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("PYTHONHASHSEED", "0")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+from course_utils._env import apply_env
+
+apply_env(kernels=True)  # the course's variables (TF logging, backend, hash seed for kernels)
 # Forced, not defaulted: figures must render inline in the kernels whatever the caller set.
 os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-os.environ.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
 # Lessons write checkpoints and logs under here, never next to the committed notebooks.
 os.environ.setdefault("COURSE_RUNS_DIR", os.path.join(os.path.dirname(__file__), "runs"))
 

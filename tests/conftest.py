@@ -1,13 +1,18 @@
-"""Unit-test configuration: quiet TensorFlow before anything imports it."""
+"""Unit-test configuration: the course's environment, Agg figures, and the test options."""
 
-import os
+import matplotlib
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import matplotlib  # noqa: E402
+import course_utils  # noqa: F401  (sets the course's environment; Keras starts quietly when used)
 
 # In this process only (not via MPLBACKEND: the notebook kernels that nbval starts from the same
 # pytest run inherit the environment and must keep the inline backend, or figures vanish).
 matplotlib.use("Agg")
 
-import course_utils  # noqa: E402,F401  (imports Keras with the start-up noise silenced)
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--refresh-docs",
+        action="store_true",
+        default=False,
+        help="browser tests: copy the explorer screenshots they take into docs/ (for README)",
+    )

@@ -42,7 +42,7 @@ def test_channel_slider_follows_layer(explorer):
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="channel must be an integer in 0..1"):
+    with pytest.raises(ValueError, match="channel must be an integer from 0 to 1"):
         feature_step(np.zeros((4, 4, 3)), np.zeros((4, 4, 2)), np.zeros((4, 4, 2)), 2)
     with pytest.raises(ValueError, match="same shape"):
         feature_step(np.zeros((4, 4, 3)), np.zeros((4, 4, 2)), np.zeros((2, 2, 2)), 0)

@@ -7,7 +7,8 @@ import pytest
 
 from course_utils import ops
 from course_utils.data import sample_image
-from course_utils.widgets import KERNEL_PRESETS, KernelExplorer, kernel_step
+from course_utils.ops import KERNEL_PRESETS
+from course_utils.widgets import KernelExplorer, kernel_step
 from course_utils.widgets.kernel import CUSTOM
 
 
@@ -68,12 +69,15 @@ def test_5x5_preset_disables_weight_editing_and_3x3_enables_it():
     assert [w.value for w in ex.weights] == [0, -1, 0, -1, 5, -1, 0, -1, 0]
 
 
-def test_bad_combination_shows_message_in_widget_and_keeps_last_picture():
+def test_bad_combination_shows_message_in_widget_and_keeps_last_picture(monkeypatch):
+    import course_utils.widgets.kernel as kernel_widget
+
     ex = KernelExplorer(preset="box blur 3x3")
     good = ex.images["output"].value
     with pytest.raises(ValueError):
         kernel_step(np.zeros((2, 2)), np.ones((3, 3)), 1, "valid")
-    ex._cache["camera"] = (np.zeros((2, 2)), b"")  # a tiny image: a 3x3 'valid' window cannot fit
+    # a tiny photo: a 3x3 'valid' window cannot fit
+    monkeypatch.setattr(kernel_widget, "photo", lambda name, gray: np.zeros((2, 2)))
     ex.set(padding="valid")
     assert "larger than the padded input" in ex.error.value
     assert ex.images["output"].value == good

@@ -12,15 +12,10 @@ from course_utils.checks import (
     check_bce,
     check_binary_iou,
 )
-from course_utils.widgets import (
-    OUTCOME_COLORS,
-    MaskMetricsExplorer,
-    disc_mask,
-    mask_metrics_step,
-    mask_scores,
-    outcome_rgb,
-    soft_disc,
-)
+from course_utils.data import disc_mask, soft_disc
+from course_utils.metrics import mask_scores
+from course_utils.viz import OUTCOME_COLORS, outcome_rgb
+from course_utils.widgets import MaskMetricsExplorer, mask_metrics_step
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -14,13 +14,8 @@ from course_utils.checks import (
     surviving_positions,
 )
 from course_utils.data import sample_image
-from course_utils.widgets import (
-    PoolingExplorer,
-    draw_window_grid,
-    pooling_step,
-    separable_pool,
-    window_coverage,
-)
+from course_utils.ops import window_coverage
+from course_utils.widgets import PoolingExplorer, draw_window_grid, pooling_step
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +76,7 @@ def test_window_coverage():
 def test_bad_parameters_raise_or_show_error(explorer):
     with pytest.raises(ValueError, match="mode"):
         pooling_step(np.zeros((8, 8)), 2, 2, mode="min")
-    with pytest.raises(ValueError, match="2-D"):
+    with pytest.raises(ValueError, match=r"shape \(H, W\)"):
         pooling_step(np.zeros((8, 8, 3)), 2, 2)
     with pytest.raises(ValueError, match="larger than"):
         pooling_step(np.zeros((4, 4)), 5, 1)
@@ -154,8 +149,17 @@ def test_check_surviving_positions():
 
 
 @pytest.mark.parametrize(("shape", "p", "s"), [((17, 23), 3, 2), ((9, 9), 9, 1), ((12, 8), 2, 5)])
-def test_separable_pool_equals_ops(shape, p, s):
-    x = np.random.default_rng(1).normal(size=shape)
-    np.testing.assert_array_equal(separable_pool(x, p, s, "max"), ops.max_pool2d(x, p, s))
-    np.testing.assert_allclose(separable_pool(x, p, s, "average"), ops.avg_pool2d(x, p, s),
-                               rtol=1e-12, atol=1e-12)
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_pooling_equals_window_by_window(shape, p, s, padding):
+    """ops pools rows then columns (fast); the result is each window's max / mean of real pixels."""
+    x = np.random.default_rng(1).normal(size=(*shape, 2))
+    (t, b), (left, r) = ops.pad_amounts(shape[0], p, s, padding), ops.pad_amounts(shape[1], p, s, padding)
+    oh, ow = (shape[0] + t + b - p) // s + 1, (shape[1] + left + r - p) // s + 1
+    want_max, want_avg = np.empty((oh, ow, 2)), np.empty((oh, ow, 2))
+    for i in range(oh):
+        for j in range(ow):
+            r0, c0 = s * i - t, s * j - left  # window corner in unpadded coordinates
+            win = x[max(r0, 0) : r0 + p, max(c0, 0) : c0 + p]
+            want_max[i, j], want_avg[i, j] = win.max(axis=(0, 1)), win.mean(axis=(0, 1))
+    np.testing.assert_array_equal(ops.max_pool2d(x, p, s, padding), want_max)
+    np.testing.assert_allclose(ops.avg_pool2d(x, p, s, padding), want_avg, rtol=1e-12, atol=1e-12)

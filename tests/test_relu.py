@@ -11,8 +11,9 @@ from course_utils.checks import (
     check_relu,
     check_sparsity_bias,
 )
-from course_utils.ops import combined_kernel
-from course_utils.widgets import KERNEL_PRESETS, ReluExplorer, relu_step, robust_scale
+from course_utils.ops import KERNEL_PRESETS, combined_kernel
+from course_utils.viz import robust_scale
+from course_utils.widgets import ReluExplorer, relu_step
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def test_relu_step_values_and_zero_fraction():
 
 
 def test_relu_step_rejects_bad_input():
-    with pytest.raises(ValueError, match="2-D"):
+    with pytest.raises(ValueError, match=r"shape \(H, W\)"):
         relu_step(np.zeros((2, 2, 2)), 0.0)
     with pytest.raises(ValueError, match="finite"):
         relu_step(np.zeros((2, 2)), float("nan"))

@@ -9,7 +9,8 @@ import pytest
 from course_utils import ops
 from course_utils.checks import check_concat_vs_add, check_merge_channels, check_round_trip_size
 from course_utils.data import sample_image
-from course_utils.widgets import SkipExplorer, encoder_features, skip_reconstruction, skip_step
+from course_utils.toys import encoder_features, skip_reconstruction
+from course_utils.widgets import SkipExplorer, skip_step
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -42,10 +43,9 @@ def test_more_poolings_blur_more_without_skip(photo):
 
 
 def test_step_frame_changes_with_controls(photo):
-    feats = encoder_features(photo)
-    a = skip_step(photo, 2, False, features=feats)
-    b = skip_step(photo, 2, True, features=feats)
-    c = skip_step(photo, 3, False, features=feats)
+    a = skip_step(photo, 2, False)
+    b = skip_step(photo, 2, True)
+    c = skip_step(photo, 3, False)
     assert set(a.images) == {"input", "decoder", "recon", "edges"}
     assert all(png.startswith(PNG) for png in a.images.values())
     assert a.images["recon"] != b.images["recon"]
@@ -55,10 +55,15 @@ def test_step_frame_changes_with_controls(photo):
     assert "10</b> channels" in b.info and "5</b> channels" in a.info
 
 
-def test_step_without_cache_matches_cached(photo):
-    a = skip_step(photo, 1, True)
-    b = skip_step(photo, 1, True, features=encoder_features(photo))
+def test_remembered_photo_gives_the_same_step(photo):
+    """A read-only photo (data.photo) is computed once and remembered: same pictures, same numbers."""
+    from course_utils.data import photo as cached_photo
+
+    ro = cached_photo("camera", gray=True)
+    assert encoder_features(ro) is encoder_features(ro)  # remembered, not recomputed
+    a, b = skip_step(photo, 1, True), skip_step(ro, 1, True)
     np.testing.assert_allclose(a.data["recon"], b.data["recon"])
+    assert a.images == b.images
 
 
 @pytest.mark.parametrize("bad", [0, 6, 1.5, True])

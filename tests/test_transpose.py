@@ -15,13 +15,12 @@ from course_utils.checks import (  # noqa: E402
     check_scatter_add,
     check_transpose_output_size,
 )
+from course_utils.ops import overlap_map  # noqa: E402
+from course_utils.viz import plot_checkerboard, plot_scatter_steps  # noqa: E402
 from course_utils.widgets import (  # noqa: E402
     CheckerboardExplorer,
     ScatterExplorer,
     checkerboard_step,
-    overlap_map,
-    plot_checkerboard,
-    plot_scatter_steps,
     scatter_step,
 )
 

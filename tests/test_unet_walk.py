@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import models
-from course_utils.widgets import UNetWalkExplorer, u_picture, unet_layers, walk_step
+from course_utils import data, models
+from course_utils.widgets import UNetWalkExplorer, u_picture, walk_layers, walk_step
 
 ORANGE = np.array([230, 120, 20], np.uint8)
 
@@ -17,19 +17,20 @@ def small():
 
 
 def test_seed_network_layers_shapes_and_wiring():
-    layers = unet_layers(models.unet())
+    layers = walk_layers(models.unet())
     assert len(layers) == 17 and layers[0].name == "enc1_conv1" and layers[-1].name == "classifier"
     assert sum(ly.params for ly in layers) == 1_883_202
     by = {ly.name: ly for ly in layers}
     assert by["skip4"].inputs == ("enc2_conv2", "up4")
-    assert by["skip4"].input_channels == (128, 256) and by["skip4"].shape == (64, 64, 384)
+    assert (by["enc2_conv2"].shape[-1], by["up4"].shape[-1]) == (128, 256)
+    assert by["skip4"].role == "concat" and by["skip4"].shape == (64, 64, 384)
     assert by["skip5"].inputs == ("enc1_conv2", "up5") and by["skip5"].shape == (128, 128, 192)
     assert by["bottleneck_conv2"].shape == (32, 32, 256)
     assert by["dec4_conv1"].inputs == ("skip4",) and by["dec4_conv1"].params == 442_496
 
 
 def test_walk_step_picks_the_channel_and_names_the_skip_source(small):
-    layers = unet_layers(small)
+    layers = walk_layers(small)
     i = [ly.name for ly in layers].index("skip4")  # enc2_conv2 (8) + up4 (16) = 24 channels
     fmap = np.random.default_rng(0).random(layers[i].shape)
     img = np.zeros((32, 32, 3))
@@ -42,12 +43,12 @@ def test_walk_step_picks_the_channel_and_names_the_skip_source(small):
     assert f.data["channel"] == 23 and "showing channel 23 of 0..23" in f.info
     with pytest.raises(ValueError, match="shape"):
         walk_step(img, fmap[:, :, :5], layers, i, 0)
-    with pytest.raises(ValueError, match="layer index"):
+    with pytest.raises(ValueError, match="layer index must be an integer from 0"):
         walk_step(img, fmap, layers, len(layers), 0)
 
 
 def test_u_picture_marks_the_current_layer(small):
-    layers = unet_layers(small)
+    layers = walk_layers(small)
     a, b = u_picture(layers, 0, 32), u_picture(layers, 8, 32)
     assert a.shape == b.shape and not np.array_equal(a, b)
     cols = np.nonzero((a == ORANGE).all(-1).any(0))[0]
@@ -64,7 +65,7 @@ def test_explorer_updates_pictures_and_channel_range(small):
     f = ex.set(layer=6)  # bottleneck_conv1: 8x8x16
     assert f.data["map"].shape == (8, 8) and f.images["map"] != first
     assert ex.controls["channel"].max == 15
-    expected = models.feature_maps(small, ex._photo("cat")[0], ["bottleneck_conv1"])
+    expected = models.feature_maps(small, data.photo("cat", size=32), ["bottleneck_conv1"])
     np.testing.assert_allclose(f.data["map"], expected["bottleneck_conv1"][0, :, :, 0], rtol=1e-5)
     f2 = ex.set(channel=5)
     assert f2.images["map"] != f.images["map"] and "bottleneck_conv1" in f2.info

@@ -66,6 +66,7 @@ def test_sample_image_options_and_errors(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="unknown sample image 'dog'"):
         data.sample_image("dog")
     monkeypatch.setattr(data, "DATASETS_DIR", tmp_path)
+    data.photo.cache_clear()  # photos are decoded once per process: forget those read so far
     with pytest.raises(FileNotFoundError, match="is missing"):
         data.sample_image("camera")
     (tmp_path / "images").mkdir()

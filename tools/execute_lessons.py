@@ -19,39 +19,17 @@ from pathlib import Path
 
 import nbformat
 
+from course_utils._env import course_env
+from course_utils._hygiene import notebook_problems
+
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-
-
-def problems(nb) -> list[str]:
-    out = []
-    count = 0
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        if not cell.source.strip():
-            out.append(f"cell {i}: empty code cell")
-            continue
-        count += 1
-        if cell.execution_count != count:
-            out.append(f"cell {i}: execution_count {cell.execution_count}, expected {count}")
-        for o in cell.get("outputs", []):
-            if o.output_type == "error":
-                out.append(f"cell {i}: error output {o.ename}: {o.evalue}")
-            if o.output_type == "stream" and o.name == "stderr":
-                out.append(f"cell {i}: stderr output: {o.text[:200]!r}")
-    return out
 
 
 def execute(path: Path, timeout: int) -> float:
     from nbclient import NotebookClient
 
-    for key, val in {
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "PYTHONHASHSEED": "0",
-        "KERAS_BACKEND": "tensorflow",
-        "PYTHONWARNINGS": "ignore::DeprecationWarning",
-        "COURSE_RUNS_DIR": str(path.parent.resolve() / "runs"),
-    }.items():
+    runs = str(path.parent.resolve() / "runs")
+    for key, val in course_env(kernels=True, COURSE_RUNS_DIR=runs).items():
         os.environ.setdefault(key, val)
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
@@ -82,7 +60,7 @@ def main() -> int:
         if not args.check:
             secs = execute(path, args.timeout)
             print(f"executed {path} in {secs:.1f} s")
-        found = problems(nbformat.read(path, as_version=4))
+        found = notebook_problems(nbformat.read(path, as_version=4))
         for p in found:
             print(f"{path}: {p}")
         failed |= bool(found)

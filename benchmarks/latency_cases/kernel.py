@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.data import sample_image
-from course_utils.widgets import KERNEL_PRESETS, KernelExplorer
+from course_utils.ops import KERNEL_PRESETS
+from course_utils.widgets import KernelExplorer
 
 from . import Case, naive_figure_png
 

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from course_utils.widgets import MaskMetricsExplorer, disc_mask
+from course_utils.data import disc_mask
+from course_utils.widgets import MaskMetricsExplorer
 
 from . import Case, naive_figure_png
 

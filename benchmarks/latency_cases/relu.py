@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.data import sample_image
-from course_utils.widgets import KERNEL_PRESETS, ReluExplorer
+from course_utils.ops import KERNEL_PRESETS
+from course_utils.widgets import ReluExplorer
 
 from . import Case, naive_figure_png
 from .kernel import naive_conv2d

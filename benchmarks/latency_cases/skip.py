@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from course_utils.data import sample_image
-from course_utils.widgets import SkipExplorer, encoder_features
+from course_utils.toys import encoder_features
+from course_utils.widgets import SkipExplorer
 
 from . import Case, naive_figure_png
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_utils.toys import checkerboard_photo
 from course_utils.widgets import SCATTER_KERNELS, CheckerboardExplorer, ScatterExplorer
-from course_utils.widgets.transpose import _scatter_input, _small_photo
+from course_utils.widgets.transpose import _scatter_input
 
 from . import Case, naive_figure_png
 
@@ -39,7 +40,7 @@ def cases() -> list[Case]:
 
     board = CheckerboardExplorer()
     sizes = iter(range(10**9))
-    photo = _small_photo("camera", 2)
+    photo = checkerboard_photo("camera", 3, 2)[0]  # the photo pooled by 2
 
     def board_fast():
         return board.step(kernel_size=3 + next(sizes) % 2, stride=2, image="camera")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from course_utils.data import photo
 from course_utils.models import unet
 from course_utils.widgets import UNetWalkExplorer
 
@@ -26,7 +27,7 @@ def cases() -> list[Case]:
 
         k = next(moves)
         name = ex.layers[k % len(ex.layers)].name
-        img = ex._photo("cat")[0]
+        img = photo("cat", gray=False, size=256)
         fmap = feature_maps(model, img, [name])[name][0, :, :, k % 4]
         return naive_figure_png(img.mean(-1), fmap)
 

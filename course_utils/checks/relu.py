@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import ops
 from ..data import sample_image
-from ..widgets.kernel import KERNEL_PRESETS
+from ..ops import KERNEL_PRESETS
 from ._base import Feedback, StudentError, call_student
 
 __all__ = ["check_relu", "check_combined_kernel", "check_sparsity_bias", "check_abs_from_relu"]

@@ -168,8 +168,6 @@ def check_checkerboard(fn) -> Feedback:
     >>> check_checkerboard(lambda k, s: k % 2 == 1).passed
     False
     """
-    from ..widgets.transpose import overlap_map
-
     wrong = []
     for k, s in _CB_CASES:
         try:
@@ -179,7 +177,7 @@ def check_checkerboard(fn) -> Feedback:
         if not isinstance(got, (bool, np.bool_)):
             return Feedback(False, f"for k={k}, s={s} you returned {got!r}; return True "
                                    "(uneven, checkerboard) or False (even).")
-        lo, hi = overlap_map(k, s)[1]
+        lo, hi = ops.overlap_map(k, s)[1]
         if bool(got) != (lo != hi):
             wrong.append((k, s, bool(got), lo, hi))
     if not wrong:

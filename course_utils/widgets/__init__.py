@@ -1,4 +1,5 @@
-"""Interactive explorers (ipywidgets).  Each one keeps a pure ``step`` separate from the wiring.
+"""Interactive explorers (ipywidgets): controls plus a short pure ``step`` that calls the domain
+modules (``ops``, ``data``, ``metrics``, ``models``, ``toys``) and returns PNGs via ``viz``.
 
 Display one by making it the last expression of a cell, e.g. ``KernelExplorer()``.
 """

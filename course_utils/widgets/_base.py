@@ -44,7 +44,6 @@ class Explorer:
     """
 
     image_width = "256px"
-    layout_columns = None  # optional: list of rows of control names for the control area
 
     def _build(self, controls: dict, panels: dict[str, str]) -> None:
         self.controls = controls

@@ -7,7 +7,8 @@ import html
 import ipywidgets as W
 import numpy as np
 
-from ..models import feature_maps
+from .._validate import check_choice, check_int
+from ..models import describe, feature_maps
 from ..viz import overlay_mask, to_png
 from ._base import Explorer, Frame
 
@@ -49,10 +50,7 @@ def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, 
             f"{t.shape}."
         )
     c = u.shape[2]
-    if isinstance(channel, bool) or not isinstance(channel, (int, np.integer)) or not (
-        0 <= channel < c
-    ):
-        raise ValueError(f"channel must be an integer in 0..{c - 1} for this layer, got {channel!r}.")
+    channel = check_int("channel", channel, 0, c - 1)
     um, tm = u[:, :, channel], t[:, :, channel]
     img = np.asarray(image)
     if mask is not None:
@@ -113,8 +111,8 @@ class FeatureMapExplorer(Explorer):
         if masks is not None and np.shape(masks) != x.shape[:3]:
             raise ValueError(f"masks must be (N, H, W) = {x.shape[:3]}, got {np.shape(masks)}.")
         if layers is None:
-            keep = ("Conv2D", "MaxPooling2D", "UpSampling2D", "Conv2DTranspose")
-            layers = [ly.name for ly in trained.layers if type(ly).__name__ in keep]
+            shown = ("conv", "pool", "up", "classifier")
+            layers = [ly.name for ly in describe(trained) if ly.role in shown]
         layers = list(layers)
         if not layers:
             raise ValueError("no layers to show; pass layers=[...] with layer names.")
@@ -130,8 +128,7 @@ class FeatureMapExplorer(Explorer):
                     "architecture twice (one trained, one untrained)."
                 )
         layer = layers[0] if layer is None else layer
-        if layer not in layers:
-            raise ValueError(f"unknown layer {layer!r}; choose one of {layers}.")
+        check_choice("layer", layer, layers)
         controls = {
             "layer": W.Dropdown(options=layers, value=layer, description="layer"),
             "channel": W.IntSlider(value=channel, min=0, max=self._channels(layer) - 1,
@@ -150,10 +147,8 @@ class FeatureMapExplorer(Explorer):
         slider.max = self._channels(change["new"]) - 1  # clamps the value too
 
     def step(self, layer: str, channel: int, image: int) -> Frame:
-        if layer not in self.maps["trained"]:
-            raise ValueError(f"unknown layer {layer!r}; choose one of {list(self.maps['trained'])}.")
-        if not 0 <= image < len(self.x):
-            raise ValueError(f"image must be in 0..{len(self.x) - 1}, got {image}.")
+        check_choice("layer", layer, self.maps["trained"])
+        image = check_int("image", image, 0, len(self.x) - 1)
         return feature_step(
             self.x[image], self.maps["untrained"][layer][image], self.maps["trained"][layer][image],
             channel, layer, None if self.masks is None else self.masks[image],

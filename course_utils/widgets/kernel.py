@@ -8,25 +8,14 @@ import ipywidgets as W
 import numpy as np
 
 from .. import ops
-from ..data import SAMPLE_IMAGES, sample_image
+from .._validate import check_choice
+from ..data import SAMPLE_IMAGES, photo
+from ..ops import KERNEL_PRESETS
 from ..viz import to_png
 from ._base import Explorer, Frame
 
-__all__ = ["KernelExplorer", "KERNEL_PRESETS", "kernel_step"]
+__all__ = ["KernelExplorer", "kernel_step"]
 
-_g5 = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]) / 256.0
-
-#: name -> kernel (applied as cross-correlation, like Keras)
-KERNEL_PRESETS: dict[str, np.ndarray] = {
-    "identity": np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], float),
-    "box blur 3x3": np.full((3, 3), 1 / 9),
-    "gaussian blur 5x5": _g5,
-    "sharpen": np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], float),
-    "edge (Laplacian)": np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]], float),
-    "Sobel x (vertical edges)": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], float),
-    "Sobel y (horizontal edges)": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], float),
-    "emboss": np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]], float),
-}
 CUSTOM = "custom (edit the 3x3 weights)"
 
 
@@ -36,8 +25,7 @@ def _size_formula(n: int, k: int, s: int, padding) -> str:
     return f"&lfloor;({n} + {before} + {after} &minus; {k}) / {s}&rfloor; + 1 = {out}"
 
 
-def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding,
-                input_png: bytes | None = None) -> Frame:
+def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding) -> Frame:
     """The pure update: convolve, encode input, kernel and output as PNG, describe the shapes.
 
     Parameters
@@ -46,8 +34,6 @@ def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding,
     kernel : array (kh, kw)
     stride : int
     padding : "valid", "same" or int
-    input_png : bytes, optional
-        The input picture already encoded (the explorer caches it per photo).
 
     Returns
     -------
@@ -82,7 +68,7 @@ def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding,
         + (" (blue negative, red positive)" if signed else "")
     )
     return Frame(
-        images={"input": input_png or to_png(image, "gray", (0.0, 1.0)), "kernel": k_png, "output": out_png},
+        images={"input": to_png(image, "gray", (0.0, 1.0)), "kernel": k_png, "output": out_png},
         info=info,
         data={"output": out, "kernel": k},
     )
@@ -105,9 +91,7 @@ class KernelExplorer(Explorer):
 
     def __init__(self, image: str = "camera", preset: str = "Sobel x (vertical edges)",
                  stride: int = 1, padding: str = "same") -> None:
-        if preset not in KERNEL_PRESETS:
-            raise ValueError(f"unknown preset {preset!r}; choose one of {list(KERNEL_PRESETS)}.")
-        self._cache: dict[str, tuple[np.ndarray, bytes]] = {}
+        check_choice("preset", preset, KERNEL_PRESETS)
         self.weights = [
             W.FloatText(value=0.0, step=0.5, layout=W.Layout(width="64px"),
                         description="", tooltip=f"w[{i // 3},{i % 3}]")
@@ -139,13 +123,6 @@ class KernelExplorer(Explorer):
         )
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _image(self, name: str) -> tuple[np.ndarray, bytes]:
-        """The photo as a gray array and its PNG, loaded once per photo."""
-        if name not in self._cache:
-            img = sample_image(name, gray=True)
-            self._cache[name] = (img, to_png(img, "gray", (0.0, 1.0)))
-        return self._cache[name]
-
     def _load_weights(self, k: np.ndarray) -> None:
         self._loading = True
         try:
@@ -177,5 +154,4 @@ class KernelExplorer(Explorer):
         return KERNEL_PRESETS[preset]
 
     def step(self, image: str, preset: str, stride: int, padding: str) -> Frame:
-        img, png = self._image(image)
-        return kernel_step(img, self.kernel(preset), stride, padding, input_png=png)
+        return kernel_step(photo(image, gray=True), self.kernel(preset), stride, padding)

@@ -19,7 +19,6 @@ from .. import backprop, ops
 from ..data import sample_image
 from ..viz import _lut, to_png, to_rgb8
 from ._base import Explorer, Frame
-from .kernel import KERNEL_PRESETS  # issue 9 moves the presets next to ops.conv2d
 
 __all__ = ["FilterLearningExplorer", "learn_step", "kernel_picture", "loss_curve_picture"]
 
@@ -207,7 +206,7 @@ class FilterLearningExplorer(Explorer):
         if float(lr) not in rates:
             raise ValueError(f"lr must be one of the learning rates {rates}, got {lr!r}.")
         self.photo = sample_image(image, gray=True).astype(np.float64)
-        tk = KERNEL_PRESETS["Sobel x (vertical edges)"] if target is None else target
+        tk = ops.KERNEL_PRESETS["Sobel x (vertical edges)"] if target is None else target
         self.runs = {r: backprop.learn_kernel(self.photo, tk, r, steps) for r in rates}
         controls = {
             "step": W.IntSlider(value=step, min=0, max=steps, description="step",

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import ipywidgets as W
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import ops
-from ..data import SAMPLE_IMAGES, sample_image
+from .._memo import memo
+from .._validate import check_choice, check_image
+from ..data import SAMPLE_IMAGES, photo
+from ..ops import window_coverage
 from ..viz import to_png, to_rgb8
 from ._base import Explorer, Frame
 
-__all__ = [
-    "PoolingExplorer", "pooling_step", "draw_window_grid", "window_coverage", "separable_pool",
-]
+__all__ = ["PoolingExplorer", "pooling_step", "draw_window_grid"]
 
 #: top-left corner of the 32x32 detail shown enlarged, per sample photo (something with edges)
 ZOOM_CORNERS: dict[str, tuple[int, int]] = {
@@ -24,22 +24,6 @@ _ZOOM_SIZE, _ZOOM = 32, 8
 _LINE = np.array([0, 200, 255], np.uint8)  # window borders: cyan
 _FIRST = np.array([255, 140, 0], np.uint8)  # one whole window: orange
 _BOX = np.array([255, 220, 0], np.uint8)  # the zoomed region on the full photo: yellow
-
-
-def window_coverage(n: int, pool_size: int, stride: int) -> np.ndarray:
-    """Boolean ``(n,)``: which positions along one axis at least one "valid" window reads.
-
-    With ``stride > pool_size`` the windows leave gaps; the last ``(n - p) % s`` positions are
-    never read when windows do not fit exactly.
-
-    Examples
-    --------
-    >>> window_coverage(7, 2, 3).astype(int).tolist()
-    [1, 1, 0, 1, 1, 0, 0]
-    """
-    out = ops.pool_output_size(n, pool_size, stride)
-    idx = np.arange(n)
-    return (idx < stride * (out - 1) + pool_size) & (idx % stride < pool_size)
 
 
 def draw_window_grid(crop: np.ndarray, origin: tuple[int, int], pool_size: int, stride: int,
@@ -104,33 +88,8 @@ def draw_window_grid(crop: np.ndarray, origin: tuple[int, int], pool_size: int, 
     return rgb
 
 
-def separable_pool(image: np.ndarray, pool_size: int, stride: int, mode: str = "max") -> np.ndarray:
-    """"valid" max/average pooling of a 2-D image, one axis at a time (fast for large windows).
-
-    A p x p window's max is the max over its p row-maxima (likewise for the mean), so pooling rows
-    then columns costs ``2p`` comparisons per output instead of ``p * p``.  Same result as
-    ``ops.max_pool2d`` / ``ops.avg_pool2d`` (the mean up to float rounding).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> separable_pool(np.arange(16.0).reshape(4, 4), 2, 2).tolist()
-    [[5.0, 7.0], [13.0, 15.0]]
-    """
-    if mode not in ("max", "average"):
-        raise ValueError(f'mode must be "max" or "average", got {mode!r}.')
-    img = np.asarray(image, dtype=np.float64)
-    if img.ndim != 2:
-        raise ValueError(f"image must be 2-D (H, W), got shape {img.shape}; use gray=True.")
-    ops.pool_output_size(img.shape[0], pool_size, stride)  # validates p and s against the size
-    ops.pool_output_size(img.shape[1], pool_size, stride)
-    reduce = np.max if mode == "max" else np.mean
-    rows = reduce(sliding_window_view(img, pool_size, axis=0)[::stride], axis=-1)  # (H', W)
-    return reduce(sliding_window_view(rows, pool_size, axis=1)[:, ::stride], axis=-1)
-
-
 def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "max",
-                 corner: tuple[int, int] = (0, 0), input_png: bytes | None = None) -> Frame:
+                 corner: tuple[int, int] = (0, 0)) -> Frame:
     """The pure update: pool the image, draw the windows on an enlarged detail, describe shapes.
 
     Parameters
@@ -141,8 +100,6 @@ def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "ma
     mode : {"max", "average"}
     corner : (row, col)
         Corner of the 32x32 detail that is shown enlarged 8 times.
-    input_png : bytes, optional
-        Pre-encoded ``"input"`` picture (the explorer caches it; it does not change per move).
 
     Returns
     -------
@@ -156,15 +113,15 @@ def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "ma
     >>> pooling_step(np.zeros((64, 64)), 2, 2).data["output"].shape
     (32, 32)
     """
-    out = separable_pool(image, pool_size, stride, mode)  # validates image, sizes and mode
-    img = np.asarray(image, dtype=np.float64)
+    check_choice("mode", mode, ("max", "average"))
+    img = check_image("image", image, ranks=(2,))
+    pool = ops.max_pool2d if mode == "max" else ops.avg_pool2d
+    out = pool(img, pool_size, stride)  # validates the sizes
     h, w = img.shape
     zs = min(_ZOOM_SIZE, h, w)
     y0, x0 = min(max(corner[0], 0), h - zs), min(max(corner[1], 0), w - zs)
     grid = draw_window_grid(img[y0:y0 + zs, x0:x0 + zs], (y0, x0), pool_size, stride, (h, w),
                             zoom=_ZOOM * _ZOOM_SIZE // zs)
-    if input_png is None:
-        input_png = to_png(_boxed(img, (y0, x0), zs))
     cov = np.outer(window_coverage(h, pool_size, stride), window_coverage(w, pool_size, stride))
     word = "largest" if mode == "max" else "mean"
     overlap = ("windows overlap" if stride < pool_size else
@@ -178,21 +135,22 @@ def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "ma
         "(dimmed in the detail)"
     )
     return Frame(
-        images={"input": input_png, "windows": to_png(grid), "output": to_png(out, "gray",
+        images={"input": _boxed_png(img, (y0, x0), zs), "windows": to_png(grid), "output": to_png(out, "gray",
                                                                               (0.0, 1.0))},
         info=info,
         data={"output": out, "windows": grid, "coverage": cov},
     )
 
 
-def _boxed(img: np.ndarray, corner: tuple[int, int], size: int) -> np.ndarray:
-    """The gray photo as RGB with a yellow box around the enlarged detail."""
+@memo(maxsize=32)
+def _boxed_png(img: np.ndarray, corner: tuple[int, int], size: int) -> bytes:
+    """The gray photo as RGB PNG with a yellow box around the enlarged detail."""
     rgb = to_rgb8(img, "gray", (0.0, 1.0)).copy()
     y0, x0 = corner
     y1, x1 = y0 + size - 1, x0 + size - 1
     rgb[[y0, y1], x0:x1 + 1] = _BOX
     rgb[y0:y1 + 1, [x0, x1]] = _BOX
-    return rgb
+    return to_png(rgb)
 
 
 class PoolingExplorer(Explorer):
@@ -213,9 +171,7 @@ class PoolingExplorer(Explorer):
 
     def __init__(self, image: str = "camera", pool_size: int = 2, stride: int = 2,
                  mode: str = "max") -> None:
-        if image not in SAMPLE_IMAGES:
-            raise ValueError(f"unknown image {image!r}; choose one of {list(SAMPLE_IMAGES)}.")
-        self._cache: dict[str, tuple[np.ndarray, bytes]] = {}
+        check_choice("image", image, SAMPLE_IMAGES)
         controls = {
             "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
             "pool_size": W.IntSlider(value=pool_size, min=1, max=8, description="pool size"),
@@ -226,13 +182,6 @@ class PoolingExplorer(Explorer):
                                "windows": "detail x8 with the windows",
                                "output": "pooled map"})
 
-    def _image(self, name: str) -> tuple[np.ndarray, bytes]:
-        if name not in self._cache:
-            img = sample_image(name, gray=True).astype(np.float64)
-            corner = ZOOM_CORNERS.get(name, (0, 0))
-            self._cache[name] = (img, to_png(_boxed(img, corner, _ZOOM_SIZE)))
-        return self._cache[name]
-
     def step(self, image: str, pool_size: int, stride: int, mode: str) -> Frame:
-        img, png = self._image(image)
-        return pooling_step(img, pool_size, stride, mode, ZOOM_CORNERS.get(image, (0, 0)), png)
+        return pooling_step(photo(image, gray=True), pool_size, stride, mode,
+                            ZOOM_CORNERS.get(image, (0, 0)))

@@ -6,12 +6,14 @@ import ipywidgets as W
 import numpy as np
 
 from .. import ops
-from ..data import SAMPLE_IMAGES, sample_image
-from ..viz import to_png
+from .._memo import memo
+from .._validate import check_choice, check_image
+from ..data import SAMPLE_IMAGES, photo
+from ..ops import KERNEL_PRESETS
+from ..viz import robust_scale, to_png
 from ._base import Explorer, Frame
-from .kernel import KERNEL_PRESETS
 
-__all__ = ["ReluExplorer", "relu_step", "robust_scale"]
+__all__ = ["ReluExplorer", "relu_step"]
 
 
 def relu_step(feature_map: np.ndarray, bias: float, scale: float | None = None) -> Frame:
@@ -43,9 +45,7 @@ def relu_step(feature_map: np.ndarray, bias: float, scale: float | None = None) 
     >>> f.data["post"].tolist()
     [[0.0, 0.5], [2.0, 0.0]]
     """
-    fmap = np.asarray(feature_map, dtype=np.float64)
-    if fmap.ndim != 2 or fmap.size == 0:
-        raise ValueError(f"feature_map must be a non-empty 2-D array (H, W), got shape {fmap.shape}.")
+    fmap = check_image("feature_map", feature_map, ranks=(2,)).astype(np.float64, copy=False)
     if not np.isfinite(bias):
         raise ValueError(f"bias must be a finite number, got {bias!r}.")
     pre = fmap + float(bias)
@@ -66,15 +66,12 @@ def relu_step(feature_map: np.ndarray, bias: float, scale: float | None = None) 
     )
 
 
-def robust_scale(feature_map: np.ndarray) -> float:
-    """99.5th percentile of ``|feature_map|`` (a few extreme pixels must not make the rest faint).
-
-    Examples
-    --------
-    >>> robust_scale(np.arange(1001.0))
-    995.0
-    """
-    return round(float(np.quantile(np.abs(feature_map), 0.995)), 6) or 1.0
+@memo(maxsize=64)
+def _feature_map(image: str, preset: str) -> tuple[np.ndarray, float]:
+    """``conv2d(gray photo, preset kernel)`` ("valid": no artificial edges) and its colour scale."""
+    check_choice("preset", preset, KERNEL_PRESETS)
+    fmap = ops.conv2d(photo(image, gray=True), KERNEL_PRESETS[preset])
+    return fmap, robust_scale(fmap)
 
 
 class ReluExplorer(Explorer):
@@ -94,11 +91,8 @@ class ReluExplorer(Explorer):
 
     def __init__(self, image: str = "camera", preset: str = "Sobel x (vertical edges)",
                  bias: float = 0.0) -> None:
-        if image not in SAMPLE_IMAGES:
-            raise ValueError(f"unknown image {image!r}; choose one of {list(SAMPLE_IMAGES)}.")
-        if preset not in KERNEL_PRESETS:
-            raise ValueError(f"unknown preset {preset!r}; choose one of {list(KERNEL_PRESETS)}.")
-        self._cache: dict[tuple[str, str], tuple[np.ndarray, float]] = {}
+        check_choice("image", image, SAMPLE_IMAGES)
+        check_choice("preset", preset, KERNEL_PRESETS)
         controls = {
             "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
             "preset": W.Dropdown(options=list(KERNEL_PRESETS), value=preset,
@@ -111,17 +105,8 @@ class ReluExplorer(Explorer):
 
     def feature_map(self, image: str, preset: str) -> np.ndarray:
         """``conv2d(gray photo, kernel)`` ("valid": no artificial edges at the border)."""
-        return self._feature_map(image, preset)[0]
-
-    def _feature_map(self, image: str, preset: str) -> tuple[np.ndarray, float]:
-        key = (image, preset)  # cached: the bias slider only adds to it
-        if key not in self._cache:
-            if preset not in KERNEL_PRESETS:
-                raise ValueError(f"unknown preset {preset!r}; choose one of {list(KERNEL_PRESETS)}.")
-            fmap = ops.conv2d(sample_image(image, gray=True), KERNEL_PRESETS[preset])
-            self._cache[key] = (fmap, robust_scale(fmap))
-        return self._cache[key]
+        return _feature_map(image, preset)[0]
 
     def step(self, image: str, preset: str, bias: float) -> Frame:
-        fmap, scale = self._feature_map(image, preset)
+        fmap, scale = _feature_map(image, preset)  # remembered: the bias slider only adds to it
         return relu_step(fmap, bias, scale)

@@ -1,98 +1,58 @@
-"""UNetWalkExplorer: walk through a U-Net layer by layer and watch the feature maps shrink and grow."""
+"""UNetWalkExplorer: walk through a U-Net layer by layer and watch the feature maps shrink and grow.
+
+The layers, their shapes, parameters and wiring come from :func:`course_utils.models.describe`.
+"""
 
 from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import ipywidgets as W
 import numpy as np
 
-from ..data import SAMPLE_IMAGES, sample_image
-from ..models import feature_maps
+from .._memo import memo
+from .._validate import check_choice, check_int
+from ..data import SAMPLE_IMAGES, photo, to_gray
+from ..models import LayerInfo, describe, feature_maps
 from ..viz import to_png
 from ._base import Explorer, Frame
 
-__all__ = ["UNetWalkExplorer", "LayerInfo", "unet_layers", "u_picture", "walk_step"]
+__all__ = ["UNetWalkExplorer", "walk_layers", "u_picture", "walk_step"]
 
 
-@dataclass(frozen=True)
-class LayerInfo:
-    """One layer on the walk: its name, type, output shape (h, w, C), parameters and inputs."""
-
-    name: str
-    kind: str
-    shape: tuple[int, int, int]
-    params: int
-    inputs: tuple[str, ...]
-    input_channels: tuple[int, ...]
-
-
-def _sources(obj) -> list[str]:
-    """Names of the layers a Keras 3 ``inbound_nodes`` config entry reads from, in order."""
-    if isinstance(obj, dict):
-        if "keras_history" in obj:
-            return [obj["keras_history"][0]]
-        return [n for v in obj.values() for n in _sources(v)]
-    if isinstance(obj, (list, tuple)):
-        return [n for v in obj for n in _sources(v)]
-    return []
-
-
-def unet_layers(model) -> list[LayerInfo]:
-    """Every layer of a functional image model after its input, with shapes and wiring.
-
-    Parameters
-    ----------
-    model : keras.Model
-        A functional model whose layers output ``(batch, h, w, C)`` (e.g. ``models.unet()``).
-
-    Returns
-    -------
-    list of LayerInfo, in the model's layer order.
+def walk_layers(model) -> tuple[LayerInfo, ...]:
+    """The layers a walk visits: every layer of ``model`` after its input, each an (h, w, C) map.
 
     Examples
     --------
     >>> from course_utils.models import unet
-    >>> info = {ly.name: ly for ly in unet_layers(unet((16, 16, 3), base_filters=2))}
-    >>> info["skip4"].inputs, info["skip4"].input_channels, info["skip4"].shape
-    (('enc2_conv2', 'up4'), (4, 8), (8, 8, 12))
+    >>> [ly.name for ly in walk_layers(unet((16, 16, 3), base_filters=2))][:3]
+    ['enc1_conv1', 'enc1_conv2', 'pool1']
     """
-    config = {ly["name"]: ly for ly in model.get_config().get("layers", [])}
-    out = []
-    shapes: dict[str, tuple] = {}
-    for layer in model.layers:
-        shape = tuple(layer.output.shape)[1:]
-        shapes[layer.name] = shape
-        if type(layer).__name__ == "InputLayer":
-            continue
-        if len(shape) != 3:
+    layers = tuple(ly for ly in describe(model) if ly.role != "input")
+    for ly in layers:
+        if len(ly.shape) != 3:
             raise ValueError(
-                f"layer {layer.name!r} outputs shape {shape}; the walk needs (h, w, C) maps."
+                f"layer {ly.name!r} outputs shape {ly.shape}; the walk needs (h, w, C) maps."
             )
-        inputs = tuple(_sources(config.get(layer.name, {}).get("inbound_nodes", [])))
-        out.append(LayerInfo(
-            name=layer.name, kind=type(layer).__name__, shape=tuple(int(s) for s in shape),
-            params=int(layer.count_params()), inputs=inputs,
-            input_channels=tuple(int(shapes[n][-1]) for n in inputs if n in shapes),
-        ))
-    if not out:
+    if not layers:
         raise ValueError("the model has no layers after its input.")
-    return out
+    return layers
 
 
 _BOX, _GAP, _PAD = 10, 3, 6  # box width, gap between boxes, margin (pixels)
 
 
-def u_picture(layers: list[LayerInfo], current: int, input_size: int) -> np.ndarray:
+def u_picture(layers: Sequence[LayerInfo], current: int, input_size: int) -> np.ndarray:
     """A small RGB drawing of the "U": one box per layer, lower for smaller maps, taller for more
     channels; the current layer in orange, concatenations and their skip lines in green.
 
     Examples
     --------
     >>> from course_utils.models import unet
-    >>> u_picture(unet_layers(unet((16, 16, 3), base_filters=2)), 0, 16).shape[2]
+    >>> u_picture(walk_layers(unet((16, 16, 3), base_filters=2)), 0, 16).shape[2]
     3
     """
     depth = [max(0, round(math.log2(input_size / ly.shape[0]))) for ly in layers]
@@ -102,33 +62,49 @@ def u_picture(layers: list[LayerInfo], current: int, input_size: int) -> np.ndar
     height = 2 * _PAD + (max(depth) + 1) * level_h
     img = np.full((height, width, 3), 255, np.uint8)
     for i, (ly, d) in enumerate(zip(layers, depth, strict=True)):
-        h = max(4, round((level_h - 6) * (0.35 + 0.65 * math.log2(1 + ly.shape[2])
-                                                   / math.log2(1 + max_c))))
+        h = max(
+            4,
+            round(
+                (level_h - 6) * (0.35 + 0.65 * math.log2(1 + ly.shape[2]) / math.log2(1 + max_c))
+            ),
+        )
         top = _PAD + d * level_h + (level_h - h) // 2
         left = _PAD + i * (_BOX + _GAP)
-        colour = (230, 120, 20) if i == current else (
-            (60, 160, 80) if ly.kind == "Concatenate" else (120, 140, 180))
-        img[top:top + h, left:left + _BOX] = colour
+        colour = (
+            (230, 120, 20)
+            if i == current
+            else ((60, 160, 80) if ly.role == "concat" else (120, 140, 180))
+        )
+        img[top : top + h, left : left + _BOX] = colour
     index = {ly.name: i for i, ly in enumerate(layers)}
     for i, ly in enumerate(layers):  # skip connections: a green line across the U
-        if ly.kind != "Concatenate":
+        if ly.role != "concat":
             continue
         for src in ly.inputs:
             j = index.get(src)
             if j is not None and j < i - 1 and depth[j] == depth[i]:
                 y = _PAD + depth[i] * level_h + 1
-                img[y:y + 2, _PAD + j * (_BOX + _GAP) + _BOX // 2:
-                    _PAD + i * (_BOX + _GAP) + _BOX // 2] = (60, 160, 80)
+                img[
+                    y : y + 2,
+                    _PAD + j * (_BOX + _GAP) + _BOX // 2 : _PAD + i * (_BOX + _GAP) + _BOX // 2,
+                ] = (60, 160, 80)
     return img
 
 
-def _u_png(layers: list[LayerInfo], index: int, input_size: int) -> bytes:
-    """:func:`u_picture` encoded as PNG, enlarged 2x."""
+@memo(maxsize=256)
+def _u_png(layers: tuple[LayerInfo, ...], index: int, input_size: int) -> bytes:
+    """:func:`u_picture` encoded as PNG, enlarged 2x (remembered per model and layer)."""
     return to_png(u_picture(layers, index, input_size), scale=2)
 
 
-def walk_step(image: np.ndarray, fmap: np.ndarray, layers: list[LayerInfo], index: int,
-              channel: int, u_png: bytes | None = None, display: int = 256) -> Frame:
+def walk_step(
+    image: np.ndarray,
+    fmap: np.ndarray,
+    layers: Sequence[LayerInfo],
+    index: int,
+    channel: int,
+    display: int = 256,
+) -> Frame:
     """The pure update: one channel of layer ``index``'s map, the "U" and a description, as PNGs.
 
     Parameters
@@ -136,12 +112,10 @@ def walk_step(image: np.ndarray, fmap: np.ndarray, layers: list[LayerInfo], inde
     image : array (H, W, 3) in [0, 1]
     fmap : array (h, w, C)
         Layer ``index``'s output for ``image``.
-    layers : list of LayerInfo
-        From :func:`unet_layers`.
+    layers : sequence of LayerInfo
+        From :func:`walk_layers`.
     index, channel : int
         Which layer and which of its channels (clamped to ``C - 1``).
-    u_png : bytes, optional
-        The "U" picture for ``index``, already encoded (the explorer caches them).
     display : int
         Maps are enlarged by pixel repetition to about this many pixels.
 
@@ -153,17 +127,19 @@ def walk_step(image: np.ndarray, fmap: np.ndarray, layers: list[LayerInfo], inde
     Examples
     --------
     >>> from course_utils.models import unet
-    >>> ly = unet_layers(unet((16, 16, 3), base_filters=2))
+    >>> ly = walk_layers(unet((16, 16, 3), base_filters=2))
     >>> f = walk_step(np.zeros((16, 16, 3)), np.ones((8, 8, 2)), ly, 2, 5)
     >>> f.data["map"].shape, f.data["channel"]
     ((8, 8), 1)
     """
-    if not 0 <= index < len(layers):
-        raise ValueError(f"layer index must be in 0..{len(layers) - 1}, got {index}.")
+    layers = tuple(layers)
+    index = check_int("layer index", index, 0, len(layers) - 1)
     info = layers[index]
     fm = np.asarray(fmap)
     if fm.shape != info.shape:
-        raise ValueError(f"fmap must have layer {info.name!r}'s shape {info.shape}, got {fm.shape}.")
+        raise ValueError(
+            f"fmap must have layer {info.name!r}'s shape {info.shape}, got {fm.shape}."
+        )
     c = min(max(int(channel), 0), info.shape[2] - 1)
     m = fm[:, :, c]
     h, w, cs = info.shape
@@ -171,17 +147,20 @@ def walk_step(image: np.ndarray, fmap: np.ndarray, layers: list[LayerInfo], inde
     images = {
         "input": to_png(img, scale=max(1, display // img.shape[0])),
         "map": to_png(m, "viridis", scale=max(1, display // h)),
-        "u": u_png or _u_png(layers, index, img.shape[0]),
+        "u": _u_png(layers, index, img.shape[0]),
     }
     source = ""
-    if info.kind == "Concatenate" and len(info.inputs) == len(info.input_channels) > 1:
-        parts = " + ".join(f"{n} ({k})" for n, k in zip(info.inputs, info.input_channels,
-                                                          strict=True))
+    channels = {ly.name: ly.shape[-1] for ly in layers}
+    if info.role == "concat" and len(info.inputs) > 1 and all(n in channels for n in info.inputs):
+        parts = " + ".join(f"{n} ({channels[n]})" for n in info.inputs)
         start = 0
-        for n, k in zip(info.inputs, info.input_channels, strict=True):
+        for n in info.inputs:
+            k = channels[n]
             if start <= c < start + k:
-                source = (f"<br>channels: {parts} = {cs}; channel {c} is channel {c - start} "
-                          f"of <b>{html.escape(n)}</b>")
+                source = (
+                    f"<br>channels: {parts} = {cs}; channel {c} is channel {c - start} "
+                    f"of <b>{html.escape(n)}</b>"
+                )
             start += k
     elif info.inputs:
         source = f"<br>reads: {html.escape(', '.join(info.inputs))}"
@@ -225,21 +204,27 @@ class UNetWalkExplorer(Explorer):
                 f"the walk needs a functional model with a square (n, n, 1 or 3) input, got "
                 f"{shape}; build one with models.unet((128, 128, 3))."
             )
-        if image not in SAMPLE_IMAGES:
-            raise ValueError(f"unknown photo {image!r}; choose one of {list(SAMPLE_IMAGES)}.")
+        check_choice("photo", image, SAMPLE_IMAGES)
         self.model, self.size, self.in_channels = model, int(shape[0]), int(shape[2])
-        self.layers = unet_layers(model)
-        if not 0 <= layer < len(self.layers):
-            raise ValueError(f"layer must be in 0..{len(self.layers) - 1}, got {layer}.")
-        self._maps: dict[str, tuple[np.ndarray, dict]] = {}
-        self._u = [_u_png(self.layers, i, self.size) for i in range(len(self.layers))]
+        self.layers = walk_layers(model)
+        check_int("layer", layer, 0, len(self.layers) - 1)
+        self._maps: dict[str, dict] = {}  # photo -> every layer's map (depends on the model)
         controls = {
             "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
-            "layer": W.IntSlider(value=layer, min=0, max=len(self.layers) - 1,
-                                 description="layer", continuous_update=True),
-            "channel": W.IntSlider(value=channel, min=0,
-                                   max=self.layers[layer].shape[2] - 1, description="channel",
-                                   continuous_update=True),
+            "layer": W.IntSlider(
+                value=layer,
+                min=0,
+                max=len(self.layers) - 1,
+                description="layer",
+                continuous_update=True,
+            ),
+            "channel": W.IntSlider(
+                value=channel,
+                min=0,
+                max=self.layers[layer].shape[2] - 1,
+                description="channel",
+                continuous_update=True,
+            ),
         }
         controls["layer"].observe(self._on_layer, names="value")
         self._build(controls, {"input": "input", "map": "feature map", "u": "where in the U"})
@@ -247,19 +232,18 @@ class UNetWalkExplorer(Explorer):
     def _on_layer(self, change) -> None:
         self.controls["channel"].max = self.layers[change["new"]].shape[2] - 1  # clamps value
 
-    def _photo(self, name: str) -> tuple[np.ndarray, dict]:
-        """The photo at the model's size and every layer's map for it, computed once."""
+    def _layer_maps(self, name: str) -> dict:
+        """Every layer's map for the photo at the model's size, computed once per photo."""
         if name not in self._maps:
-            img = sample_image(name, gray=False, size=self.size)
-            x = img.mean(-1, keepdims=True) if self.in_channels == 1 else img
+            img = photo(name, gray=False, size=self.size)
+            x = to_gray(img)[:, :, None] if self.in_channels == 1 else img
             maps = feature_maps(self.model, x, [ly.name for ly in self.layers])
-            self._maps[name] = (img, {k: v[0] for k, v in maps.items()})
+            self._maps[name] = {k: v[0] for k, v in maps.items()}
         return self._maps[name]
 
     def step(self, image: str, layer: int, channel: int) -> Frame:
-        # an unknown photo is refused by sample_image; a negative index must not wrap around
-        if not 0 <= layer < len(self.layers):
-            raise ValueError(f"layer must be in 0..{len(self.layers) - 1}, got {layer}.")
-        img, maps = self._photo(image)
-        return walk_step(img, maps[self.layers[layer].name], self.layers, layer, channel,
-                         u_png=self._u[layer])
+        layer = check_int("layer", layer, 0, len(self.layers) - 1)  # negative must not wrap
+        fmap = self._layer_maps(image)[self.layers[layer].name]
+        return walk_step(
+            photo(image, gray=False, size=self.size), fmap, self.layers, layer, channel
+        )

@@ -24,6 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from course_utils._env import course_env
+from course_utils._hygiene import notebook_problems
+
 REPO = Path(__file__).resolve().parents[2]
 LESSONS = REPO / "lessons"
 
@@ -131,13 +134,7 @@ class LabServer:
             path = self.base / "lab-settings" / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value))
-        env.update(
-            TF_CPP_MIN_LOG_LEVEL="3",
-            PYTHONHASHSEED="0",
-            KERAS_BACKEND="tensorflow",
-            PYTHONWARNINGS="ignore::DeprecationWarning",
-            COURSE_RUNS_DIR=str(self.base / "runs"),
-        )
+        env.update(course_env(kernels=True, COURSE_RUNS_DIR=str(self.base / "runs")))
         return env
 
     def start(self, timeout: float = 60.0) -> None:
@@ -376,26 +373,6 @@ _PROBLEMS_JS = r"""
 """
 
 
-def saved_problems(nb: dict) -> list[str]:
-    """What the saved notebook shows: errors, stderr, code cells not run in order 1..n."""
-    out, count = [], 0
-    for i, cell in enumerate(nb["cells"]):
-        if cell["cell_type"] != "code" or not "".join(cell["source"]).strip():
-            continue
-        count += 1
-        if cell.get("execution_count") != count:
-            out.append(f"cell {i}: execution count {cell.get('execution_count')}, expected "
-                       f"{count} (every cell run once, in order)")
-        for o in cell.get("outputs", []):
-            if o["output_type"] == "error":
-                out.append(f"cell {i}: error output: {o['ename']}: {o['evalue']}")
-            elif o["output_type"] == "stream" and o["name"] == "stderr":
-                text = "".join(o["text"]).strip()
-                if text:
-                    out.append(f"cell {i}: stderr output: {text[:200]}")
-    return out
-
-
 _HASH_JS = r"""
 async (img) => {
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -503,7 +480,7 @@ def open_and_run(page, server: LabServer, notebook: str, *, timeout_s: float = 1
         time.sleep(0.3)
         problems = page.evaluate(_PROBLEMS_JS)
     if state == "done" and not problems:
-        problems = saved_problems(_save_and_read(page, server, notebook))
+        problems = notebook_problems(_save_and_read(page, server, notebook))
     if state == "error" and not problems:
         problems = ["a cell raised an error (run stopped)"]
     if problems:

@@ -55,8 +55,12 @@ NOTEBOOKS = list(dict.fromkeys(c.notebook for c in CASES))  # in order, each onc
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda nb: Path(nb).stem)
-def test_explorers(notebook: str, page, lab_server, artefacts_on_failure, tmp_path):
-    """Run the notebook once in JupyterLab, then check each of its explorers in CASES."""
+def test_explorers(notebook: str, page, lab_server, artefacts_on_failure, tmp_path, request):
+    """Run the notebook once in JupyterLab, then check each of its explorers in CASES.
+
+    Screenshots are taken into the test's temporary folder; with ``--refresh-docs`` they are
+    also copied over the tracked pictures in ``docs/`` (once every explorer of the notebook passed).
+    """
     if not (LESSONS / notebook).is_file():
         pytest.fail(f"lessons/{notebook} not found (listed in CASES)", pytrace=False)
     shots = []
@@ -71,8 +75,9 @@ def test_explorers(notebook: str, page, lab_server, artefacts_on_failure, tmp_pa
             f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms]")
         if shot is not None:
             shots.append((shot, REPO / case.screenshot))
-    for shot, target in shots:  # only once every explorer of the notebook passed
-        shutil.copyfile(shot, target)
+    if request.config.getoption("--refresh-docs"):
+        for shot, target in shots:
+            shutil.copyfile(shot, target)
 
 
 # ---- the harness itself must catch a broken explorer ----------------------------------------

@@ -299,7 +299,7 @@ def test_conv2d_backward_is_vectorised():
         (lambda: bp.conv2d_backward(np.ones((5, 5, 2)), np.ones((3, 3)), np.ones((3, 3))),
          "a 2-D kernel"),
         (lambda: bp.conv2d_backward(np.ones((5, 5)), np.ones((3, 3)), np.ones((3, 3)), stride=0),
-         "stride must be a positive integer"),
+         "stride must be an integer >= 1"),
         (lambda: bp.conv2d_backward(np.ones((2, 2)), np.ones((3, 3)), np.ones((1, 1))),
          "larger than the padded input"),
         (lambda: bp.conv2d_backward(np.ones((5, 5)), np.ones((3, 3)), np.ones((3, 3)),

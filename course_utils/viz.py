@@ -22,6 +22,8 @@ from ._validate import check_int
 __all__ = [
     "to_png",
     "to_rgb8",
+    "colorbar_png",
+    "side_by_side_png",
     "value_range",
     "robust_scale",
     "short_number",
@@ -50,6 +52,84 @@ def _lut(cmap: str) -> np.ndarray:
             f"unknown colormap {cmap!r}; try 'gray', 'viridis', 'magma' or 'RdBu_r'."
         ) from None
     return (cm(np.linspace(0, 1, 256))[:, :3] * 255).round().astype(np.uint8)
+
+
+@lru_cache(maxsize=64)
+def colorbar_png(cmap: str, vmin: float, vmax: float, width: int = 256) -> bytes:
+    """A colour bar as PNG: the colormap from ``vmin`` to ``vmax`` with the two ends and the middle
+    written under it, so a picture carries its numbers.
+
+    Parameters
+    ----------
+    cmap : str
+        Matplotlib colormap name (the same one the picture uses).
+    vmin, vmax : float
+        The values drawn with the first and the last colour.
+    width : int
+        Width in pixels (match the picture's displayed width).
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> import io
+    >>> Image.open(io.BytesIO(colorbar_png("gray", 0.0, 1.0, 200))).size
+    (200, 26)
+    """
+    from PIL import ImageDraw
+
+    width = check_int("width", width, 40)
+    vmin, vmax = value_range([0.0], (vmin, vmax))
+    strip = _lut(cmap)[np.linspace(0, 255, width).round().astype(int)]
+    img = Image.new("RGB", (width, 26), (255, 255, 255))
+    img.paste(Image.fromarray(np.repeat(strip[None], 10, axis=0)), (0, 0))
+    draw = ImageDraw.Draw(img)
+    labels = [short_number(vmin), short_number((vmin + vmax) / 2), short_number(vmax)]
+    for label, anchor in zip(labels, ("la", "ma", "ra"), strict=True):
+        x = {"la": 0, "ma": width // 2, "ra": width - 1}[anchor]
+        draw.text((x, 12), label, fill=(40, 40, 40), anchor=anchor)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def side_by_side_png(columns: Sequence[Sequence[tuple[bytes, int]]], gap: int = 12) -> bytes:
+    """Compose pictures into one PNG: columns left to right, each a stack of ``(png, width)``
+    drawn at ``width`` pixels (nearest-neighbour, so small maps stay crisp), tops aligned.
+
+    Used for the static picture an explorer leaves in a saved notebook, for readers without a
+    running kernel (GitHub, nbviewer).
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> import io
+    >>> a = to_png(np.zeros((4, 4)))
+    >>> Image.open(io.BytesIO(side_by_side_png([[(a, 40)], [(a, 20)]]))).size
+    (72, 40)
+    """
+    tiles = []
+    for column in columns:
+        stack = []
+        for png, width in column:
+            im = Image.open(io.BytesIO(png)).convert("RGB")
+            height = max(1, round(im.height * width / im.width))
+            stack.append(im.resize((width, height), Image.NEAREST))
+        tiles.append(stack)
+    widths = [max((im.width for im in stack), default=0) for stack in tiles]
+    heights = [sum(im.height for im in stack) + gap // 2 * max(len(stack) - 1, 0) for stack in tiles]
+    out = Image.new(
+        "RGB", (sum(widths) + gap * max(len(tiles) - 1, 0), max(heights, default=1)), "white"
+    )
+    x = 0
+    for stack, w in zip(tiles, widths, strict=True):
+        y = 0
+        for im in stack:
+            out.paste(im, (x, y))
+            y += im.height + gap // 2
+        x += w + gap
+    buf = io.BytesIO()
+    out.save(buf, format="PNG", compress_level=6)
+    return buf.getvalue()
 
 
 def value_range(arr, vrange="auto") -> tuple[float, float]:

@@ -12,12 +12,16 @@ kernel log: the message is shown in red inside the explorer and the pictures kee
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass, field
 
 import ipywidgets as W
+import numpy as np
 
-__all__ = ["Explorer", "Frame"]
+from ..viz import colorbar_png, side_by_side_png
+
+__all__ = ["Explorer", "Frame", "float_slider"]
 
 # Small maps (a 3x3 kernel, an 8x8 input) are enlarged by the browser: keep their pixels crisp.
 _STYLE = W.HTML(
@@ -33,6 +37,42 @@ class Frame:
     images: dict[str, bytes]
     info: str = ""
     data: dict = field(default_factory=dict)  # arrays/numbers behind the pictures, for tests
+    #: picture name -> displayed width in CSS pixels; give maps their true relative sizes
+    #: (a stride-4 output a quarter as wide as its input).  Missing: ``Explorer.image_width``.
+    widths: dict[str, int] = field(default_factory=dict)
+    #: picture name -> (cmap, vmin, vmax): a colour bar with the value range under the picture
+    colorbars: dict[str, tuple[str, float, float]] = field(default_factory=dict)
+
+
+def float_slider(description: str, lo: float, hi: float, step: float, value: float,
+                 fmt: str = ".2f") -> W.SelectionSlider:
+    """A slider over the exact grid ``lo, lo + step, ..., hi`` (values rounded to ``fmt``).
+
+    Why not ``ipywidgets.FloatSlider``: the browser recomputes a float slider's value with its
+    own arithmetic (``-0.3`` comes back as ``-0.29999...``) and sends it to the kernel; during
+    *Run All* such an echo of an old value can arrive after a later ``set``, and the explorer
+    then shows a state the code never asked for.  A selection slider sends an index, which is
+    exact.
+
+    Examples
+    --------
+    >>> s = float_slider("bias", -0.5, 0.5, 0.25, 0.0)
+    >>> [label for label, _ in s.options]
+    ['-0.50', '-0.25', '0.00', '0.25', '0.50']
+    >>> s.value
+    0.0
+    """
+    n = int(round((hi - lo) / step))
+    decimals = int(fmt[1:-1]) if fmt.startswith(".") and fmt.endswith("f") else 6
+    grid = [round(lo + i * step, decimals) + 0.0 for i in range(n + 1)]
+    options = [(format(v, fmt), v) for v in grid]
+    return W.SelectionSlider(options=options, value=_nearest(grid, value),
+                             description=description, continuous_update=True)
+
+
+def _nearest(grid, value):
+    """The grid value closest to ``value`` (a slider can only show values on its grid)."""
+    return grid[int(np.argmin([abs(g - value) for g in grid]))]
 
 
 class Explorer:
@@ -56,16 +96,25 @@ class Explorer:
         }
         for img in self.images.values():
             img.add_class("course-explorer-image")
+        self.colorbars = {
+            name: W.Image(format="png", layout=W.Layout(display="none")) for name in panels
+        }
+        self.captions = dict(panels)
+        for ctrl in controls.values():  # labels in full ("pixels stamped", not "pixels sta...")
+            if hasattr(ctrl, "style") and hasattr(ctrl.style, "description_width"):
+                ctrl.style.description_width = "initial"
         self.info = W.HTML()
         self.error = W.HTML()
         self.error.add_class("course-explorer-error")
         columns = [
-            W.VBox([W.HTML(f"<b>{html.escape(caption)}</b>"), self.images[name]])
+            W.VBox([W.HTML(f"<b>{html.escape(caption)}</b>"), self.images[name],
+                    self.colorbars[name]])
             for name, caption in panels.items()
         ]
         self.widget = W.VBox(
             [_STYLE, W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
-             W.HBox(columns), self.info, self.error]
+             W.HBox(columns, layout=W.Layout(grid_gap="16px", align_items="flex-start")),
+             self.info, self.error]
         )
         self.widget.add_class("course-explorer")
         self.frame: Frame | None = None
@@ -97,6 +146,15 @@ class Explorer:
         self.error.value = ""
         for name, png in frame.images.items():
             self.images[name].value = png
+            width = frame.widths.get(name)
+            self.images[name].layout.width = f"{width}px" if width else self.image_width
+            bar = self.colorbars[name]
+            if name in frame.colorbars:
+                cmap, lo, hi = frame.colorbars[name]
+                bar.value = colorbar_png(cmap, float(lo), float(hi), self._width(frame, name))
+                bar.layout.width, bar.layout.display = f"{self._width(frame, name)}px", None
+            else:
+                bar.layout.display = "none"
         self.info.value = frame.info
         self.frame = frame
         return frame
@@ -108,12 +166,36 @@ class Explorer:
             raise ValueError(f"unknown control(s) {sorted(unknown)}; have {sorted(self.controls)}.")
         with self.widget.hold_trait_notifications():
             for name, value in values.items():
-                self.controls[name].unobserve(self._on_change, names="value")
+                ctrl = self.controls[name]
+                if isinstance(ctrl, W.SelectionSlider) and isinstance(value, (int, float)):
+                    value = _nearest([v for _, v in ctrl.options], value)
+                ctrl.unobserve(self._on_change, names="value")
                 try:
-                    self.controls[name].value = value
+                    ctrl.value = value
                 finally:
-                    self.controls[name].observe(self._on_change, names="value")
+                    ctrl.observe(self._on_change, names="value")
         return self.refresh()
+
+    def _width(self, frame: Frame, name: str) -> int:
+        return int(frame.widths.get(name) or int(self.image_width.removesuffix("px")))
+
+    def static_png(self) -> bytes | None:
+        """The pictures of the current state in one PNG (with their colour bars), or None.
+
+        A saved notebook keeps it next to the widget, so readers without a running kernel
+        (GitHub, nbviewer) see what the explorer showed.
+        """
+        if self.frame is None:
+            return None
+        columns = []
+        for name, png in self.frame.images.items():
+            width = self._width(self.frame, name)
+            column = [(png, width)]
+            if name in self.frame.colorbars:
+                cmap, lo, hi = self.frame.colorbars[name]
+                column.append((colorbar_png(cmap, float(lo), float(hi), width), width))
+            columns.append(column)
+        return side_by_side_png(columns)
 
     # ---- display -----------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -128,6 +210,9 @@ class Explorer:
             data, meta = bundle, {}
         data = dict(data or {})
         data["text/plain"] = repr(self)
+        static = self.static_png()
+        if static is not None:
+            data["image/png"] = base64.b64encode(static).decode("ascii")
         return data, meta
 
 

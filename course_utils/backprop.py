@@ -26,7 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ._validate import check_int
 from .ops import (
     _as_float,
-    _filter_bank,
+    _conv_setup,
     _image_and_channels,
     conv2d,
     pad_amounts,
@@ -197,18 +197,10 @@ def conv2d_backward(x, kernel, grad_out, stride: int = 1, padding="valid"
            [2., 4., 2.],
            [1., 2., 1.]])
     """
-    img, was_2d = _image_and_channels(x, "x")
-    stride = check_int("stride", stride)
-    bank, squeeze = _filter_bank(kernel, img.shape[2], transpose=False)
+    was_2d = np.ndim(x) == 2
+    xp, bank, squeeze, stride, (t, b, left, r) = _conv_setup(x, kernel, stride, padding)
     kh, kw, cin, cout = bank.shape
-    h, w = img.shape[:2]
-    (t, b), (left, r) = pad_amounts(h, kh, stride, padding), pad_amounts(w, kw, stride, padding)
-    xp = np.pad(img, ((t, b), (left, r), (0, 0))) if (t or b or left or r) else img
-    if xp.shape[0] < kh or xp.shape[1] < kw:
-        raise ValueError(
-            f"kernel {kh}x{kw} is larger than the padded input {xp.shape[0]}x{xp.shape[1]}; "
-            'use a smaller kernel, a larger image or padding="same".'
-        )
+    h, w = xp.shape[0] - t - b, xp.shape[1] - left - r
     oh = (xp.shape[0] - kh) // stride + 1
     ow = (xp.shape[1] - kw) // stride + 1
     g = _grad_like(grad_out, (oh, ow) if squeeze else (oh, ow, cout), "conv2d(x, kernel)")

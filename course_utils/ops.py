@@ -154,6 +154,28 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
 # --------------------------------------------------------------------------------------------
 # convolution
 # --------------------------------------------------------------------------------------------
+def _conv_setup(x, kernel, stride, padding):
+    """Validated, zero-padded input ``(H', W', Cin)``, filter bank ``(kh, kw, Cin, Cout)``,
+    whether the kernel was 2-D, the stride, and the pads ``(top, bottom, left, right)``: the
+    set-up ``conv2d`` and ``backprop.conv2d_backward`` share."""
+    img, _ = _image_and_channels(x, "x")
+    stride = check_int("stride", stride)
+    bank, squeeze = _filter_bank(kernel, img.shape[2], transpose=False)
+    kh, kw = bank.shape[:2]
+    (t, b), (left, r) = (
+        pad_amounts(img.shape[0], kh, stride, padding),
+        pad_amounts(img.shape[1], kw, stride, padding),
+    )
+    if t or b or left or r:
+        img = np.pad(img, ((t, b), (left, r), (0, 0)))
+    if img.shape[0] < kh or img.shape[1] < kw:
+        raise ValueError(
+            f"kernel {kh}x{kw} is larger than the padded input {img.shape[0]}x{img.shape[1]}; "
+            'use a smaller kernel, a larger image or padding="same".'
+        )
+    return img, bank, squeeze, stride, (t, b, left, r)
+
+
 def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
     """2-D cross-correlation, exactly what ``keras.layers.Conv2D`` computes (no bias).
 
@@ -182,21 +204,8 @@ def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
     array([[10., 18.],
            [42., 50.]])
     """
-    img, _ = _image_and_channels(x, "x")
-    stride = check_int("stride", stride)
-    bank, squeeze = _filter_bank(kernel, img.shape[2], transpose=False)
+    img, bank, squeeze, stride, _ = _conv_setup(x, kernel, stride, padding)
     kh, kw = bank.shape[:2]
-    (t, b), (left, r) = (
-        pad_amounts(img.shape[0], kh, stride, padding),
-        pad_amounts(img.shape[1], kw, stride, padding),
-    )
-    if t or b or left or r:
-        img = np.pad(img, ((t, b), (left, r), (0, 0)))
-    if img.shape[0] < kh or img.shape[1] < kw:
-        raise ValueError(
-            f"kernel {kh}x{kw} is larger than the padded input {img.shape[0]}x{img.shape[1]}; "
-            'use a smaller kernel, a larger image or padding="same".'
-        )
     oh = (img.shape[0] - kh) // stride + 1
     ow = (img.shape[1] - kw) // stride + 1
     out = np.zeros((oh, ow, bank.shape[3]))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Feedback", "call_student", "integer_answer"]
+__all__ = ["Feedback", "call_student", "integer_answer", "check_size_formula"]
 
 
 @dataclass
@@ -83,6 +83,41 @@ def integer_answer(got, want: int, case: str, float_hint: str) -> Feedback | Non
         return Feedback(False, f"{case} you returned {got!r}; expected {want}. "
                                f"Sizes are whole numbers: {float_hint}")
     return Feedback(False, f"{case} expected an integer, got {type(got).__name__} {got!r}.")
+
+
+def check_size_formula(fn, cases, want, *, names: str, float_hint: str, wrong=(),
+                       fallback: str) -> Feedback | None:
+    """Run a student's size formula ``fn(*case)`` on every case; ``None`` when all are right.
+
+    Otherwise the feedback names the first case that fails and, as the hint, the first
+    ``(wrong_formula, message)`` of ``wrong`` that gives the student's number there (else
+    ``fallback``).  Shared by the output-size checkers, so they differ only in their formulas
+    and hints.
+
+    Examples
+    --------
+    >>> conv = lambda n, k: n - k + 1
+    >>> check_size_formula(conv, [(5, 3)], conv, names="n k", float_hint="use `//`.",
+    ...                    fallback="count positions.") is None
+    True
+    >>> check_size_formula(lambda n, k: n - k, [(5, 3)], conv, names="n k", float_hint="",
+    ...                    wrong=[(lambda n, k: n - k, "forgot + 1.")], fallback="").message
+    'for n=5, k=3 you returned 2; expected 3. forgot + 1.'
+    """
+    for args in cases:
+        case = "for " + ", ".join(f"{n}={v}" for n, v in zip(names.split(), args, strict=True))
+        try:
+            got = call_student(fn, *args)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        expected = want(*args)
+        bad = integer_answer(got, expected, case, float_hint)
+        if bad is not None:  # a Feedback (falsy: it did not pass)
+            return bad
+        if got != expected:
+            hint = next((msg for formula, msg in wrong if got == formula(*args)), fallback)
+            return Feedback(False, f"{case} you returned {got}; expected {expected}. {hint}")
+    return None
 
 
 def _fmt_args(args, kwargs) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import ops
 from ..data import sample_image
-from ._base import Feedback, StudentError, call_student, integer_answer
+from ._base import Feedback, StudentError, call_student, check_size_formula, integer_answer
 
 __all__ = [
     "check_conv_output_size",
@@ -36,27 +36,20 @@ def check_conv_output_size(fn) -> Feedback:
     >>> check_conv_output_size(lambda n, k, s, p: (n + 2 * p - k) // s + 1).passed
     True
     """
-    for n, k, s, p in _SIZE_CASES:
-        try:
-            got = call_student(fn, n, k, s, p)
-        except StudentError as err:
-            return Feedback(False, str(err))
-        want = ops.conv_output_size(n, k, s, p)
-        bad = integer_answer(got, want, f"for n={n}, k={k}, s={s}, p={p}",
-                             "use floor division `//`: a window that runs off the edge is dropped.")
-        if bad is not None:  # a Feedback (falsy: it did not pass)
-            return bad
-        if got != want:
-            hint = "Remember the padding appears on both sides: n + 2p."
-            if got == (n + 2 * p - k) // s:
-                hint = "Close: you forgot the `+ 1` (the first window position counts too)."
-            elif got == n - k + 1 and (s != 1 or p != 0):
-                hint = "Your answer ignores the stride and/or padding."
-            elif got == -(-(n + 2 * p - k) // s) + 1:
-                hint = "Round *down* (floor): a window that runs off the edge is not used."
-            return Feedback(
-                False, f"for n={n}, k={k}, s={s}, p={p} you returned {got}; expected {want}. {hint}"
-            )
+    wrong = [
+        (lambda n, k, s, p: (n + 2 * p - k) // s,
+         "Close: you forgot the `+ 1` (the first window position counts too)."),
+        (lambda n, k, s, p: n - k + 1, "Your answer ignores the stride and/or padding."),
+        (lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1,
+         "Round *down* (floor): a window that runs off the edge is not used."),
+    ]
+    bad = check_size_formula(
+        fn, _SIZE_CASES, ops.conv_output_size, names="n k s p",
+        float_hint="use floor division `//`: a window that runs off the edge is dropped.",
+        wrong=wrong, fallback="Remember the padding appears on both sides: n + 2p.",
+    )
+    if bad is not None:
+        return bad
     return Feedback(
         True,
         f"correct on all {len(_SIZE_CASES)} cases, e.g. a 128-pixel image with a 3x3 kernel, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ._base import Feedback, StudentError, call_student, integer_answer
+from ._base import Feedback, StudentError, call_student, check_size_formula
 
 __all__ = [
     "check_transpose_output_size",
@@ -35,35 +35,29 @@ def check_transpose_output_size(fn) -> Feedback:
     >>> check_transpose_output_size(lambda n, k, s, p: n * s).passed
     False
     """
-    for n, k, s, p in _SIZE_CASES:
-        try:
-            got = call_student(fn, n, k, s, p)
-        except StudentError as err:
-            return Feedback(False, str(err))
-        want = ops.conv_transpose_output_size(n, k, s, p)
-        case = f"for n={n}, k={k}, s={s}, p={p}"
-        bad = integer_answer(got, want, case, "use only integer arithmetic (no `/`).")
-        if bad is not None:  # a Feedback (falsy: it did not pass)
-            return bad
-        if got != want:
-            if got == n * s:
-                hint = ("n*s is UpSampling2D's size (and Keras' padding='same'); a transposed "
-                        "conv without padding gives (n-1)*s + k: the last stamp sticks out.")
-            elif got == (n - 1) * s + k:
-                hint = "Close: padding p crops p pixels from *each* side: subtract 2p."
-            elif got == (n - 1) * s + k - p:
-                hint = "Padding crops both sides: subtract 2p, not p."
-            elif got == (n - 1) * s + k + 2 * p:
-                hint = "In a transposed conv padding *removes* pixels: subtract 2p, don't add."
-            elif got == n * s + k - 2 * p:
-                hint = ("n pixels are n-1 strides apart: the last stamp starts at (n-1)*s, "
-                        "so use (n-1)*s, not n*s.")
-            elif got == (n + 2 * p - k) // s + 1:
-                hint = ("that is the ordinary convolution's size (it shrinks); the transposed "
-                        "conv runs the formula backwards: n = (out + 2p - k)/s + 1, solve for out.")
-            else:
-                hint = "Think of the stamps: the last one starts at (n-1)*s and is k wide."
-            return Feedback(False, f"{case} you returned {got}; expected {want}. {hint}")
+    wrong = [
+        (lambda n, k, s, p: n * s,
+         "n*s is UpSampling2D's size (and Keras' padding='same'); a transposed conv without "
+         "padding gives (n-1)*s + k: the last stamp sticks out."),
+        (lambda n, k, s, p: (n - 1) * s + k,
+         "Close: padding p crops p pixels from *each* side: subtract 2p."),
+        (lambda n, k, s, p: (n - 1) * s + k - p, "Padding crops both sides: subtract 2p, not p."),
+        (lambda n, k, s, p: (n - 1) * s + k + 2 * p,
+         "In a transposed conv padding *removes* pixels: subtract 2p, don't add."),
+        (lambda n, k, s, p: n * s + k - 2 * p,
+         "n pixels are n-1 strides apart: the last stamp starts at (n-1)*s, so use (n-1)*s, "
+         "not n*s."),
+        (lambda n, k, s, p: (n + 2 * p - k) // s + 1,
+         "that is the ordinary convolution's size (it shrinks); the transposed conv runs the "
+         "formula backwards: n = (out + 2p - k)/s + 1, solve for out."),
+    ]
+    bad = check_size_formula(
+        fn, _SIZE_CASES, ops.conv_transpose_output_size, names="n k s p",
+        float_hint="use only integer arithmetic (no `/`).", wrong=wrong,
+        fallback="Think of the stamps: the last one starts at (n-1)*s and is k wide.",
+    )
+    if bad is not None:
+        return bad
     return Feedback(
         True,
         f"correct on all {len(_SIZE_CASES)} cases, e.g. k=2, s=2, p=0 doubles the size exactly "

@@ -383,3 +383,62 @@ def test_cli_has_precision_and_distribute(capsys):
     r = subprocess.run([sys.executable, "-m", "course_utils", "train", "--help"],
                        capture_output=True, text=True, timeout=120)
     assert "--distribute" in r.stdout and "mixed_bfloat16" in r.stdout
+
+
+# ---- exercise checkers of lesson 09 ----------------------------------------------------------
+BASE = {"epoch": [1, 2, 3, 4], "loss": [0.37, 0.30, 0.19, 0.09],
+        "mean_iou": [0.44, 0.44, 0.62, 0.85], "val_mean_iou": [0.44, 0.44, 0.70, 0.91]}
+
+
+def test_learning_rate_outcome_reads_the_histories():
+    from course_utils.checks.training import check_learning_rate_prediction, learning_rate_outcome
+
+    stuck = {"loss": [0.6, 0.36, 0.36], "val_mean_iou": [0.4412, 0.4412, 0.4412]}
+    outcome, text = learning_rate_outcome(stuck, BASE)
+    assert outcome == "worse" and "stuck" in text
+    assert "0.44 (loss 0.360)" in text and "had 0.70 (loss 0.190)" in text  # the real numbers
+    quick = {"loss": [0.3, 0.1], "val_mean_iou": [0.6, 0.8]}
+    assert learning_rate_outcome(quick, BASE)[0] == "faster"
+    assert learning_rate_outcome({"loss": [0.3, 0.3], "val_mean_iou": [0.44, 0.45]}, BASE)[0] == "same"
+    nan = {"loss": [0.5, float("nan")], "val_mean_iou": [0.44, 0.44]}
+    assert learning_rate_outcome(nan, BASE)[0] == "worse"
+    assert "diverged" in learning_rate_outcome(nan, BASE)[1]
+    with pytest.raises(ValueError, match="only 4"):
+        learning_rate_outcome({"loss": [0.1] * 5, "val_mean_iou": [0.5] * 5}, BASE)
+    with pytest.raises(ValueError, match="non-empty 'val_mean_iou'"):
+        learning_rate_outcome({"loss": [0.1]}, BASE)
+
+    fb = check_learning_rate_prediction("worse", stuck, BASE)
+    assert fb and "0.44" in fb.message and "background" in fb.message
+    fb = check_learning_rate_prediction("faster", stuck, BASE)
+    assert not fb and "this run says 'worse'" in fb.message
+    assert check_learning_rate_prediction("faster", quick, BASE)
+    fb = check_learning_rate_prediction("?", stuck, BASE)
+    assert not fb and "one of ['faster', 'same', 'worse']" in fb.message
+
+
+def test_check_best_epoch_uses_the_students_history():
+    from course_utils.checks.training import check_best_epoch
+
+    def right(h):
+        v = h["val_mean_iou"]
+        return h["epoch"][v.index(max(v))]
+
+    fb = check_best_epoch(right, BASE)
+    assert fb and "epoch 4" in fb.message and "(0.910)" in fb.message and "last epoch" in fb.message
+    peaked = {**BASE, "val_mean_iou": [0.44, 0.80, 0.93, 0.92]}
+    fb = check_best_epoch(right, peaked)
+    assert fb and "epoch 3" in fb.message and "1 epoch(s) after it" in fb.message
+    fb = check_best_epoch(lambda h: h["val_mean_iou"].index(max(h["val_mean_iou"])), BASE)
+    assert not fb and "0-based" in fb.message and "4: 0.910" in fb.message  # the student's run
+    fb = check_best_epoch(lambda h: h["epoch"][-1], BASE)  # right on this run by luck only
+    assert not fb and "a second history" in fb.message and "last epoch" in fb.message
+    fb = check_best_epoch(lambda h: h["epoch"][h["mean_iou"].index(max(h["mean_iou"]))], peaked)
+    assert not fb and "*training* metric" in fb.message
+    fb = check_best_epoch(lambda h: max(h["val_mean_iou"]), BASE)
+    assert not fb and "best value" in fb.message
+
+    def todo(h):
+        raise NotImplementedError
+
+    assert "NotImplementedError" in check_best_epoch(todo, BASE).message

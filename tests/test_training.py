@@ -400,6 +400,9 @@ def test_learning_rate_outcome_reads_the_histories():
     quick = {"loss": [0.3, 0.1], "val_mean_iou": [0.6, 0.8]}
     assert learning_rate_outcome(quick, BASE)[0] == "faster"
     assert learning_rate_outcome({"loss": [0.3, 0.3], "val_mean_iou": [0.44, 0.45]}, BASE)[0] == "same"
+    # both on the all-background plateau (IoU 0.44): the loss still tells them apart
+    plateau = {"loss": [3.7, 0.36], "val_mean_iou": [0.4412, 0.4412]}
+    assert learning_rate_outcome(plateau, BASE)[0] == "worse"
     nan = {"loss": [0.5, float("nan")], "val_mean_iou": [0.44, 0.44]}
     assert learning_rate_outcome(nan, BASE)[0] == "worse"
     assert "diverged" in learning_rate_outcome(nan, BASE)[1]
@@ -442,3 +445,29 @@ def test_check_best_epoch_uses_the_students_history():
         raise NotImplementedError
 
     assert "NotImplementedError" in check_best_epoch(todo, BASE).message
+
+
+# ---- benchmarks/gpu_training.py ----------------------------------------------------------------
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_training.py"
+
+
+def _bench(*args, **env):
+    env = {**os.environ, "PYTHONPATH": str(BENCH.parent.parent), **env}
+    return subprocess.run([sys.executable, str(BENCH), *args], capture_output=True, text=True,
+                          env=env, timeout=600)
+
+
+def test_gpu_benchmark_without_gpu_says_so_and_exits_0():
+    r = _bench(CUDA_VISIBLE_DEVICES="")  # hides any GPU
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "no GPU visible" in r.stdout and "img/s" not in r.stdout
+
+
+@pytest.mark.slow
+def test_gpu_benchmark_code_path_on_cpu():
+    """--allow-cpu runs the same measurement on a tiny budget: two precisions, a ratio."""
+    r = _bench("--allow-cpu", "--profile", "quick", "--steps", "2", "--reps", "1",
+               CUDA_VISIBLE_DEVICES="")
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "float32" in r.stdout and "mixed_bfloat16" in r.stdout
+    assert "ratio mixed_bfloat16 / float32:" in r.stdout

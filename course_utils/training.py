@@ -776,6 +776,10 @@ def train(
             # XLA (jit_compile) speeds up GPUs; on CPU it is slower than TensorFlow's own kernels.
             model = build_model(prof, num_classes, precision=precision, jit_compile=gpu)
             initial_epoch, history = 0, {}
+        if distribute and keras.backend.backend() == "tensorflow":
+            # Keras' TensorFlow loop of several steps per call fails under MirroredStrategy
+            # ("You must feed a value for placeholder tensor"): one step per call there.
+            model.steps_per_execution = 1
         # 3. callbacks, 4. fit
         cbs = make_callbacks(out, epochs, history, verbose, live_plot, callbacks)
         t0 = time.perf_counter()

@@ -66,9 +66,10 @@ def learning_rate_outcome(fast: dict, base: dict, margin: float = 0.03) -> tuple
 
 _WHY = {
     "worse": "Adam moves every weight by up to about the learning rate per step; ten times larger "
-             "steps overshoot the valley the gradient points into, and ReLUs pushed below zero "
-             "stop passing gradient. The net falls back to the easy answer, background "
-             "everywhere (validation mean IoU about 0.44, the all-background score).",
+             "steps overshoot the valley the gradient points into (watch the first epoch's loss), "
+             "and a ReLU pushed below zero for every input passes no gradient any more. The net "
+             "can fall back to the easy answer, background everywhere (validation mean IoU about "
+             "0.44, the all-background score), and stay there.",
     "faster": "The larger steps crossed the early plateau sooner here. Try more epochs before "
               "trusting it: large rates often stall or bounce later, where small steps are needed.",
     "same": "Adam divides each step by a running size of the gradient, so it is less sensitive to "

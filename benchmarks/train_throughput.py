@@ -38,7 +38,34 @@ import numpy as np
 from course_utils.data import make_shapes
 from course_utils.metrics import mean_iou
 from course_utils.models import unet
-from course_utils.training import PROFILES, StopAtQuality, build_model, train
+from course_utils.training import PROFILES, build_model, train
+
+
+class StopAtQuality(keras.callbacks.Callback):
+    """Stop when ``monitor`` reaches ``threshold`` or when ``time_limit`` seconds have passed.
+
+    ``reached_at`` is the wall time (seconds since training began) of the first epoch whose
+    ``monitor`` was >= ``threshold`` (``None`` if never).
+    """
+
+    def __init__(self, threshold: float = 0.9, monitor: str = "val_mean_iou",
+                 time_limit: float | None = None):
+        super().__init__()
+        self.threshold, self.monitor, self.time_limit = threshold, monitor, time_limit
+        self.reached_at = None
+        self.reached_epoch = None
+        self.elapsed = 0.0
+
+    def on_train_begin(self, logs=None):
+        self._t0 = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.elapsed = time.perf_counter() - self._t0
+        if (logs or {}).get(self.monitor, -np.inf) >= self.threshold:
+            self.reached_at, self.reached_epoch = self.elapsed, epoch + 1
+            self.model.stop_training = True
+        elif self.time_limit is not None and self.elapsed >= self.time_limit:
+            self.model.stop_training = True
 
 
 def seed_model(size: int, base_filters: int) -> keras.Model:

@@ -64,6 +64,7 @@ def collect() -> dict:
     if py < (3, 11):
         info["problems"].append(f"Python {info['python']} is too old: the course needs 3.11+.")
     info["gpus"] = _gpus(info.get("backend"))
+    info["precision"] = _precision()
     info["widgets_ok"] = _widgets_ok()
     if not info["widgets_ok"]:
         info["problems"].append("ipywidgets cannot build a slider: pip install 'ipywidgets>=8.1'")
@@ -87,6 +88,16 @@ def _gpus(backend: str | None) -> list[str]:
     except Exception:  # noqa: BLE001 - a GPU probe must never crash the report
         return []
     return []
+
+
+def _precision() -> str | None:
+    """The precision ``training.train`` would use here (``None`` if training cannot import)."""
+    try:
+        from .training import choose_precision
+
+        return choose_precision()
+    except Exception:  # noqa: BLE001 - the report must never crash
+        return None
 
 
 def _widgets_ok() -> bool:
@@ -113,6 +124,12 @@ def doctor() -> bool:
         lines.append(f"  GPU           {', '.join(info['gpus'])}: lesson 09 can train the full profile")
     else:
         lines.append("  GPU           none seen: lesson 09 trains the quick CPU profile (about a minute)")
+    why = {"float32": "no GPU: full float32",
+           "mixed_bfloat16": "GPU with compute capability >= 8.0: bfloat16 compute, float32 weights",
+           "mixed_float16": "GPU: float16 compute with loss scaling, float32 weights"}
+    if info.get("precision"):
+        lines.append(f"  precision     {info['precision']}  (training: "
+                     f"{why.get(info['precision'], '')})")
     lines.append(f"  widgets       {'ok' if info['widgets_ok'] else 'NOT WORKING'}")
     lines.append("")
     if info["problems"]:

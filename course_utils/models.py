@@ -16,7 +16,7 @@ import numpy as np
 from keras import layers
 
 from . import _keras_metrics  # noqa: F401  (registers the course's metrics for load_model)
-from ._validate import check_int
+from ._validate import check_choice, check_int
 
 __all__ = ["unet", "feature_maps", "describe", "LayerInfo", "UPSAMPLING_MODES"]
 
@@ -41,6 +41,7 @@ def unet(
     num_classes: int = 2,
     base_filters: int = 64,
     upsampling: str = "nearest",
+    dtype_policy: str | None = None,
 ) -> keras.Model:
     """Build the seed note's U-Net.
 
@@ -55,6 +56,11 @@ def unet(
     upsampling : {"nearest", "bilinear", "transpose"}
         ``"nearest"`` is the seed's ``UpSampling2D``; ``"transpose"`` uses a learned 2x2
         ``Conv2DTranspose`` with stride 2 instead.
+    dtype_policy : {None, "float32", "mixed_float16", "mixed_bfloat16"}
+        Keras dtype policy of the model and its layers; ``None`` uses the global one
+        (``keras.config.dtype_policy()``, float32 by default). Under a ``mixed_*`` policy the layers
+        compute in 16 bits and keep float32 weights, while the ``classifier`` (1x1 convolution and
+        softmax) computes in float32, so the probabilities that feed the loss are float32.
 
     Returns
     -------
@@ -99,10 +105,21 @@ def unet(
         )
     num_classes = check_int("num_classes", num_classes)
     f = check_int("base_filters", base_filters)
-    if upsampling not in UPSAMPLING_MODES:
-        raise ValueError(f"upsampling must be one of {UPSAMPLING_MODES}, got {upsampling!r}.")
+    check_choice("upsampling", upsampling, UPSAMPLING_MODES)
+    check_choice("dtype_policy", dtype_policy, (None, "float32", "mixed_float16", "mixed_bfloat16"))
+    previous = keras.config.dtype_policy()
+    if dtype_policy is not None:  # the outer Model takes the policy too (compile reads it)
+        keras.config.set_dtype_policy(dtype_policy)
+    try:
+        return _build_unet((h, w, c), num_classes, f, upsampling)
+    finally:
+        keras.config.set_dtype_policy(previous)
 
-    inputs = keras.Input((h, w, c), name="image")
+
+def _build_unet(shape, num_classes: int, f: int, upsampling: str) -> keras.Model:
+    """The layers of :func:`unet` under the current global dtype policy."""
+    mixed = keras.config.dtype_policy().name.startswith("mixed")
+    inputs = keras.Input(shape, name="image")
     conv1 = _conv_block(inputs, f, "enc1")  # (H, W, f)
     pool1 = layers.MaxPooling2D(2, name="pool1")(conv1)  # (H/2, W/2, f)
     conv2 = _conv_block(pool1, 2 * f, "enc2")  # (H/2, W/2, 2f)
@@ -114,7 +131,8 @@ def unet(
     up5 = _upsample(conv4, 2 * f, upsampling, "up5")  # (H, W, 2f)
     merge5 = layers.Concatenate(axis=3, name="skip5")([conv1, up5])  # (H, W, 3f)
     conv5 = _conv_block(merge5, f, "dec5")  # (H, W, f)
-    outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="classifier")(conv5)
+    outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="classifier",
+                            dtype="float32" if mixed else None)(conv5)  # float32 softmax
     return keras.Model(inputs, outputs, name="unet")
 
 

@@ -135,7 +135,7 @@ def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "ma
         "(dimmed in the detail)"
     )
     return Frame(
-        images={"input": _boxed_png(img, (y0, x0), zs), "windows": to_png(grid), "output": to_png(out, "gray",
+        images={"input": boxed_png(img, (y0, x0), zs), "windows": to_png(grid), "output": to_png(out, "gray",
                                                                               (0.0, 1.0))},
         info=info,
         data={"output": out, "windows": grid, "coverage": cov},
@@ -143,9 +143,17 @@ def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "ma
 
 
 @memo(maxsize=32)
-def _boxed_png(img: np.ndarray, corner: tuple[int, int], size: int) -> bytes:
-    """The gray photo as RGB PNG with a yellow box around the enlarged detail."""
-    rgb = to_rgb8(img, "gray", (0.0, 1.0)).copy()
+def boxed_png(img: np.ndarray, corner: tuple[int, int], size: int, cmap: str = "gray",
+              vrange=(0.0, 1.0)) -> bytes:
+    """The photo as RGB PNG (``cmap`` over ``vrange``) with a yellow box around a detail.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> boxed_png(np.zeros((8, 8)), (2, 2), 4)[:4]
+    b'\\x89PNG'
+    """
+    rgb = to_rgb8(img, cmap, vrange).copy()
     y0, x0 = corner
     y1, x1 = y0 + size - 1, x0 + size - 1
     rgb[[y0, y1], x0:x1 + 1] = _BOX

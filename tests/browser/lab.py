@@ -557,7 +557,8 @@ _CONTROL_JS = r"""
 ([root, label]) => {
   // every ipywidgets control in the explorer whose label is `label`, and the value it shows
   const out = [];
-  const norm = (t) => (t ?? '').replace(/\s+/g, ' ').trim();  // ipywidgets writes &nbsp;
+  // ipywidgets writes &nbsp; in labels, and U+2212 for a minus in float readouts
+  const norm = (t) => (t ?? '').replace(/\s+/g, ' ').replace(/\u2212/g, '-').trim();
   const boxes = root.querySelectorAll('.widget-slider, .widget-dropdown, .widget-toggle-buttons,'
     + ' .widget-checkbox, .widget-text, .widget-radio, .widget-select');
   for (const box of boxes) {

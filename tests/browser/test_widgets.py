@@ -6,8 +6,8 @@ pick.  A row whose notebook is missing fails (it is never skipped silently).
 
 State that matches the code: ``state={label: shown value}`` lists what each control must show
 right after Run All, written from the lesson's code (the call that creates the explorer): a
-slider's readout as the page prints it ("2", "+0.00", "0.50"), the selected label of a dropdown or
-toggle buttons, "true"/"false" for a checkbox.  When a lesson changes how it creates an explorer,
+slider's readout as the page prints it ("2", "+0.00", "0.50"; a minus sign is written "-"), the
+selected label of a dropdown or toggle buttons, "true"/"false" for a checkbox.  When a lesson changes how it creates an explorer,
 change its row.  ``picture`` (optional) gives the PNG the checked picture must show then, computed
 here with the explorer's pure step; ``linked`` (optional) what its linked view must show on hover
 and click, computed here with ``course_utils.ops``.

@@ -21,6 +21,8 @@ Examples
 ((0, 2, 2, 4), 18.0)
 >>> pool_arithmetic(x, 1, 1, pool_size=2).value
 15.0
+>>> pool_arithmetic(x, 1, 1, pool_size=2, mode="average").value
+12.5
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ __all__ = [
     "projective_field",
 ]
 
-OPS = ("conv", "maxpool", "transpose")
+OPS = ("conv", "maxpool", "avgpool", "transpose")
+POOLS = ("maxpool", "avgpool")
 
 
 @dataclass(frozen=True)
@@ -67,13 +70,14 @@ class Term:
 class Arithmetic:
     """What one output pixel computes.
 
-    op : "conv", "maxpool" or "transpose"
+    op : "conv", "maxpool", "avgpool" or "transpose"
     out : (row, col) of the output pixel
     window : (row0, col0, row1, col1), half-open, in input coordinates: the input window
         (conv, max-pool) or the bounding box of the contributing input pixels (transpose;
         ``(0, 0, 0, 0)`` when none reaches it)
     terms : the products (conv, transpose) or the window values (max-pool), row-major
-    value : the sum of the products plus ``bias`` (conv), the sum (transpose), the maximum (max-pool)
+    value : the sum of the products plus ``bias`` (conv), the sum (transpose), the maximum
+        (max-pool), the mean (average pool)
     bias : added to the sum (conv only)
     argmax : (row, col) in the input of the maximum (max-pool; first one in row-major order)
     """
@@ -136,7 +140,7 @@ def linked_output_shape(op: str, in_shape, *, kernel_shape=None, pool_size: int 
                         stride: int = 1, pads=(0, 0, 0, 0)) -> tuple[int, int]:
     """Output ``(rows, cols)`` of ``op`` on a 2-D input, as ``ops`` computes it.
 
-    conv: ``floor((n + pads - k) / s) + 1``; maxpool ("valid"): ``floor((n - p) / s) + 1``;
+    conv: ``floor((n + pads - k) / s) + 1``; maxpool, avgpool ("valid"): ``floor((n - p) / s) + 1``;
     transpose ("valid", Keras): ``n * s + max(k - s, 0)``.
 
     Examples
@@ -148,7 +152,7 @@ def linked_output_shape(op: str, in_shape, *, kernel_shape=None, pool_size: int 
     """
     h, w = _shape2("in_shape", in_shape)
     stride = _int("stride", stride)
-    if op == "maxpool":
+    if op in POOLS:
         p = _int("pool_size", pool_size)
         if p > h or p > w:
             raise ValueError(f"pool_size {p} is larger than the input {h}x{w}; use a smaller pool.")
@@ -207,9 +211,13 @@ def conv_arithmetic(x, kernel, r: int, c: int, *, stride: int = 1, pads=(0, 0, 0
                       float(bias))
 
 
-def pool_arithmetic(x, r: int, c: int, *, pool_size: int = 2, stride: int | None = None
-                    ) -> Arithmetic:
-    """Output pixel ``(r, c)`` of ``ops.max_pool2d(x, pool_size, stride)``: its window and maximum.
+def pool_arithmetic(x, r: int, c: int, *, pool_size: int = 2, stride: int | None = None,
+                    mode: str = "max") -> Arithmetic:
+    """Output pixel ``(r, c)`` of ``ops.max_pool2d`` (``mode="max"``) or ``ops.avg_pool2d``.
+
+    The window starts at ``(r * stride, c * stride)`` and is ``pool_size`` wide; max pooling
+    keeps its largest value (``argmax``: the first of equal values, row-major), average pooling
+    the sum of its values divided by ``pool_size ** 2``.
 
     Examples
     --------
@@ -217,7 +225,11 @@ def pool_arithmetic(x, r: int, c: int, *, pool_size: int = 2, stride: int | None
     >>> a = pool_arithmetic(np.arange(16.0).reshape(4, 4), 0, 1, pool_size=2)
     >>> a.window, a.argmax, a.value
     ((0, 2, 2, 4), (1, 3), 7.0)
+    >>> pool_arithmetic(np.arange(16.0).reshape(4, 4), 0, 1, pool_size=2, mode="average").value
+    4.5
     """
+    if mode not in ("max", "average"):
+        raise ValueError(f'mode must be "max" or "average", got {mode!r}.')
     x = np.asarray(x, np.float64)
     p = _int("pool_size", pool_size)
     s = p if stride is None else _int("stride", stride)
@@ -225,9 +237,14 @@ def pool_arithmetic(x, r: int, c: int, *, pool_size: int = 2, stride: int | None
     r, c = _check_out(r, c, out_shape)
     r0, c0 = r * s, c * s
     terms = [Term(i, j, float(x[i, j])) for i in range(r0, r0 + p) for j in range(c0, c0 + p)]
+    window = (r0, c0, r0 + p, c0 + p)
+    if mode == "average":
+        total = 0.0
+        for term in terms:  # row-major, as the browser adds them
+            total += term.x
+        return Arithmetic("avgpool", (r, c), window, terms, total / (p * p))
     best = max(terms, key=lambda term: term.x)  # max() keeps the first of equal values
-    return Arithmetic("maxpool", (r, c), (r0, c0, r0 + p, c0 + p), terms, best.x,
-                      argmax=(best.i, best.j))
+    return Arithmetic("maxpool", (r, c), window, terms, best.x, argmax=(best.i, best.j))
 
 
 def _sources(n_in: int, k: int, s: int, r: int) -> list[tuple[int, int]]:
@@ -271,6 +288,8 @@ def arithmetic(op: str, x, r: int, c: int, *, kernel=None, stride: int = 1, pads
                pool_size: int = 2, bias: float = 0.0) -> Arithmetic:
     """Dispatch to :func:`conv_arithmetic`, :func:`pool_arithmetic` or :func:`transpose_arithmetic`.
 
+    ``op`` is one of ``"conv"``, ``"maxpool"``, ``"avgpool"``, ``"transpose"``.
+
     Examples
     --------
     >>> import numpy as np
@@ -279,8 +298,9 @@ def arithmetic(op: str, x, r: int, c: int, *, kernel=None, stride: int = 1, pads
     """
     if op == "conv":
         return conv_arithmetic(x, kernel, r, c, stride=stride, pads=pads, bias=bias)
-    if op == "maxpool":
-        return pool_arithmetic(x, r, c, pool_size=pool_size, stride=stride)
+    if op in POOLS:
+        return pool_arithmetic(x, r, c, pool_size=pool_size, stride=stride,
+                               mode="max" if op == "maxpool" else "average")
     if op == "transpose":
         return transpose_arithmetic(x, kernel, r, c, stride=stride)
     raise ValueError(f"op must be one of {OPS}, got {op!r}.")
@@ -290,7 +310,7 @@ def projective_field(op: str, in_shape, i: int, j: int, *, kernel_shape=None, po
                      stride: int = 1, pads=(0, 0, 0, 0)) -> list[tuple[int, int]]:
     """Every output pixel ``(r, c)`` whose computation reads input pixel ``(i, j)``, row-major.
 
-    conv / max-pool: the outputs whose window contains ``(i, j)``; transpose: the pixels of
+    conv / max-pool / average pool: the outputs whose window contains ``(i, j)``; transpose: the pixels of
     ``(i, j)``'s stamp (``s*i + a, s*j + b``).
 
     Examples
@@ -304,7 +324,7 @@ def projective_field(op: str, in_shape, i: int, j: int, *, kernel_shape=None, po
     i, j = _int("row", i, 0), _int("col", j, 0)
     if i >= h or j >= w:
         raise ValueError(f"input pixel ({i}, {j}) is outside the input {h}x{w}.")
-    if op == "maxpool":
+    if op in POOLS:
         kernel_shape, pads = (pool_size, pool_size), (0, 0, 0, 0)
     oh, ow = linked_output_shape(op, (h, w), kernel_shape=kernel_shape, pool_size=pool_size,
                                  stride=stride, pads=pads)

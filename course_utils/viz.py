@@ -21,6 +21,9 @@ from ._validate import check_int
 
 __all__ = [
     "to_png",
+    "cells_png",
+    "cell_text",
+    "write_values",
     "to_rgb8",
     "colorbar_png",
     "side_by_side_png",
@@ -218,6 +221,83 @@ def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> bytes:
     """
     buf = io.BytesIO()
     Image.fromarray(to_rgb8(arr, cmap, vrange, scale)).save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def cell_text(v: float) -> str:
+    """Short text for a value written inside a cell: whole numbers bare, else 2-3 decimals.
+
+    Examples
+    --------
+    >>> cell_text(-2.0), cell_text(1 / 9), cell_text(1 / 256), cell_text(0.0)
+    ('-2', '0.11', '0.004', '0')
+    """
+    v = float(v)
+    if abs(v - round(v)) < 1e-9:
+        return str(int(round(v)))
+    text = f"{v:.2f}" if abs(v) >= 0.1 else f"{v:.3f}"
+    return text[1:] if text.startswith("-0.0") and float(text) == 0 else text
+
+
+@lru_cache(maxsize=8)
+def _font(size: int):
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
+def write_values(rgb: np.ndarray, values, cell: int) -> np.ndarray:
+    """Write each value of ``values`` (h, w) into its ``cell x cell`` block of ``rgb`` (a copy).
+
+    ``rgb`` is the map enlarged ``cell`` times (``(h * cell, w * cell, 3)`` uint8).  Text is
+    black on light cells, white on dark ones.
+
+    Examples
+    --------
+    >>> write_values(np.zeros((20, 40, 3), np.uint8), [[1.0, 2.0]], 20).shape
+    (20, 40, 3)
+    """
+    from PIL import ImageDraw
+
+    a = np.asarray(values, dtype=np.float64)
+    rgb = np.asarray(rgb, dtype=np.uint8)
+    if a.ndim != 2 or rgb.shape[:2] != (a.shape[0] * cell, a.shape[1] * cell):
+        raise ValueError(f"rgb must be the values enlarged {cell} times: values {a.shape}, "
+                         f"rgb {rgb.shape}.")
+    img = Image.fromarray(rgb)
+    draw = ImageDraw.Draw(img)
+    font = _font(max(8, min(14, cell * 3 // 8)))
+    for (r, c), v in np.ndenumerate(a):
+        pr, pg, pb = (int(q) for q in rgb[r * cell + cell // 2, c * cell + cell // 2])
+        ink = (17, 17, 17) if 0.299 * pr + 0.587 * pg + 0.114 * pb > 140 else (255, 255, 255)
+        draw.text(((c + 0.5) * cell, (r + 0.5) * cell), cell_text(v), fill=ink, font=font,
+                  anchor="mm")
+    return np.asarray(img)
+
+
+@memo(maxsize=32)
+def cells_png(arr, cmap: str = "gray", vrange="auto", cell: int = 32) -> bytes:
+    """A small map as PNG, ``cell`` pixels per value, each value written in its cell (grid lines).
+
+    For kernels and small grids (at most 32 x 32): the numbers are part of the picture, so they
+    line up with their pixels (no separate table).
+
+    Examples
+    --------
+    >>> png = cells_png(np.array([[1.0, -1.0]]), "RdBu_r", (-1, 1), cell=20)
+    >>> Image.open(io.BytesIO(png)).size
+    (40, 20)
+    """
+    a = np.asarray(arr, dtype=np.float64)
+    if a.ndim != 2 or max(a.shape) > 32:
+        raise ValueError(f"cells_png draws a 2-D map of at most 32 x 32 values, got shape "
+                         f"{a.shape}; use to_png for larger maps.")
+    cell = check_int("cell", cell, 8)
+    rgb = to_rgb8(a, cmap, vrange, scale=cell).copy()
+    rgb[::cell, :] = rgb[::cell, :] // 2 + 64  # grid lines between the cells
+    rgb[:, ::cell] = rgb[:, ::cell] // 2 + 64
+    buf = io.BytesIO()
+    Image.fromarray(write_values(rgb, a, cell)).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 

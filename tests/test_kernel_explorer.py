@@ -88,7 +88,7 @@ def test_bad_combination_shows_message_in_widget_and_keeps_last_picture(monkeypa
 def test_repr_is_short_and_stable_for_nbval():
     ex = KernelExplorer()
     assert repr(ex) == ("KernelExplorer(image='camera', preset='Sobel x (vertical edges)', "
-                        "stride=1, padding='same')")
+                        "stride=1, padding='same', scale='per map')")
     data, _ = ex._repr_mimebundle_()
     assert data["text/plain"] == repr(ex)
     assert "application/vnd.jupyter.widget-view+json" in data
@@ -99,3 +99,67 @@ def test_unknown_preset_and_control_are_clear_errors():
         KernelExplorer(preset="nope")
     with pytest.raises(ValueError, match="unknown control"):
         KernelExplorer().set(strid=2)
+
+
+def _mean_grey(png: bytes) -> float:
+    import io
+
+    from PIL import Image
+
+    return float(np.asarray(Image.open(io.BytesIO(png)).convert("L"), float).mean())
+
+
+def test_true_sizes_colour_bars_and_weights_in_the_kernel_picture():
+    ex = KernelExplorer()
+    f = ex.set(stride=4)
+    assert f.widths["input"] == 256 and f.widths["output"] == 64  # a quarter as wide
+    assert set(f.colorbars) == {"input", "kernel", "output"}
+    assert f.colorbars["output"][0] == "RdBu_r" and f.colorbars["output"][1] < 0  # Sobel: signed
+    assert ex.colorbars["output"].layout.display is None  # shown under the picture
+    f = ex.set(stride=1, padding="valid")
+    assert f.widths["output"] == 254
+    # the kernel picture is 3 x 40 px wide and has text in its cells (more than 3 grey levels)
+    import io
+
+    from PIL import Image
+
+    kimg = np.asarray(Image.open(io.BytesIO(f.images["kernel"])).convert("L"))
+    assert kimg.shape == (120, 120) and len(np.unique(kimg)) > 10
+
+
+def test_shared_colour_scale_shows_that_all_ones_weights_make_the_output_brighter():
+    img = sample_image("camera", gray=True)
+    ones = np.ones((3, 3))
+    own = kernel_step(img, ones, 1, "same")
+    shared = kernel_step(img, ones, 1, "same", scale="shared")
+    # each map on its own scale: both pictures about equally bright
+    assert abs(_mean_grey(own.images["output"]) - _mean_grey(own.images["input"])) < 40
+    # one scale for both: the output (values up to 9) is much brighter than the photo (up to 1)
+    assert _mean_grey(shared.images["output"]) > 3 * _mean_grey(shared.images["input"])
+    assert shared.colorbars["input"] == shared.colorbars["output"]
+    assert shared.colorbars["output"][2] == pytest.approx(shared.data["output"].max())
+    with pytest.raises(ValueError, match="scale"):
+        kernel_step(img, ones, 1, "same", scale="log")
+
+
+def test_linked_view_follows_the_controls_and_computes_like_ops():
+    from course_utils import linked_math
+
+    ex = KernelExplorer(preset="sharpen")
+    assert ex.linked.op == "conv" and ex.linked.x_shape == [16, 16]
+    d = ex.detail()
+    np.testing.assert_allclose(ex.linked.output, ops.conv2d(d, KERNEL_PRESETS["sharpen"], 1, "same"),
+                               atol=1e-5)
+    ex.set(stride=2, padding="valid", image="coins", scale="shared")
+    assert ex.linked.out_shape == [7, 7] and ex.linked.stride == 2
+    assert ex.linked.fixed_range == pytest.approx(list(ex.frame.data["range"]))
+    d = ex.detail()
+    want = ops.conv2d(d, KERNEL_PRESETS["sharpen"], 2, "valid")
+    a = ex.linked.explain(3, 4)
+    assert a.value == pytest.approx(want[3, 4], abs=1e-5)
+    assert a.window == linked_math.conv_arithmetic(d, KERNEL_PRESETS["sharpen"], 3, 4,
+                                                   stride=2).window == (6, 8, 9, 11)
+    ex.weights[0].value = 2.0  # editing a weight reaches the linked view too
+    assert ex.linked.explain(0, 0).terms[0].w == 2.0
+    ex.set(scale="per map")
+    assert ex.linked.fixed_range == []

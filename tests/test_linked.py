@@ -86,6 +86,17 @@ def test_pool_arithmetic_is_ops_max_pool2d(shape, p, stride):
         assert x[a.argmax] == want[r, c] and len(a.terms) == p * p
 
 
+@pytest.mark.parametrize(("shape", "p", "stride"), POOL_CASES, ids=str)
+def test_avgpool_arithmetic_is_ops_avg_pool2d(shape, p, stride):
+    x = RNG.normal(size=shape)
+    want = ops.avg_pool2d(x, p, stride)
+    for r, c in _pixels(want.shape):
+        a = L.arithmetic("avgpool", x, r, c, pool_size=p, stride=stride)
+        assert a.op == "avgpool" and a.argmax is None and len(a.terms) == p * p
+        assert a.value == pytest.approx(want[r, c], abs=1e-12)
+        assert a.window == (r * stride, c * stride, r * stride + p, c * stride + p)
+
+
 def test_pool_argmax_is_the_first_of_equal_values():
     a = L.pool_arithmetic(np.ones((4, 4)), 1, 0, pool_size=2)
     assert a.argmax == (2, 0) and a.value == 1.0
@@ -109,7 +120,7 @@ def test_transpose_pixel_without_stamp_when_kernel_is_smaller_than_stride():
     assert a.terms == [] and a.value == 0.0 and a.window == (0, 0, 0, 0)
 
 
-@pytest.mark.parametrize("op", ["conv", "maxpool", "transpose"])
+@pytest.mark.parametrize("op", ["conv", "maxpool", "avgpool", "transpose"])
 def test_projective_field_is_exactly_the_outputs_that_read_the_pixel(op):
     shape, kshape, stride, pool = (9, 8), (3, 2), 2, 3
     pads = L.conv_pads(shape, kshape, stride, "same") if op == "conv" else (0, 0, 0, 0)
@@ -135,7 +146,8 @@ def test_projective_field_is_exactly_the_outputs_that_read_the_pixel(op):
     (lambda: L.conv_pads((4, 4), (3, 3), 0, "same"), "stride must be an integer >= 1"),
     (lambda: L.conv_arithmetic(np.ones((4, 4)), np.ones((3, 3)), 2, 0), r"outside the output 2x2"),
     (lambda: L.pool_arithmetic(np.ones((2, 2)), 0, 0, pool_size=3), "larger than the input"),
-    (lambda: L.arithmetic("avgpool", np.ones((2, 2)), 0, 0), "op must be one of"),
+    (lambda: L.arithmetic("medianpool", np.ones((2, 2)), 0, 0), "op must be one of"),
+    (lambda: L.pool_arithmetic(np.ones((2, 2)), 0, 0, mode="min"), 'mode must be "max"'),
     (lambda: L.projective_field("conv", (4, 4), 4, 0, kernel_shape=(3, 3)), "outside the input"),
 ])
 def test_math_validation_messages(call, match):
@@ -162,6 +174,7 @@ def test_js_math_matches_python(tmp_path):
     cases = []
     setups = ([("conv", s, k, st, p) for s, k, st, p in CONV_CASES[2:6]]
               + [("maxpool", s, (p, p), st, "valid") for s, p, st in POOL_CASES[:3]]
+              + [("avgpool", s, (p, p), st, "valid") for s, p, st in POOL_CASES[1:4]]
               + [("transpose", s, k, st, "valid") for s, k, st in TRANSPOSE_CASES[:4]])
     for op, shape, kshape, stride, padding in setups:
         v = LinkedView(RNG.normal(size=shape), op, kernel=RNG.normal(size=kshape), stride=stride,
@@ -231,6 +244,15 @@ def test_maxpool_view_state_and_default_stride():
     assert repr(v) == "LinkedView(maxpool: 12x12 -> 4x4, pool 3, stride 3)"
 
 
+def test_avgpool_view_state():
+    x = RNG.random((12, 12))
+    v = LinkedView(x, "avgpool", pool_size=2)
+    assert v.stride == 2 and v.out_shape == [6, 6] and v.kernel == b""
+    np.testing.assert_allclose(_f32(v.out, (6, 6)), ops.avg_pool2d(x, 2), atol=1e-6)
+    assert v.explain(1, 2).value == pytest.approx(v.output[1, 2])
+    assert repr(v) == "LinkedView(avgpool: 12x12 -> 6x6, pool 2, stride 2)"
+
+
 def test_transpose_view_state():
     x, k = RNG.random((4, 5)), RNG.random((3, 3))
     v = LinkedView(x, "transpose", kernel=k)
@@ -260,7 +282,7 @@ def test_true_relative_sizes_are_the_output_shape():
 @pytest.mark.parametrize(("kwargs", "match"), [
     ({"x": np.ones((4, 4, 3)), "kernel": np.ones((3, 3))}, r"pass one channel, e.g. x\[..., 0\]"),
     ({"x": np.ones((4, 4)), "op": "conv"}, "needs a kernel"),
-    ({"x": np.ones((4, 4)), "op": "avgpool"}, "op must be one of"),
+    ({"x": np.ones((4, 4)), "op": "minpool"}, "op must be one of"),
     ({"x": np.ones((4, 4)), "kernel": np.ones((5, 5))}, "larger than the padded input"),
     ({"x": np.ones((4, 4)), "kernel": np.ones((20, 20))}, "between 1 and 16 rows"),
     ({"x": np.ones((2000, 4)), "kernel": np.ones((3, 3))}, "crop or downsample"),

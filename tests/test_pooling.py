@@ -163,3 +163,27 @@ def test_pooling_equals_window_by_window(shape, p, s, padding):
             want_max[i, j], want_avg[i, j] = win.max(axis=(0, 1)), win.mean(axis=(0, 1))
     np.testing.assert_array_equal(ops.max_pool2d(x, p, s, padding), want_max)
     np.testing.assert_allclose(ops.avg_pool2d(x, p, s, padding), want_avg, rtol=1e-12, atol=1e-12)
+
+
+def test_true_size_colour_bars_and_linked_view_follow_the_controls():
+    from course_utils import linked_math
+
+    ex = PoolingExplorer()
+    f = ex.set(pool_size=2, stride=2, mode="max")
+    assert f.widths == {"input": 256, "windows": 256, "output": 128}
+    assert f.colorbars["input"] == ("gray", 0.0, 1.0) and "output" in f.colorbars
+    assert ex.set(pool_size=4, stride=4).widths["output"] == 64
+    assert ex.linked.op == "maxpool" and ex.linked.out_shape == [8, 8]
+    d = ex.detail()
+    y0, x0, zs = ex.frame.data["detail"]
+    np.testing.assert_array_equal(d, sample_image("camera", gray=True)[y0:y0 + zs, x0:x0 + zs])
+    np.testing.assert_allclose(ex.linked.output, ops.max_pool2d(d, 4, 4), atol=1e-6)
+    ex.set(mode="average", pool_size=3, stride=2)
+    assert ex.linked.op == "avgpool" and ex.linked.stride == 2 and ex.linked.pool_size == 3
+    a = ex.linked.explain(2, 5)
+    assert a.window == (4, 10, 7, 13)
+    assert a.value == pytest.approx(ops.avg_pool2d(d, 3, 2)[2, 5], abs=1e-6)
+    # pool 2, stride 3 leaves gaps: a pixel in a gap reaches no pooled pixel
+    ex.set(pool_size=2, stride=3, mode="max")
+    assert ex.linked.projective_field(2, 2) == [] and len(ex.linked.projective_field(3, 3)) == 1
+    assert linked_math.linked_output_shape("maxpool", (32, 32), pool_size=2, stride=3) == (11, 11)

@@ -183,3 +183,39 @@ def test_check_checkerboard():
     assert not fb and "holes" in fb.message
     fb = check_checkerboard(lambda k, s: k % s)
     assert not fb and "return True" in fb.message
+
+
+def test_scatter_true_sizes_values_in_cells_and_linked_view():
+    ex = ScatterExplorer(size=4, kernel="ones 3x3", stride=2, count=6)
+    f = ex.frame
+    assert "<table" not in f.info  # the values are inside the cells now
+    # one pixel scale: input 4 px and output 9 px wide in map pixels
+    assert f.widths["output"] == 9 * f.widths["input"] // 4 and f.widths["kernel"] * 4 == \
+        3 * f.widths["input"]
+    assert set(f.colorbars) == {"input", "kernel", "output"}
+    # the linked view shows the output so far: the stamped pixels, the others count as 0
+    np.testing.assert_allclose(ex.linked.output, f.data["partial"], atol=1e-6)
+    assert ex.linked.op == "transpose" and ex.linked.stride == 2
+    a = ex.linked.explain(2, 2)  # covered by the stamps of (0, 0), (0, 1), (1, 0), (1, 1)
+    assert sorted((t.i, t.j) for t in a.terms) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert a.value == pytest.approx(f.data["partial"][2, 2])
+    ex.set(count=16, stride=3, kernel="tent 3x3")
+    np.testing.assert_allclose(ex.linked.output, ex.frame.data["full"], atol=1e-6)
+    assert ex.linked.stride == 3 and ex.linked.out_shape == [12, 12]
+
+
+@pytest.mark.parametrize("size", [2, 5, 8])
+@pytest.mark.parametrize("stride", [1, 4])
+def test_scatter_every_setting_draws_without_error(size, stride):
+    ex = ScatterExplorer(size=size, stride=stride, count=size * size)
+    for kernel in ("ones 2x2 (= nearest upsampling at stride 2)", "tent 4x4 (= bilinear upsampling at stride 2)"):
+        f = ex.set(kernel=kernel)
+        assert f is not None and ex.error.value == ""
+        assert all(w >= 64 for name, w in f.widths.items() if name in f.colorbars)
+
+
+def test_checkerboard_colour_bars_and_counts_in_cells():
+    f = checkerboard_step(3, 2)
+    assert f.colorbars["counts"] == ("magma", 0.0, 4.0)
+    assert f.colorbars["photo"] == ("gray", 0.0, 1.0)
+    assert f.widths["photo"] == 256 and f.widths["counts"] >= 240

@@ -1,4 +1,4 @@
-"""KernelExplorer: 256x256 photo, 5x5 kernel."""
+"""KernelExplorer: 256x256 photo, 5x5 kernel, with the linked view of the detail."""
 
 from __future__ import annotations
 
@@ -34,9 +34,10 @@ def cases() -> list[Case]:
     strides = iter(range(10**9))
 
     def fast():
-        # alternate stride 1/2 so every call really recomputes, as a slider move does
-        return ex.step(image="camera", preset="gaussian blur 5x5",
-                       stride=1 + next(strides) % 2, padding="same")
+        # alternate stride 1/2 so every call really recomputes, as a slider move does;
+        # set() = step + the pictures + the linked view's update
+        return ex.set(image="camera", preset="gaussian blur 5x5",
+                      stride=1 + next(strides) % 2, padding="same")
 
     def naive():
         return naive_figure_png(img, k, naive_conv2d(img, k))

@@ -31,8 +31,9 @@ def cases() -> list[Case]:
     counts = iter(range(10**9))
 
     def scatter_fast():
-        # a new "pixels stamped" value every call, as dragging the slider does
-        return scatter.step(size=8, kernel=kname, stride=2, count=1 + next(counts) % 64)
+        # a new "pixels stamped" value every call, as dragging the slider does; set() = step +
+        # the pictures + the linked view's update
+        return scatter.set(size=8, kernel=kname, stride=2, count=1 + next(counts) % 64)
 
     def scatter_naive():
         n = 1 + next(counts) % 64

@@ -61,18 +61,18 @@ class LinkedView(anywidget.AnyWidget):
     ----------
     x : array (H, W)
         The input map (a 2-D image or one channel), at most 1024 x 1024.
-    op : {"conv", "maxpool", "transpose"}
-        ``ops.conv2d`` (cross-correlation, + ``bias``), ``ops.max_pool2d`` ("valid") or
-        ``ops.conv2d_transpose`` ("valid").
+    op : {"conv", "maxpool", "avgpool", "transpose"}
+        ``ops.conv2d`` (cross-correlation, + ``bias``), ``ops.max_pool2d`` ("valid"),
+        ``ops.avg_pool2d`` ("valid") or ``ops.conv2d_transpose`` ("valid").
     kernel : array (kh, kw)
         Weights for "conv" and "transpose" (at most 16 x 16).
     stride : int, optional
-        Step between windows (conv, maxpool) or stamps (transpose).  Default: 1 for conv,
-        ``pool_size`` for maxpool, 2 for transpose.
+        Step between windows (conv, pooling) or stamps (transpose).  Default: 1 for conv,
+        ``pool_size`` for pooling, 2 for transpose.
     padding : {"valid", "same"} or int
         Conv only; "same" pads like Keras (the odd extra zero goes bottom/right).
     pool_size : int
-        Maxpool window side.
+        Pooling window side.
     bias : float
         Conv only: added to every output pixel.
     fixed_range : (lo, hi), optional
@@ -154,7 +154,7 @@ class LinkedView(anywidget.AnyWidget):
             ka = None
         pool = self.pool_size if pool_size is None else linked_math._int("pool_size", pool_size)
         if stride is None:
-            stride = {"conv": 1, "maxpool": pool, "transpose": 2}[op] if (
+            stride = {"conv": 1, "maxpool": pool, "avgpool": pool, "transpose": 2}[op] if (
                 op != self.op or not hasattr(self, "_x")) else self.stride
         stride = linked_math._int("stride", stride)
         if padding is None:  # kept while the op stays the same
@@ -183,10 +183,10 @@ class LinkedView(anywidget.AnyWidget):
             linked_math.linked_output_shape("conv", xa.shape, kernel_shape=ka.shape,
                                             stride=stride, pads=pads)  # raises if too small
             out = ops.conv2d(xa, ka, stride, padding) + bias
-        elif op == "maxpool":
+        elif op in linked_math.POOLS:
             pads = (0, 0, 0, 0)
-            linked_math.linked_output_shape("maxpool", xa.shape, pool_size=pool, stride=stride)
-            out = ops.max_pool2d(xa, pool, stride)
+            linked_math.linked_output_shape(op, xa.shape, pool_size=pool, stride=stride)
+            out = (ops.max_pool2d if op == "maxpool" else ops.avg_pool2d)(xa, pool, stride)
         else:
             pads = (0, 0, 0, 0)
             out = ops.conv2d_transpose(xa, ka, stride, "valid")
@@ -269,6 +269,7 @@ class LinkedView(anywidget.AnyWidget):
             "conv": f"kernel {self.kernel_shape[0]}x{self.kernel_shape[1]}, stride {self.stride}, "
                     f"padding {self._padding!r}",
             "maxpool": f"pool {self.pool_size}, stride {self.stride}",
+            "avgpool": f"pool {self.pool_size}, stride {self.stride}",
             "transpose": f"kernel {self.kernel_shape[0]}x{self.kernel_shape[1]}, "
                          f"stride {self.stride}",
         }[self.op]

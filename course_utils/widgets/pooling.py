@@ -12,6 +12,7 @@ from ..data import SAMPLE_IMAGES, photo
 from ..ops import window_coverage
 from ..viz import to_png, to_rgb8
 from ._base import Explorer, Frame
+from .linked import LinkedView
 
 __all__ = ["PoolingExplorer", "pooling_step", "draw_window_grid"]
 
@@ -105,13 +106,15 @@ def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "ma
     -------
     Frame
         ``images``: ``"input"`` (photo, detail boxed), ``"windows"`` (detail with the window grid),
-        ``"output"`` (pooled map); ``data``: ``"output"``, ``"windows"`` (RGB uint8).
+        ``"output"`` (pooled map, drawn at its true size: half as wide for stride 2); ``data``:
+        ``"output"``, ``"windows"`` (RGB uint8), ``"coverage"``, ``"detail"`` (row, col, side).
 
     Examples
     --------
     >>> import numpy as np
-    >>> pooling_step(np.zeros((64, 64)), 2, 2).data["output"].shape
-    (32, 32)
+    >>> f = pooling_step(np.zeros((64, 64)), 2, 2)
+    >>> f.data["output"].shape, f.widths["output"]
+    ((32, 32), 128)
     """
     check_choice("mode", mode, ("max", "average"))
     img = check_image("image", image, ranks=(2,))
@@ -134,18 +137,33 @@ def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "ma
         f"<br>{overlap}; {100 * (1 - cov.mean()):.1f}% of the input pixels are never read "
         "(dimmed in the detail)"
     )
+    width = int(Explorer.image_width.removesuffix("px"))
+    out_width = max(1, round(width * out.shape[1] / w))
+    bars = {"input": ("gray", 0.0, 1.0)}
+    if out_width >= 96:  # narrower maps share the input's bar (pooling keeps the grey scale)
+        bars["output"] = ("gray", 0.0, 1.0)
     return Frame(
-        images={"input": _boxed_png(img, (y0, x0), zs), "windows": to_png(grid), "output": to_png(out, "gray",
-                                                                              (0.0, 1.0))},
+        images={"input": boxed_png(img, (y0, x0), zs), "windows": to_png(grid),
+                "output": to_png(out, "gray", (0.0, 1.0))},
         info=info,
-        data={"output": out, "windows": grid, "coverage": cov},
+        data={"output": out, "windows": grid, "coverage": cov, "detail": (y0, x0, zs)},
+        widths={"input": width, "windows": width, "output": out_width},
+        colorbars=bars,
     )
 
 
 @memo(maxsize=32)
-def _boxed_png(img: np.ndarray, corner: tuple[int, int], size: int) -> bytes:
-    """The gray photo as RGB PNG with a yellow box around the enlarged detail."""
-    rgb = to_rgb8(img, "gray", (0.0, 1.0)).copy()
+def boxed_png(img: np.ndarray, corner: tuple[int, int], size: int, cmap: str = "gray",
+              vrange=(0.0, 1.0)) -> bytes:
+    """The photo as RGB PNG (``cmap`` over ``vrange``) with a yellow box around a detail.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> boxed_png(np.zeros((8, 8)), (2, 2), 4)[:4]
+    b'\\x89PNG'
+    """
+    rgb = to_rgb8(img, cmap, vrange).copy()
     y0, x0 = corner
     y1, x1 = y0 + size - 1, x0 + size - 1
     rgb[[y0, y1], x0:x1 + 1] = _BOX
@@ -158,7 +176,10 @@ class PoolingExplorer(Explorer):
 
     Left: the photo (yellow box = the detail); middle: the detail enlarged 8 times with the
     pooling windows drawn in (cyan borders, one window in orange, unread pixels dimmed);
-    right: the pooled map, shown at the same width as the input so the loss of detail is visible.
+    right: the pooled map at its true size (half as wide for stride 2).  Below, a
+    :class:`~course_utils.widgets.linked.LinkedView` of the same detail: hover a pooled pixel
+    to see its window and the maximum (or the mean); click an input pixel to see which pooled
+    pixels read it (none, where windows leave gaps).
 
     Examples
     --------
@@ -167,21 +188,51 @@ class PoolingExplorer(Explorer):
     (128, 128)
     >>> ex.set(pool_size=3, stride=1).data["output"].shape
     (254, 254)
+    >>> ex.linked.op, ex.linked.out_shape
+    ('maxpool', [30, 30])
     """
 
     def __init__(self, image: str = "camera", pool_size: int = 2, stride: int = 2,
                  mode: str = "max") -> None:
         check_choice("image", image, SAMPLE_IMAGES)
+        check_choice("mode", mode, ("max", "average"))
         controls = {
             "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
             "pool_size": W.IntSlider(value=pool_size, min=1, max=8, description="pool size"),
             "stride": W.IntSlider(value=stride, min=1, max=8, description="stride"),
             "mode": W.ToggleButtons(options=["max", "average"], value=mode, description="pooling"),
         }
+        self.linked: LinkedView | None = None
         self._build(controls, {"input": "input (yellow box = detail)",
                                "windows": "detail x8 with the windows",
-                               "output": "pooled map"})
+                               "output": "pooled map (true size, same grey scale)"})
+        self.linked = LinkedView(np.zeros((4, 4)), "maxpool", size=384)
+        self._update_linked(self.frame)
+        self.widget.children = (
+            *self.widget.children,
+            W.HTML("<b>The detail, linked</b>: hover a pooled pixel to see its window and the "
+                   "value it keeps; click an input pixel to see which pooled pixels read it."),
+            self.linked,
+        )
 
     def step(self, image: str, pool_size: int, stride: int, mode: str) -> Frame:
         return pooling_step(photo(image, gray=True), pool_size, stride, mode,
                             ZOOM_CORNERS.get(image, (0, 0)))
+
+    def refresh(self) -> Frame | None:
+        frame = super().refresh()
+        self._update_linked(frame)
+        return frame
+
+    def detail(self) -> np.ndarray:
+        """The detail of the current photo that the windows picture and the linked view show."""
+        y0, x0, zs = self.frame.data["detail"]
+        return photo(self.controls["image"].value, gray=True)[y0:y0 + zs, x0:x0 + zs]
+
+    def _update_linked(self, frame: Frame | None) -> None:
+        if self.linked is None or frame is None:
+            return
+        v = self.values()
+        op = "maxpool" if v["mode"] == "max" else "avgpool"
+        self.linked.update(self.detail(), op, pool_size=v["pool_size"], stride=v["stride"],
+                           labels=("detail", "pooled"))

@@ -15,8 +15,9 @@ import numpy as np
 from .. import ops, toys
 from .._validate import check_choice, check_image, check_int
 from ..data import SAMPLE_IMAGES
-from ..viz import short_number, to_png, to_rgb8
+from ..viz import short_number, to_png, to_rgb8, write_values
 from ._base import Explorer, Frame
+from .linked import LinkedView
 
 __all__ = [
     "SCATTER_KERNELS",
@@ -38,6 +39,8 @@ SCATTER_KERNELS: dict[str, np.ndarray] = {
 }
 
 _RED = np.array([230, 30, 30], np.uint8)
+_VALUES_MIN_CELL = 18  # px per cell from which values are written into the cells
+_MIN_BAR = 64  # narrowest picture (px) that gets a colour bar
 _WHITE = np.array([255, 255, 255], np.uint8)
 
 
@@ -105,41 +108,42 @@ def scatter_step(x: np.ndarray, kernel: np.ndarray, stride: int, count: int) -> 
     oh, ow = partial.shape
 
     top = max(float(full.max()), 1e-12)
-    cell_in, cell_out, cell_k = max(1, 256 // max(h, w)), max(1, 256 // max(oh, ow)), 256 // max(kh, kw)
+    # one pixel scale for all three pictures: true relative sizes (the output is ~s times wider)
+    cell = max(1, 256 // max(oh, ow))
     rgb_in = to_rgb8(x, "viridis", (0.0, float(x.max()) or 1.0))
     rgb_in = np.where(done[:, :, None], rgb_in, (rgb_in * 0.3 + 0.7 * 255).astype(np.uint8))
-    rgb_in = _grid(np.repeat(np.repeat(rgb_in, cell_in, axis=0), cell_in, axis=1), cell_in)
-    rgb_out = _grid(to_rgb8(partial, "viridis", (0.0, top), scale=cell_out), cell_out)
+    rgb_in = _grid(np.repeat(np.repeat(rgb_in, cell, axis=0), cell, axis=1), cell)
+    rgb_out = _grid(to_rgb8(partial, "viridis", (0.0, top), scale=cell), cell)
+    rgb_k = _grid(to_rgb8(k, "viridis", (0.0, float(k.max()) or 1.0), scale=cell), cell)
+    if cell >= _VALUES_MIN_CELL:  # the numbers inside the cells (no separate table)
+        rgb_in, rgb_out = write_values(rgb_in, x, cell), write_values(rgb_out, partial, cell)
+        rgb_k = write_values(rgb_k, k, cell)
     if count:
         i, j = divmod(count - 1, w)
-        _outline(rgb_in, i, j, i + 1, j + 1, cell_in, _RED)
-        _outline(rgb_out, s * i, s * j, s * i + kh, s * j + kw, cell_out, _RED)
+        rgb_in, rgb_out = rgb_in.copy(), rgb_out.copy()
+        _outline(rgb_in, i, j, i + 1, j + 1, cell, _RED)
+        _outline(rgb_out, s * i, s * j, s * i + kh, s * j + kw, cell, _RED)
         what = (f"stamp {count} of {h * w}: pixel ({i}, {j}) = {short_number(x[i, j])} adds "
                 f"{short_number(x[i, j])} &times; K to output rows {s * i}..{s * i + kh - 1}, "
                 f"columns {s * j}..{s * j + kw - 1} (red frame)")
     else:
-        i = j = -1
         what = f"nothing stamped yet: move <i>pixels stamped</i> (0..{h * w})"
-    rgb_k = _grid(to_rgb8(k, "viridis", (0.0, float(k.max()) or 1.0), scale=cell_k), cell_k)
-
-    rows = []
-    for r in range(oh):
-        cells = []
-        for c in range(ow):
-            hot = count and s * i <= r < s * i + kh and s * j <= c < s * j + kw
-            style = "color:#c00;font-weight:bold" if hot else ("color:#999" if not partial[r, c] else "")
-            cells.append(f'<td style="padding:0 3px;{style}">{short_number(partial[r, c])}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
     info = (
         f"input {h}&times;{w}, kernel {kh}&times;{kw}, stride {s} &rarr; output "
         f"<b>{oh}&times;{ow}</b> = ({h}&minus;1)&middot;{s} + {kh}<br>{what}"
-        f'<table style="font-family:monospace;font-size:11px;border-collapse:collapse">'
-        f'{"".join(rows)}</table>'
     )
+    widths = {"input": w * cell, "kernel": kw * cell, "output": ow * cell}
+    bars = {"input": ("viridis", 0.0, float(x.max()) or 1.0),
+            "kernel": ("viridis", 0.0, float(k.max()) or 1.0),
+            "output": ("viridis", 0.0, top)}
     return Frame(
         images={"input": to_png(rgb_in), "kernel": to_png(rgb_k), "output": to_png(rgb_out)},
         info=info,
-        data={"partial": partial, "full": full, "current": (i, j) if count else None},
+        data={"partial": partial, "full": full, "current": (i, j) if count else None,
+              "stamped": np.where(done, x, 0.0)},
+        widths=widths,
+        # a bar needs some width to be read; the values are in the cells (and the linked view)
+        colorbars={name: bar for name, bar in bars.items() if widths[name] >= _MIN_BAR},
     )
 
 
@@ -148,7 +152,9 @@ class ScatterExplorer(Explorer):
 
     Controls: input size (a fixed pattern of small whole numbers), kernel, stride and
     *pixels stamped*.  The input pixel just stamped and the output cells it touched are framed
-    in red; the table below lists the output values so far (overlaps add up).
+    in red; the values are written in the cells (overlaps add up), and the pictures share one
+    pixel scale (true relative sizes).  Below, a linked view of the output so far: hover an
+    output pixel to see the stamps that add up to it.
 
     Examples
     --------
@@ -172,8 +178,31 @@ class ScatterExplorer(Explorer):
         }
         # registered before _build's observers, so the count slider is clamped first
         controls["size"].observe(self._on_size, names="value")
+        self.linked: LinkedView | None = None
         self._build(controls, {"input": "input x (pale = not stamped yet)", "kernel": "kernel K",
                                "output": "output so far"})
+        self.linked = LinkedView(np.zeros((2, 2)), "transpose", kernel=np.ones((1, 1)),
+                                 size=384)
+        self._update_linked(self.frame)
+        self.widget.children = (
+            *self.widget.children,
+            W.HTML("<b>Output so far, linked</b> (pixels not stamped yet count as 0): hover an "
+                   "output pixel to see the stamps that add up to it; click an input pixel to "
+                   "see its stamp."),
+            self.linked,
+        )
+
+    def refresh(self) -> Frame | None:
+        frame = super().refresh()
+        self._update_linked(frame)
+        return frame
+
+    def _update_linked(self, frame: Frame | None) -> None:
+        if self.linked is None or frame is None:
+            return
+        v = self.values()
+        self.linked.update(frame.data["stamped"], "transpose", kernel=SCATTER_KERNELS[v["kernel"]],
+                           stride=v["stride"], labels=("input stamped so far", "output so far"))
 
     def _on_size(self, change) -> None:
         self.controls["count"].max = change["new"] ** 2
@@ -217,7 +246,10 @@ def checkerboard_step(kernel_size: int, stride: int, image: str = "camera") -> F
     check_choice("image", image, SAMPLE_IMAGES)
     counts, (lo, hi) = ops.overlap_map(k, s)
     cell = max(1, 256 // counts.shape[0])
-    rgb = _grid(to_rgb8(counts, "magma", (0.0, float(max(counts.max(), 1))), scale=cell), cell)
+    top = float(max(counts.max(), 1))
+    rgb = _grid(to_rgb8(counts, "magma", (0.0, top), scale=cell), cell)
+    if cell >= 14:  # the counts inside the cells
+        rgb = write_values(rgb, counts, cell)
     small, photo = toys.checkerboard_photo(image, k, s)
     uneven = lo != hi
     if lo == 0:
@@ -239,6 +271,8 @@ def checkerboard_step(kernel_size: int, stride: int, image: str = "camera") -> F
         images={"counts": to_png(rgb), "photo": to_png(photo, "gray", (0.0, 1.0))},
         info=info,
         data={"counts": counts, "lo": lo, "hi": hi, "uneven": uneven, "photo": photo},
+        widths={"counts": counts.shape[1] * cell, "photo": photo.shape[1]},
+        colorbars={"counts": ("magma", 0.0, top), "photo": ("gray", 0.0, 1.0)},
     )
 
 

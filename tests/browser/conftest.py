@@ -15,6 +15,8 @@ import pytest
 
 from .lab import CHROMIUM_ARGS, CHROMIUM_MISSING, LabServer, find_chromium
 
+_T0 = time.monotonic()  # this file is imported at collection: the suite's start
+
 
 def _missing(message: str):
     if os.environ.get("CI", "").lower() == "true":
@@ -119,6 +121,8 @@ def pytest_terminal_summary(terminalreporter):
     from .lab import LATENCY_REPORT
 
     if LATENCY_REPORT:
-        terminalreporter.section("browser: slider-to-image latency (median of 10 moves)")
+        terminalreporter.section("browser: slider-to-picture and hover-to-highlight latency")
         for line in LATENCY_REPORT:
             terminalreporter.write_line(line)
+        terminalreporter.write_line(f"browser suite total: {time.monotonic() - _T0:.0f} s "
+                                    "(collection to summary; budget 120 s)")

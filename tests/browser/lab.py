@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_utils._env import course_env
@@ -260,6 +260,28 @@ class LabServer:
 # The explorers under test
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class LinkedProbe:
+    """What an explorer's linked view (``.course-linked``) must show, computed with ``ops``.
+
+    out : the output map as ``course_utils.ops`` computes it (the view's output, independently)
+    window : (row, col) -> the input window ``(r0, c0, r1, c1)`` hovering that output pixel
+        must outline (``linked_math``; for a transposed convolution the sources' bounding box)
+    pixels : output pixels to hover; the first one is shown in the "hover" screenshot, all
+        of them are timed (hover-to-highlight)
+    click : an input pixel to click, and ``field``: how many output pixels it must light up
+        (its projective field; count them with ``ops`` on a one-hot input)
+    offset : (top, left) padding cells drawn around the input (conv with padding)
+    """
+
+    out: object
+    window: Callable[[int, int], tuple[int, int, int, int]]
+    pixels: list[tuple[int, int]]
+    click: tuple[int, int]
+    field: int
+    offset: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
 class ExplorerCase:
     """One explorer widget in one lesson, and how to poke it.
 
@@ -271,9 +293,19 @@ class ExplorerCase:
         change; -1 = the last one (the result)
     info : slider value (float) -> text the info line must then contain (None: not checked)
     dropdown : (label, option value) of a dropdown whose change must change ``image`` (None: skip)
-    screenshot : path relative to the repo for a picture of the explorer (None: none)
-    max_latency_ms : bound on the median slider-to-new-picture latency over 10 moves
+    screenshot : path prefix relative to the repo for pictures of the explorer: ``PREFIX.png``
+        right after Run All, ``PREFIX_hover.png`` while hovering its linked view (None: none)
+    max_latency_ms : bound on the median slider-to-new-picture latency
     change_timeout_s : how long to wait for the picture to change after a control change
+    state : control label -> the value the page must show right after Run All, as the page
+        writes it: a slider's readout ("2", "+0.00", a selection slider's label), a dropdown's
+        or toggle button's selected label, a checkbox's "true"/"false".  Write the values the
+        lesson's code asks for (the call that creates the explorer, or its last ``set``); a
+        label missing here is not checked.  None: no state check.
+    picture : () -> the PNG bytes picture ``image`` must show right after Run All (computed
+        with the explorer's pure step in this process), or None: not checked
+    linked : () -> :class:`LinkedProbe` for the explorer's linked view (hover, click), or None
+    moves : slider moves for the latency median
     """
 
     notebook: str
@@ -286,10 +318,19 @@ class ExplorerCase:
     screenshot: str | None = None
     max_latency_ms: float = 150.0
     change_timeout_s: float = 10.0
+    state: dict[str, str] | None = None
+    picture: Callable[[], bytes] | None = None
+    linked: Callable[[], LinkedProbe] | None = None
+    moves: int = 6
 
     @property
     def id(self) -> str:
         return f"{Path(self.notebook).stem}[{self.index}]"
+
+
+#: the acceptance targets, printed next to every measurement
+SLIDER_TARGET_MS = 50.0
+HOVER_TARGET_MS = 16.0  # one frame at 60 Hz
 
 
 @dataclass
@@ -297,6 +338,8 @@ class ExplorerReport:
     latencies_ms: list[float]
     load_latencies_ms: list[float]
     cells: int
+    hover_ms: list[float] = field(default_factory=list)
+    linked_lines: list[str] = field(default_factory=list)
 
     @property
     def median_ms(self) -> float:
@@ -305,6 +348,10 @@ class ExplorerReport:
     @property
     def median_load_ms(self) -> float:
         return statistics.median(self.load_latencies_ms)
+
+    @property
+    def median_hover_ms(self) -> float | None:
+        return statistics.median(self.hover_ms) if self.hover_ms else None
 
 
 def _wait(page, js: str, arg=None, *, timeout_s: float, what: str):
@@ -506,16 +553,162 @@ def _save_and_read(page, server: LabServer, notebook: str) -> dict:
     raise CheckFailed(f"{notebook}: Ctrl+S did not save the notebook within 15 s")
 
 
+_CONTROL_JS = r"""
+([root, label]) => {
+  // every ipywidgets control in the explorer whose label is `label`, and the value it shows
+  const out = [];
+  // ipywidgets writes &nbsp; in labels, and U+2212 for a minus in float readouts
+  const norm = (t) => (t ?? '').replace(/\s+/g, ' ').replace(/\u2212/g, '-').trim();
+  const boxes = root.querySelectorAll('.widget-slider, .widget-dropdown, .widget-toggle-buttons,'
+    + ' .widget-checkbox, .widget-text, .widget-radio, .widget-select');
+  for (const box of boxes) {
+    const name = box.matches('.widget-checkbox')
+      ? norm(box.querySelector('.widget-label-basic span')?.textContent)
+      : norm(box.querySelector(':scope > label.widget-label')?.textContent);
+    if (name !== label) continue;
+    if (box.matches('.widget-slider')) {
+      out.push(norm(box.querySelector('.widget-readout')?.textContent ?? '(no readout)'));
+    } else if (box.matches('.widget-dropdown, .widget-select')) {
+      const s = box.querySelector('select');
+      out.push(s && s.selectedIndex >= 0 ? norm(s.options[s.selectedIndex].textContent) : '');
+    } else if (box.matches('.widget-toggle-buttons')) {
+      out.push([...box.querySelectorAll('button.mod-active')].map(b => norm(b.textContent))
+        .join(','));
+    } else if (box.matches('.widget-checkbox')) {
+      out.push(String(box.querySelector('input').checked));
+    } else if (box.matches('.widget-radio')) {
+      out.push([...box.querySelectorAll('input:checked')].map(i => i.value).join(','));
+    } else {
+      out.push(box.querySelector('input, textarea')?.value ?? '');
+    }
+  }
+  return out;
+}
+"""
+
+
+def shown_controls(root, labels) -> dict[str, list[str]]:
+    """Label -> the values shown by the explorer's controls with that label (one per control)."""
+    return {label: root.evaluate(f"(el) => ({_CONTROL_JS})([el, {json.dumps(label)}])")
+            for label in labels}
+
+
+def check_state(root, case: ExplorerCase) -> None:
+    """The controls show ``case.state`` (what the lesson's code asked for), right after Run All."""
+    if not case.state:
+        return
+    shown = shown_controls(root, case.state)
+    wrong = []
+    for label, want in case.state.items():
+        got = shown[label]
+        if len(got) != 1:
+            wrong.append(f"{label!r}: {len(got)} controls with this label (expected 1)")
+        elif got[0] != want:
+            wrong.append(f"{label!r} shows {got[0]!r}, the code asked for {want!r}")
+    if wrong:
+        raise CheckFailed(f"{case.id}: after Run All the {case.name} does not show the state its "
+                          "code asked for:\n  - " + "\n  - ".join(wrong))
+
+
+def _cell_centre(canvas, cell: float, r: int, c: int) -> tuple[float, float]:
+    box = canvas.bounding_box()
+    return box["x"] + (c + 0.5) * cell, box["y"] + (r + 0.5) * cell
+
+
+def hover_output(page, view, r: int, c: int, what: str) -> dict:
+    """Move the mouse over output pixel (r, c) of a LinkedView; its root's data attributes.
+
+    The attributes are cleared first, so the answer is the page's response to this move.
+    """
+    cell = float(view.get_attribute("data-cell"))
+    canvas = view.locator(".linked-output canvas.linked-base")
+    view.evaluate("el => { delete el.dataset.hoverOut; delete el.dataset.frameMs; }")
+    page.mouse.move(*_cell_centre(canvas, cell, r, c))
+    _wait(page, "(el) => el.dataset.hoverOut !== undefined && el.dataset.frameMs !== undefined",
+          view.element_handle(), timeout_s=5, what=f"{what} to highlight output pixel ({r}, {c})")
+    data = view.evaluate("el => ({...el.dataset})")
+    data["out"] = tuple(int(v) for v in data["hoverOut"].split(","))
+    if data["out"] != (r, c):
+        raise CheckFailed(f"{what}: the mouse over output pixel ({r}, {c}) (cell {cell:.2f} px) "
+                          f"highlighted {data['out']}")
+    return data
+
+
+def check_linked(page, root, case: ExplorerCase, report: ExplorerReport,
+                 screenshot_to: Path | None) -> None:
+    """Hover and click the explorer's linked view; compare with ``case.linked()`` (from ops).
+
+    Every hovered output pixel must outline the expected input window and show the value
+    ``ops`` computes (4 decimals, in the data attribute and in the arithmetic panel for the
+    first pixel); clicking ``probe.click`` must light up ``probe.field`` output pixels.
+    Hover-to-highlight times (mouse event to drawn outline, measured in the page) go into
+    ``report.hover_ms``.
+    """
+    probe = case.linked()
+    view = root.locator(".course-linked")
+    if view.count() != 1:
+        raise CheckFailed(f"{case.id}: found {view.count()} linked views in the explorer")
+    what = f"{case.id} linked view"
+    _wait(page, "(el) => el.querySelector('.linked-output canvas.linked-base') !== null",
+          view.element_handle(), timeout_s=10, what=f"{what} to draw")
+    caption = view.locator(".linked-output .linked-caption").inner_text()  # "output 8×8"
+    shape = tuple(int(v) for v in caption.split()[-1].split("\u00d7"))
+    if shape != probe.out.shape:
+        raise CheckFailed(f"{what}: the output is drawn as {shape}, ops computes "
+                          f"{probe.out.shape}")
+    view.scroll_into_view_if_needed()
+    for k, (r, c) in enumerate(probe.pixels):
+        data = hover_output(page, view, r, c, what)
+        report.hover_ms.append(float(data["hoverMs"]))
+        window = tuple(int(v) for v in data["window"].split(","))
+        want_window, value = probe.window(r, c), float(probe.out[r, c])
+        if window != tuple(want_window):
+            raise CheckFailed(f"{what}: hovering output ({r}, {c}) outlined input window "
+                              f"{window}, expected {tuple(want_window)}")
+        if round(float(data["sum"]), 4) != round(value, 4):
+            raise CheckFailed(f"{what}: output ({r}, {c}) shows {data['sum']}, ops computes "
+                              f"{value:.6f}")
+        if k == 0:
+            text = view.locator(".linked-sum-value").inner_text()
+            if not (text == f"{value:.4f}" or (text == "0.0000" and abs(value) < 5e-5)):
+                raise CheckFailed(f"{what}: the arithmetic panel says {text!r} for output "
+                                  f"({r}, {c}), ops computes {value:.4f}")
+            report.linked_lines.append(f"hover output ({r}, {c}) -> window {window}, "
+                                       f"value {float(data['sum']):.4f} (ops {value:.4f})")
+            if screenshot_to is not None:
+                root.screenshot(path=str(screenshot_to), animations="disabled")
+    i, j = probe.click
+    canvas = view.locator(".linked-input canvas.linked-base")
+    page.mouse.click(*_cell_centre(canvas, float(view.get_attribute("data-cell")),
+                                   i + probe.offset[0], j + probe.offset[1]))
+    _wait(page, "([el, want]) => el.dataset.fieldIn === want",
+          [view.element_handle(), f"{i},{j}"], timeout_s=5,
+          what=f"{what}: the projective field of input ({i}, {j})")
+    count = int(view.get_attribute("data-field-count"))
+    if count != probe.field:
+        raise CheckFailed(f"{what}: clicking input ({i}, {j}) lit up {count} output pixels; "
+                          f"{probe.field} change when that pixel changes (ops)")
+    report.linked_lines.append(f"click input ({i}, {j}) -> {count} output pixels")
+    page.mouse.move(0, 0)
+
+
 def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = True,
                    screenshot_to: Path | None = None) -> ExplorerReport:
     """Check in JupyterLab that an explorer responds like it should.
 
     1. (``run=True``) open the notebook, Run All Cells: no error outputs, stderr, widget errors;
        with ``run=False`` the page already shows the notebook, run (one notebook, many cases);
-    2. the explorer renders, its error area is empty;
-    3. a keyboard move of the slider changes the picture's bytes (and the info line);
-    4. a different dropdown option changes the picture's bytes;
-    5. median latency keypress -> new picture ``src`` over 10 moves <= ``case.max_latency_ms``.
+    2. the explorer renders, its error area is empty, its controls show ``case.state`` and its
+       picture is ``case.picture()`` (what the code asked for);
+    3. its linked view (``case.linked``): hover windows and values, a click's projective field,
+       hover-to-highlight times;
+    4. a keyboard move of the slider changes the picture's bytes (and the info line);
+    5. a different dropdown option changes the picture's bytes;
+    6. median latency keypress -> new picture ``src`` over ``case.moves`` moves <=
+       ``case.max_latency_ms``.
+
+    ``screenshot_to``: a folder; ``explorer{index}.png`` (after Run All) and
+    ``explorer{index}_hover.png`` (hovering the linked view) are written there.
     """
     log_start = server.log_size()
     cells = open_and_run(page, server, case.notebook) if run else 0
@@ -532,7 +725,31 @@ def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = T
     if error:
         raise CheckFailed(f"{case.id}: the explorer's error area shows {error!r} right after "
                           "Run All Cells")
+    check_state(root, case)
     img = root.locator("img.course-explorer-image").nth(case.image)
+    if case.picture is not None:
+        import hashlib
+
+        want = hashlib.sha256(case.picture()).hexdigest()
+        got = image_digest(img)["sha"]
+        if got != want:
+            raise CheckFailed(f"{case.id}: after Run All picture {case.image} is not the one the "
+                              f"code's state gives (sha256 {got[:12]}..., expected "
+                              f"{want[:12]}...)")
+    report = ExplorerReport([], [], cells)
+    viewport = page.viewport_size
+    if screenshot_to is not None:  # tall enough that the whole explorer is on the screen
+        page.set_viewport_size({"width": viewport["width"], "height": 2600})
+        root.scroll_into_view_if_needed()
+        page.mouse.move(0, 0)
+        root.screenshot(path=str(screenshot_to / f"explorer{case.index}.png"),
+                        animations="disabled")
+    if case.linked is not None:
+        check_linked(page, root, case, report, None if screenshot_to is None else
+                     screenshot_to / f"explorer{case.index}_hover.png")
+    if screenshot_to is not None:
+        page.set_viewport_size(viewport)
+        root.scroll_into_view_if_needed()
     slider = root.locator(f'.widget-slider:has(label:text-is("{case.slider}")) '
                           '.noUi-handle[role="slider"]')
     if slider.count() != 1:
@@ -588,14 +805,12 @@ def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = T
                               f"line should contain {want!r}; the explorer shows:\n"
                               f"{root.inner_text()[-600:]}") from None
 
-    restore_option = None
     if case.dropdown is not None:
         label, option = case.dropdown
         select = root.locator(f'.widget-dropdown:has(label:text-is("{label}")) select')
         if select.count() != 1:
             raise CheckFailed(f"{case.id}: found {select.count()} dropdowns labelled {label!r}")
-        restore_option = select.evaluate("s => s.value")
-        if restore_option == option:
+        if select.evaluate("s => s.value") == option:
             raise CheckFailed(f"{case.id}: dropdown {label!r} already shows {option!r}; "
                               "pick another option in the case table")
         before = image_digest(img)
@@ -604,35 +819,23 @@ def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = T
 
     # latency: keydown on the handle -> the picture's src attribute changes (in-page clocks)
     page.evaluate(_LATENCY_SETUP_JS, [slider.element_handle(), img.element_handle()])
-    keys = [back, first] * 5
+    keys = [back, first] * (case.moves // 2)
     for i, key in enumerate(keys):
         slider.press(key)
         _wait(page, f"() => window.__courseLatency.src.length > {i}"
                     f" && window.__courseLatency.pending === null",
               timeout_s=10, what=f"the picture to change after latency move {i + 1} ({key})")
     lat = page.evaluate("() => window.__courseLatency")
-    report = ExplorerReport(lat["src"], lat["load"], cells)
-
-    if screenshot_to is not None:  # back to the notebook's own state for a clean picture
-        for _ in range(20):
-            if abs(value() - start) < 1e-6:
-                break
-            before = image_digest(img)
-            slider.press("ArrowRight" if value() < start else "ArrowLeft")
-            _changed(before, "restoring the slider")
-        if restore_option is not None:
-            before = image_digest(img)
-            select.select_option(value=restore_option)
-            _changed(before, "restoring the dropdown")
-        page.mouse.move(0, 0)
-        _wait(page, _IMAGES_READY_JS, root.element_handle(), timeout_s=10,
-              what="the explorer's pictures to load")
-        root.screenshot(path=str(screenshot_to), animations="disabled")
+    report.latencies_ms, report.load_latencies_ms = lat["src"], lat["load"]
 
     if report.median_ms > case.max_latency_ms:
         raise CheckFailed(f"{case.id}: median slider-to-image latency {report.median_ms:.0f} ms "
                           f"over {len(report.latencies_ms)} moves exceeds "
                           f"{case.max_latency_ms:.0f} ms (all: "
                           f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms)")
+    hover = report.median_hover_ms
+    if hover is not None and hover > HOVER_TARGET_MS:
+        raise CheckFailed(f"{case.id}: median hover-to-highlight {hover:.2f} ms exceeds "
+                          f"{HOVER_TARGET_MS:.0f} ms (all: "
+                          f"{', '.join(f'{x:.1f}' for x in report.hover_ms)} ms)")
     return report
-

@@ -3,6 +3,14 @@
 To add an explorer, add a row to ``CASES``: notebook, which explorer in it (0 = first), the
 label of a slider to move, what the info line must say for a slider value, a dropdown option to
 pick.  A row whose notebook is missing fails (it is never skipped silently).
+
+State that matches the code: ``state={label: shown value}`` lists what each control must show
+right after Run All, written from the lesson's code (the call that creates the explorer): a
+slider's readout as the page prints it ("2", "+0.00", "0.50"; a minus sign is written "-"), the
+selected label of a dropdown or toggle buttons, "true"/"false" for a checkbox.  When a lesson changes how it creates an explorer,
+change its row.  ``picture`` (optional) gives the PNG the checked picture must show then, computed
+here with the explorer's pure step; ``linked`` (optional) what its linked view must show on hover
+and click, computed here with ``course_utils.ops``.
 """
 
 from __future__ import annotations
@@ -12,9 +20,23 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
-from .lab import LESSONS, REPO, CheckFailed, ExplorerCase, check_explorer, report_latency
+from course_utils import ops
+from course_utils.data import photo
+
+from .lab import (
+    HOVER_TARGET_MS,
+    LESSONS,
+    REPO,
+    SLIDER_TARGET_MS,
+    CheckFailed,
+    ExplorerCase,
+    LinkedProbe,
+    check_explorer,
+    report_latency,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,53 +53,187 @@ def _pool_2x2(stride: float, n: int = 256) -> str:
     return f"output {m}\u00d7{m}"
 
 
+def _f32(a) -> np.ndarray:
+    """What the linked view sends to the browser: float32 values (as float64)."""
+    return np.asarray(a, np.float32).astype(np.float64)
+
+
+def _reached(out_of_one_hot: np.ndarray) -> int:
+    return int(np.count_nonzero(out_of_one_hot))
+
+
+_SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+_PIXELS = [(int(r), int(c)) for r, c in np.random.default_rng(0).integers(0, 16, (8, 2))]
+
+
+# ---- lesson 01: KernelExplorer(image="camera", preset="Sobel x (vertical edges)") -----------
+def _kernel_picture() -> bytes:
+    from course_utils.widgets.kernel import detail_corner, kernel_step
+
+    img = photo("camera", gray=True)
+    return kernel_step(img, _SOBEL_X, 1, "same", "per map",
+                       detail=detail_corner("camera", img.shape)).images["output"]
+
+
+def _kernel_linked() -> LinkedProbe:
+    """The 16x16 detail convolved with Sobel x, stride 1, "same" (1 zero on every side)."""
+    from course_utils.widgets.kernel import detail_corner
+
+    img = photo("camera", gray=True)
+    y0, x0 = detail_corner("camera", img.shape)
+    x = _f32(img[y0:y0 + 16, x0:x0 + 16])
+    one = np.zeros((16, 16))
+    one[4, 9] = 1.0
+    return LinkedProbe(
+        out=ops.conv2d(x, _SOBEL_X, 1, "same"),
+        window=lambda r, c: (r - 1, c - 1, r + 2, c + 2),
+        pixels=[(5, 7), (0, 0), (15, 15), *_PIXELS],
+        click=(4, 9), field=_reached(ops.conv2d(one, np.ones((3, 3)), 1, "same")),
+        offset=(1, 1))
+
+
+# ---- lesson 03: PoolingExplorer(image="camera", pool_size=2, stride=2, mode="max") ----------
+def _pooling_picture() -> bytes:
+    from course_utils.widgets.pooling import ZOOM_CORNERS, pooling_step
+
+    return pooling_step(photo("camera", gray=True), 2, 2, "max",
+                        ZOOM_CORNERS["camera"]).images["output"]
+
+
+def _pooling_linked() -> LinkedProbe:
+    """The 32x32 detail (lesson 03's yellow box), max-pooled 2x2, stride 2 -> 16x16."""
+    from course_utils.widgets.pooling import ZOOM_CORNERS
+
+    y0, x0 = ZOOM_CORNERS["camera"]
+    x = _f32(photo("camera", gray=True)[y0:y0 + 32, x0:x0 + 32])
+    return LinkedProbe(
+        out=ops.max_pool2d(x, 2, 2),
+        window=lambda r, c: (2 * r, 2 * c, 2 * r + 2, 2 * c + 2),
+        pixels=[(6, 9), (0, 15), *_PIXELS], click=(13, 20), field=1)
+
+
+# ---- lesson 04: ScatterExplorer(size=4, kernel="ones 3x3", stride=2, count=6) ---------------
+_SCATTER_X = np.random.default_rng(4).integers(1, 5, (4, 4)).astype(np.float64)
+
+
+def _scatter_picture() -> bytes:
+    from course_utils.widgets.transpose import scatter_step
+
+    return scatter_step(_SCATTER_X, np.ones((3, 3)), 2, 6).images["output"]
+
+
+def _transpose_window(n: int, k: int, s: int):
+    """Bounding box of the input pixels whose stamps cover output (r, c) (s * i + a == r)."""
+    def axis(r):
+        return [i for i in range(n) if 0 <= r - s * i < k]
+
+    def window(r, c):
+        rows, cols = axis(r), axis(c)
+        if not rows or not cols:
+            return (0, 0, 0, 0)
+        return (min(rows), min(cols), max(rows) + 1, max(cols) + 1)
+
+    return window
+
+
+def _scatter_linked() -> LinkedProbe:
+    """The first 6 stamps (row by row) of a 4x4 input, ones 3x3, stride 2 -> the 9x9 output so far."""
+    stamped = np.where((np.arange(16) < 6).reshape(4, 4), _SCATTER_X, 0.0)
+    one = np.zeros((4, 4))
+    one[1, 1] = 1.0
+    return LinkedProbe(
+        out=ops.conv2d_transpose(stamped, np.ones((3, 3)), 2, "valid"),
+        window=_transpose_window(4, 3, 2),
+        pixels=[(2, 2), (0, 4), (8, 8), (4, 3), (1, 6), (6, 1), (3, 3), (5, 5)],
+        click=(1, 1), field=_reached(ops.conv2d_transpose(one, np.ones((3, 3)), 2, "valid")))
+
+
+def _checkerboard_picture() -> bytes:
+    from course_utils.widgets.transpose import checkerboard_step
+
+    return checkerboard_step(3, 2, "camera").images["photo"]
+
+
 # One row per explorer: notebook, explorer index in the page, slider label, then options.
 CASES = [
     ExplorerCase("01_convolution.ipynb", 0, "stride", name="KernelExplorer", info=_conv_same,
-                 dropdown=("kernel", "box blur 3x3"), screenshot="docs/kernel_explorer.png"),
+                 dropdown=("kernel", "box blur 3x3"), screenshot="docs/kernel_explorer",
+                 state={"photo": "camera", "kernel": "Sobel x (vertical edges)", "stride": "1",
+                        "padding": "same", "colour scale": "per map"},
+                 picture=_kernel_picture, linked=_kernel_linked),
     ExplorerCase("02_relu.ipynb", 0, "bias", name="ReluExplorer",
-                 dropdown=("kernel", "box blur 3x3")),
+                 dropdown=("kernel", "box blur 3x3"),
+                 state={"photo": "camera", "kernel": "Sobel x (vertical edges)", "bias": "+0.00"}),
     ExplorerCase("03_pooling.ipynb", 0, "stride", name="PoolingExplorer", info=_pool_2x2,
-                 dropdown=("photo", "coins")),
+                 dropdown=("photo", "coins"), screenshot="docs/pooling_explorer",
+                 state={"photo": "camera", "pool size": "2", "stride": "2", "pooling": "max"},
+                 picture=_pooling_picture, linked=_pooling_linked),
     ExplorerCase("04_transposed_conv.ipynb", 0, "pixels stamped", name="ScatterExplorer",
-                 dropdown=("kernel", "tent 3x3")),
+                 dropdown=("kernel", "tent 3x3"), screenshot="docs/scatter_explorer",
+                 state={"input size": "4", "kernel": "ones 3x3", "stride": "2",
+                        "pixels stamped": "6"},
+                 picture=_scatter_picture, linked=_scatter_linked),
     ExplorerCase("04_transposed_conv.ipynb", 1, "stride", name="CheckerboardExplorer",
-                 dropdown=("photo", "coins")),
+                 dropdown=("photo", "coins"),
+                 state={"kernel size": "3", "stride": "2", "photo": "camera"},
+                 picture=_checkerboard_picture),
     ExplorerCase("05_skip_connections.ipynb", 0, "poolings", name="SkipExplorer",
-                 dropdown=("photo", "coins")),
-    ExplorerCase("06_loss_and_metrics.ipynb", 0, "shift x", name="MaskMetricsExplorer"),
+                 dropdown=("photo", "coins"),
+                 state={"photo": "camera", "poolings": "2", "skip": "without skip",
+                        "upsampling": "nearest"}),
+    ExplorerCase("06_loss_and_metrics.ipynb", 0, "shift x", name="MaskMetricsExplorer",
+                 state={"object radius": "40", "shift x": "12", "shift y": "0",
+                        "blur (px)": "3.00", "threshold": "0.50"}),
     ExplorerCase("07_backpropagation.ipynb", 0, "step", name="FilterLearningExplorer",
-                 info=lambda v: f"step {int(v)} of 60"),
+                 info=lambda v: f"step {int(v)} of 60",
+                 state={"step": "20", "learning rate": "0.1"}),
     ExplorerCase("08_unet.ipynb", 0, "layer", name="UNetWalkExplorer", image=1,
-                 info=lambda v: f"layer {int(v)} of 0..16", dropdown=("photo", "coins")),
+                 info=lambda v: f"layer {int(v)} of 0..16", dropdown=("photo", "coins"),
+                 state={"photo": "cat", "layer": "9", "channel": "0"}),
 ]
 NOTEBOOKS = list(dict.fromkeys(c.notebook for c in CASES))  # in order, each once
+
+
+def _report(case: ExplorerCase, report) -> None:
+    med = report.median_ms
+    line = (f"{case.name} slider-to-picture: median {med:.0f} ms over "
+            f"{len(report.latencies_ms)} moves (target {SLIDER_TARGET_MS:.0f} ms: "
+            f"{'met' if med <= SLIDER_TARGET_MS else 'MISSED'}; picture loaded: median "
+            f"{report.median_load_ms:.0f} ms) [{case.id}, slider {case.slider!r}; all: "
+            f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms]")
+    if report.hover_ms:
+        hov = report.median_hover_ms
+        line += (f"\n{case.name} hover-to-highlight: median {hov:.2f} ms over "
+                 f"{len(report.hover_ms)} hovers (target {HOVER_TARGET_MS:.0f} ms: "
+                 f"{'met' if hov <= HOVER_TARGET_MS else 'MISSED'}; max "
+                 f"{max(report.hover_ms):.2f} ms); " + "; ".join(report.linked_lines))
+    report_latency(line)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda nb: Path(nb).stem)
 def test_explorers(notebook: str, page, lab_server, artefacts_on_failure, tmp_path, request):
     """Run the notebook once in JupyterLab, then check each of its explorers in CASES.
 
-    Screenshots are taken into the test's temporary folder; with ``--refresh-docs`` they are
-    also copied over the tracked pictures in ``docs/`` (once every explorer of the notebook passed).
+    With ``--refresh-docs`` screenshots of the explorers that have a ``screenshot`` prefix
+    (after Run All, and hovering the linked view) are copied over the tracked pictures in
+    ``docs/`` once every explorer of the notebook passed.
     """
     if not (LESSONS / notebook).is_file():
         pytest.fail(f"lessons/{notebook} not found (listed in CASES)", pytrace=False)
+    refresh = request.config.getoption("--refresh-docs")
     shots = []
     for i, case in enumerate(c for c in CASES if c.notebook == notebook):
-        shot = tmp_path / f"explorer{case.index}.png" if case.screenshot else None
+        folder = tmp_path if (refresh and case.screenshot) else None
         with artefacts_on_failure():
-            report = check_explorer(page, lab_server, case, run=i == 0, screenshot_to=shot)
-        report_latency(
-            f"{case.name} slider-to-image latency: median {report.median_ms:.0f} ms over "
-            f"{len(report.latencies_ms)} moves (picture loaded: median "
-            f"{report.median_load_ms:.0f} ms) [{case.id}, slider {case.slider!r}; all: "
-            f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms]")
-        if shot is not None:
-            shots.append((shot, REPO / case.screenshot))
-    if request.config.getoption("--refresh-docs"):
-        for shot, target in shots:
-            shutil.copyfile(shot, target)
+            report = check_explorer(page, lab_server, case, run=i == 0, screenshot_to=folder)
+        _report(case, report)
+        if folder is not None:
+            shots.append((folder / f"explorer{case.index}.png", REPO / f"{case.screenshot}.png"))
+            hover = folder / f"explorer{case.index}_hover.png"
+            if hover.is_file():
+                shots.append((hover, REPO / f"{case.screenshot}_hover.png"))
+    for shot, target in shots:
+        shutil.copyfile(shot, target)
 
 
 # ---- the harness itself must catch a broken explorer ----------------------------------------
@@ -160,8 +316,8 @@ def test_feature_map_explorer(page, lab_server, artefacts_on_failure):
     nb.cells = [nbformat.v4.new_code_cell(_FEATURES)]
     nbformat.write(nb, lab_server.root / "_features.ipynb")
     case = ExplorerCase("_features.ipynb", 0, "channel", name="FeatureMapExplorer",
-                        dropdown=("layer", "dec5_conv2"))
+                        dropdown=("layer", "dec5_conv2"),
+                        state={"layer": "enc1_conv2", "channel": "0", "image": "0"})
     with artefacts_on_failure():
         report = check_explorer(page, lab_server, case)
-    report_latency(f"{case.name} slider-to-image latency: median {report.median_ms:.0f} ms over "
-                   f"{len(report.latencies_ms)} moves [{case.id}, slider {case.slider!r}]")
+    _report(case, report)

@@ -70,19 +70,21 @@ export function arithmetic(st, r, c) {
     return { op, out: [r, c], window: [r0, c0, r0 + kh, c0 + kw], terms, value: sum + st.bias,
              sum, bias: st.bias };
   }
-  if (op === "maxpool") {
+  if (op === "maxpool" || op === "avgpool") {
     const p = st.pool, r0 = r * s, c0 = c * s;
     const terms = [];
-    let best = null;
+    let best = null, sum = 0;
     for (let i = r0; i < r0 + p; i++) {
       for (let j = c0; j < c0 + p; j++) {
         const t = { i, j, x: x[i * w + j] };
         terms.push(t);
+        sum += t.x; // row-major, as pool_arithmetic adds them
         if (best === null || t.x > best.x) best = t; // first of equal values, as max() in Python
       }
     }
-    return { op, out: [r, c], window: [r0, c0, r0 + p, c0 + p], terms, value: best.x,
-             argmax: [best.i, best.j] };
+    const window = [r0, c0, r0 + p, c0 + p];
+    if (op === "avgpool") return { op, out: [r, c], window, terms, value: sum / (p * p), sum };
+    return { op, out: [r, c], window, terms, value: best.x, argmax: [best.i, best.j] };
   }
   // transpose ("valid"): input pixel (i, j) stamps x[i, j] * kernel with its corner at (s*i, s*j)
   const terms = [];
@@ -109,8 +111,9 @@ export function projectiveField(st, i, j) {
     for (let a = 0; a < st.kh; a++) if (s * i + a < oh) rows.push(s * i + a);
     for (let b = 0; b < st.kw; b++) if (s * j + b < ow) cols.push(s * j + b);
   } else {
-    const [kh, kw] = op === "maxpool" ? [st.pool, st.pool] : [st.kh, st.kw];
-    const [t, l] = op === "maxpool" ? [0, 0] : [st.pads[0], st.pads[2]];
+    const pool = op === "maxpool" || op === "avgpool";
+    const [kh, kw] = pool ? [st.pool, st.pool] : [st.kh, st.kw];
+    const [t, l] = pool ? [0, 0] : [st.pads[0], st.pads[2]];
     const span = (p, pad, k, n) => {
       const lo = Math.max(0, Math.ceil((p + pad - k + 1) / s));
       const hi = Math.min(n - 1, Math.floor((p + pad) / s));
@@ -290,6 +293,14 @@ function arithmeticHtml(st, ar) {
     }
     return s + `<div class="linked-sum">max at input [${ar.argmax[0]}, ${ar.argmax[1]}] = <b class="linked-sum-value">${fmt4(ar.value)}</b> &nbsp; ${check}</div>`;
   }
+  if (ar.op === "avgpool") {
+    const n = st.pool * st.pool;
+    let s = `<div class="linked-arith-title">output[${r}, ${c}] = mean of the ${st.pool}&times;${st.pool} window</div>`;
+    if (ar.terms.length <= TABLE_MAX_TERMS) {
+      s += termTable(st.pool, st.pool, ar.terms, (t) => `<td>${fmt(t.x)}</td>`);
+    }
+    return s + `<div class="linked-sum">sum of ${n} values ${fmt4(ar.sum)} / ${n} = <b class="linked-sum-value">${fmt4(ar.value)}</b> &nbsp; ${check}</div>`;
+  }
   let s = `<div class="linked-arith-title">output[${r}, ${c}] = sum of the stamps that cover it: input[i, j] &times; kernel[${r} &minus; ${st.s}i, ${c} &minus; ${st.s}j]</div>`;
   if (!ar.terms.length) {
     return s + `<div class="linked-sum">no stamp reaches this pixel (kernel smaller than the stride) = <b class="linked-sum-value">${fmt4(0)}</b> &nbsp; ${check}</div>`;
@@ -351,8 +362,9 @@ function render({ model, el: host }) {
     // operation (and kernel)
     const pop = panel("linked-op", st.op === "conv" ? `convolution, stride ${st.s}`
       : st.op === "maxpool" ? `max-pool ${st.pool}\u00d7${st.pool}, stride ${st.s}`
-        : `transposed convolution, stride ${st.s}`);
-    if (st.op !== "maxpool") {
+        : st.op === "avgpool" ? `average pool ${st.pool}\u00d7${st.pool}, stride ${st.s}`
+          : `transposed convolution, stride ${st.s}`);
+    if (st.op === "conv" || st.op === "transpose") {
       el("div", "linked-kernel-caption", pop, `kernel ${st.kh}\u00d7${st.kw}` +
         (st.op === "conv" && st.bias ? `, bias ${fmt(st.bias)}` : ""));
       const kc = Math.min(36, KERNEL_PX / Math.max(st.kh, st.kw));

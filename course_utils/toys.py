@@ -161,11 +161,6 @@ def _float64(a) -> np.ndarray:
     return np.asarray(a, dtype=np.float64)
 
 
-@memo(maxsize=8)
-def _encoder_fit(features, target) -> tuple[np.ndarray, np.ndarray]:
-    return _fit_1x1(features, target)
-
-
 #: the 3x3 average the bottleneck applies to each channel at the lowest resolution
 CONTEXT_KERNEL = np.full((3, 3), 1 / 9)
 CONTEXT_KERNEL.setflags(write=False)
@@ -257,8 +252,14 @@ def skip_fit(
     >>> [skip_fit(img, img, 2, inputs)["channels"] for inputs in SKIP_INPUTS]
     [5, 5, 10]
     """
-    poolings = check_int("poolings", poolings, 1, 5)
     check_choice("inputs", inputs, SKIP_INPUTS)
+    return _skip_fits(image, target, poolings, interpolation, (inputs,))[inputs]
+
+
+def _skip_fits(image, target, poolings, interpolation, names) -> dict:
+    """:func:`skip_fit` for several ``inputs`` at once, from one least-squares design matrix
+    ``[E, D, 1]`` (each fit solves its own block of the shared normal equations)."""
+    poolings = check_int("poolings", poolings, 1, 5)
     img = _gray(image)
     tgt = _float64(target)
     if tgt.shape != img.shape:
@@ -267,30 +268,46 @@ def skip_fit(
     _check_round_trip(h, w, poolings)
     enc = encoder_features(image)  # remembered per read-only photo, like the pyramid
     up = decoder_map(enc, poolings, interpolation)
-    if inputs == "encoder":  # does not depend on the poolings: remembered per image and target
-        out, wts = _encoder_fit(enc, tgt)
-        chans = enc
-    else:
-        chans = up if inputs == "decoder" else (enc, up)  # the fit concatenates E and D
-        out, wts = _fit_1x1(chans, tgt)
-    out = np.clip(out, 0.0, 1.0)
-    err = out - tgt
-    mse = float(np.mean(err**2))
-    res = {
-        "out": out,
-        "up": up,
-        "weights": wts,
-        "mae": float(np.mean(np.abs(err))),
-        "psnr": float(10 * np.log10(1.0 / max(mse, 1e-12))),
-        "sizes": [h] + [h // 2**i for i in range(1, poolings + 1)] + [up.shape[0]],
-        "channels": len(wts) - 1,
-    }
-    if _is_mask(tgt):
-        pred, truth = out > 0.5, tgt > 0.5
-        union = int(np.sum(pred | truth))
-        res["iou"] = float(np.sum(pred & truth) / union) if union else 1.0
-        res["accuracy"] = float(np.mean(pred == truth))
-    return res
+    ce = enc.shape[-1]
+    columns = {"decoder": list(range(ce, 2 * ce)), "encoder": list(range(ce)),
+               "concat": list(range(2 * ce))}
+    # normal equations of the 1x1 conv on concat(E, D) + bias, fitted on every second pixel
+    # in each direction (a quarter of the pixels: same answer to a few decimals, 4x faster)
+    fit = np.concatenate([enc[::2, ::2], up[::2, ::2]], axis=-1).reshape(-1, 2 * ce)
+    a = np.concatenate([fit, np.ones((len(fit), 1))], axis=1)
+    gram, rhs = a.T @ a, a.T @ tgt[::2, ::2].ravel()
+    is_mask = _is_mask(tgt)
+    sizes = [h] + [h // 2**i for i in range(1, poolings + 1)] + [up.shape[0]]
+    rows = {}
+    for name in names:
+        idx = columns[name] + [2 * ce]  # the chosen channels and the bias
+        g = gram[np.ix_(idx, idx)]
+        g[np.diag_indices_from(g)] += 1e-6 * (np.trace(g) / len(g))  # tiny ridge
+        wts = np.linalg.solve(g, rhs[idx])
+        out = np.full((h, w), wts[-1])
+        if name != "decoder":
+            out += enc @ wts[:ce]
+        if name != "encoder":
+            out += up @ wts[-1 - ce:-1]
+        out = np.clip(out, 0.0, 1.0)
+        err = out - tgt
+        mse = float(np.mean(err**2))
+        res = {
+            "out": out,
+            "up": up,
+            "weights": wts,
+            "mae": float(np.mean(np.abs(err))),
+            "psnr": float(10 * np.log10(1.0 / max(mse, 1e-12))),
+            "sizes": sizes,
+            "channels": len(wts) - 1,
+        }
+        if is_mask:
+            pred, truth = out > 0.5, tgt > 0.5
+            union = int(np.sum(pred | truth))
+            res["iou"] = float(np.sum(pred & truth) / union) if union else 1.0
+            res["accuracy"] = float(np.mean(pred == truth))
+        rows[name] = res
+    return rows
 
 
 def skip_reconstruction(
@@ -380,7 +397,7 @@ def compare_skip_inputs(image, target, poolings: int = 3, interpolation: str = "
     >>> list(rows), rows["concat"]["channels"]
     (['decoder', 'encoder', 'concat'], 10)
     """
-    return {name: skip_fit(image, target, poolings, name, interpolation) for name in SKIP_INPUTS}
+    return _skip_fits(image, target, poolings, interpolation, tuple(SKIP_INPUTS))
 
 
 @memo(maxsize=32)

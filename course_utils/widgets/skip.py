@@ -13,7 +13,7 @@ import numpy as np
 
 from .._validate import check_choice
 from ..data import SAMPLE_IMAGES, photo, to_gray
-from ..toys import size_scene, skip_fit
+from ..toys import compare_skip_inputs, size_scene
 from ..viz import to_png
 from ._base import Explorer, Frame
 
@@ -66,8 +66,7 @@ def skip_step(image, target, poolings: int, interpolation: str = "nearest") -> F
     >>> sorted(f.images)
     ['diff', 'input', 'target', 'with', 'without']
     """
-    rows = {name: skip_fit(image, target, poolings, name, interpolation)
-            for name in ("decoder", "encoder", "concat")}
+    rows = compare_skip_inputs(image, target, poolings, interpolation)
     without, with_skip = rows["decoder"]["out"], rows["concat"]["out"]
     diff = with_skip - without
     s = rows["concat"]["sizes"]

@@ -9,10 +9,18 @@
     (a 3x3 blur and four one-sided Sobel edge detectors), :func:`encoder_features`;
   - **down path**: ``poolings`` times 2x2 max pooling of those five channels,
     :func:`encoder_pyramid`;
-  - **up path**: upsampling by ``2 ** poolings`` (nearest or bilinear);
+  - **bottleneck**: a fixed 3x3 average of each channel at the lowest resolution,
+    :func:`bottleneck` (a wide view: after 3 poolings it spans 24x24 input pixels);
+  - **up path**: upsampling by ``2 ** poolings`` (nearest or bilinear): the decoder map ``D``;
   - **decoder**: a 1x1 convolution (a per-pixel linear blend + bias) fitted by least squares to
-    reproduce the photo.  Without the skip it sees the 5 upsampled channels; with the skip it
-    sees ``concat(E, D)`` = 5 encoder + 5 upsampled channels, exactly like the seed's U-Net.
+    a target, :func:`skip_fit`.  It sees the 5 channels of ``D`` (no skip), the 5 channels of
+    ``E`` (the encoder map alone), or ``concat(E, D)`` = 10 channels, exactly like the seed's
+    U-Net.
+
+  Two targets: the photo itself (:func:`skip_reconstruction`: a copy needs no context, so ``E``
+  alone nearly suffices), and :func:`size_scene`'s "mark the big shapes" (``E``'s 3x3 view sees
+  *that* a pixel is inside a shape but not *how big* the shape is; ``D`` knows the size but not
+  the exact outline; only ``concat(E, D)`` gets both), compared by :func:`compare_skip_inputs`.
 
 Functions that explorers call on every slider move are memoised (:mod:`course_utils._memo`):
 given a read-only photo (``data.photo``) they compute once per photo.
@@ -32,7 +40,13 @@ __all__ = [
     "encoder_features",
     "encoder_pyramid",
     "edge_magnitude",
+    "bottleneck",
+    "decoder_map",
+    "skip_fit",
     "skip_reconstruction",
+    "size_scene",
+    "compare_skip_inputs",
+    "SKIP_INPUTS",
     "checkerboard_photo",
 ]
 
@@ -112,48 +126,200 @@ def edge_magnitude(image) -> np.ndarray:
     return np.hypot(ops.conv2d(p, ops.SOBEL_X), ops.conv2d(p, ops.SOBEL_X.T)) / 4.0
 
 
-def _fit_1x1(channels: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit_1x1(channels, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Least-squares 1x1 convolution (weights + bias) mapping (H, W, C) channels to target.
 
+    ``channels`` is one (H, W, C) map or a tuple of maps to be concatenated along the channels
+    (the fit then never builds the full concatenation: only its fitting pixels).
     Fitted on every second pixel in each direction (a quarter of the pixels: same answer to a few
     decimals, four times faster), applied to all pixels.
     """
-    c = channels.shape[-1]
-    fit = channels[::2, ::2].reshape(-1, c)
+    parts = channels if isinstance(channels, tuple) else (channels,)
+    fit = np.concatenate([p[::2, ::2] for p in parts], axis=-1)
+    fit = fit.reshape(-1, fit.shape[-1])
     a = np.concatenate([fit, np.ones((len(fit), 1))], axis=1)
     gram = a.T @ a
     gram[np.diag_indices_from(gram)] += 1e-6 * (np.trace(gram) / len(gram))  # tiny ridge
     wts = np.linalg.solve(gram, a.T @ target[::2, ::2].ravel())
-    return channels @ wts[:-1] + wts[-1], wts
+    out = np.full(parts[0].shape[:2], wts[-1])
+    start = 0
+    for p in parts:  # concat(E, D) @ w == E @ w_E + D @ w_D
+        out += p @ wts[start:start + p.shape[-1]]
+        start += p.shape[-1]
+    return out, wts
+
+
+@memo(maxsize=8)
+def _is_mask(a) -> bool:
+    """Only 0s and 1s?  (Remembered for a read-only ``a``.)"""
+    return bool(np.isin(a, (0.0, 1.0)).all())
+
+
+@memo(maxsize=8)
+def _float64(a) -> np.ndarray:
+    """``a`` as float64, remembered for a read-only ``a`` (so results keyed on it are too)."""
+    return np.asarray(a, dtype=np.float64)
+
+
+#: the 3x3 average the bottleneck applies to each channel at the lowest resolution
+CONTEXT_KERNEL = np.full((3, 3), 1 / 9)
+CONTEXT_KERNEL.setflags(write=False)
+
+#: what the 1x1 decoder may see: name -> description
+SKIP_INPUTS: dict[str, str] = {
+    "decoder": "D only (no skip)",
+    "encoder": "E only (the skip alone)",
+    "concat": "concat(E, D) (U-Net)",
+}
+
+
+def bottleneck(level) -> np.ndarray:
+    """The toy bottleneck: a 3x3 average ('same') of every channel of the lowest level (H, W, C).
+
+    After ``k`` poolings one of its pixels stands for ``2**k x 2**k`` input pixels, so its 3x3
+    view spans ``3 * 2**k`` of them: the decoder map learns how much "shape" there is around a
+    pixel, i.e. context, which no 3x3 view at full resolution has.
+
+    Examples
+    --------
+    >>> ctx = bottleneck(np.ones((4, 4, 2)))
+    >>> ctx.shape, np.round(ctx[:2, :2, 0], 3).tolist()  # the corner sees 4 of 9 ones
+    ((4, 4, 2), [[0.444, 0.667], [0.667, 1.0]])
+    """
+    x = np.asarray(level, dtype=np.float64)
+    if x.ndim != 3:
+        raise ValueError(f"bottleneck expects a map (H, W, C), got shape {x.shape}.")
+    return np.stack(
+        [ops.conv2d(x[:, :, c], CONTEXT_KERNEL, padding="same") for c in range(x.shape[2])],
+        axis=-1,
+    )
 
 
 @memo(maxsize=32)
-def _upsampled(level: np.ndarray, factor: int, interpolation: str) -> np.ndarray:
-    return ops.upsample2d(level, factor, interpolation)
+def decoder_map(features, poolings: int, interpolation: str = "nearest") -> np.ndarray:
+    """``D``: the encoder map pooled ``poolings`` times, through :func:`bottleneck`, upsampled back.
+
+    Examples
+    --------
+    >>> decoder_map(np.zeros((16, 16, 5)), 2).shape
+    (16, 16, 5)
+    """
+    poolings = check_int("poolings", poolings, 1, 5)
+    check_choice("interpolation", interpolation, ("nearest", "bilinear"))
+    level = encoder_pyramid(features, poolings)[-1]
+    return ops.upsample2d(bottleneck(level), 2**poolings, interpolation)
 
 
-def skip_reconstruction(
-    image, poolings: int = 2, skip: bool = True, interpolation: str = "nearest"
+def _check_round_trip(h: int, w: int, poolings: int) -> None:
+    f = 2**poolings
+    if h % f or w % f:
+        raise ValueError(
+            f"a {h}x{w} image does not survive {poolings} poolings: {h}x{w} is not divisible by "
+            f"2**{poolings} = {f}, so the upsampled map would not match the encoder map. "
+            f"Crop it to {h - h % f}x{w - w % f}."
+        )
+
+
+def skip_fit(
+    image, target, poolings: int = 2, inputs: str = "concat", interpolation: str = "nearest"
 ) -> dict:
-    """Down (max pool), up (upsample), optionally concat the encoder map, then a fitted 1x1 conv.
+    """Run the toy network on ``image`` and fit its 1x1 decoder to ``target``.
 
     Parameters
     ----------
     image : array (H, W) or (H, W, 3), float in [0, 1]
         H and W must be divisible by ``2 ** poolings``.
+    target : array (H, W)
+        What the decoder must output: the gray image itself, or a 0/1 mask.
     poolings : int
         Number of 2x2 max poolings (1 to 5).
-    skip : bool
-        Concatenate the full-resolution encoder map before the 1x1 conv.
+    inputs : "decoder", "encoder" or "concat"
+        What the 1x1 convolution sees (:data:`SKIP_INPUTS`): ``D``, ``E`` or ``concat(E, D)``.
     interpolation : "nearest" or "bilinear"
         The upsampling rule (the seed's ``UpSampling2D`` uses "nearest").
 
     Returns
     -------
     dict
-        ``recon`` (H, W) reconstruction, ``up`` (H, W, 5) upsampled decoder map, ``weights``
-        (1x1 conv weights, bias last), ``mae`` and ``psnr`` (dB) against the image,
-        ``sizes`` (the spatial sizes along the way), ``channels`` (input channels of the 1x1 conv).
+        ``out`` (H, W) the decoder's output clipped to [0, 1], ``up`` (H, W, 5) the decoder map
+        ``D``, ``weights`` (1x1 conv weights, bias last), ``mae`` and ``psnr`` (dB) against the
+        target, ``sizes`` (the spatial sizes along the way), ``channels`` (input channels of the
+        1x1 conv); for a 0/1 target also ``iou`` and ``accuracy`` of ``out > 0.5``.
+
+    Examples
+    --------
+    >>> img = np.random.default_rng(0).random((16, 16))
+    >>> [skip_fit(img, img, 2, inputs)["channels"] for inputs in SKIP_INPUTS]
+    [5, 5, 10]
+    """
+    check_choice("inputs", inputs, SKIP_INPUTS)
+    return _skip_fits(image, target, poolings, interpolation, (inputs,))[inputs]
+
+
+def _skip_fits(image, target, poolings, interpolation, names) -> dict:
+    """:func:`skip_fit` for several ``inputs`` at once, from one least-squares design matrix
+    ``[E, D, 1]`` (each fit solves its own block of the shared normal equations)."""
+    poolings = check_int("poolings", poolings, 1, 5)
+    img = _gray(image)
+    tgt = _float64(target)
+    if tgt.shape != img.shape:
+        raise ValueError(f"target must have the image's shape {img.shape}, got {tgt.shape}.")
+    h, w = img.shape
+    _check_round_trip(h, w, poolings)
+    enc = encoder_features(image)  # remembered per read-only photo, like the pyramid
+    up = decoder_map(enc, poolings, interpolation)
+    ce = enc.shape[-1]
+    columns = {"decoder": list(range(ce, 2 * ce)), "encoder": list(range(ce)),
+               "concat": list(range(2 * ce))}
+    # normal equations of the 1x1 conv on concat(E, D) + bias, fitted on every second pixel
+    # in each direction (a quarter of the pixels: same answer to a few decimals, 4x faster)
+    fit = np.concatenate([enc[::2, ::2], up[::2, ::2]], axis=-1).reshape(-1, 2 * ce)
+    a = np.concatenate([fit, np.ones((len(fit), 1))], axis=1)
+    gram, rhs = a.T @ a, a.T @ tgt[::2, ::2].ravel()
+    is_mask = _is_mask(tgt)
+    sizes = [h] + [h // 2**i for i in range(1, poolings + 1)] + [up.shape[0]]
+    rows = {}
+    for name in names:
+        idx = columns[name] + [2 * ce]  # the chosen channels and the bias
+        g = gram[np.ix_(idx, idx)]
+        g[np.diag_indices_from(g)] += 1e-6 * (np.trace(g) / len(g))  # tiny ridge
+        wts = np.linalg.solve(g, rhs[idx])
+        out = np.full((h, w), wts[-1])
+        if name != "decoder":
+            out += enc @ wts[:ce]
+        if name != "encoder":
+            out += up @ wts[-1 - ce:-1]
+        out = np.clip(out, 0.0, 1.0)
+        err = out - tgt
+        mse = float(np.mean(err**2))
+        res = {
+            "out": out,
+            "up": up,
+            "weights": wts,
+            "mae": float(np.mean(np.abs(err))),
+            "psnr": float(10 * np.log10(1.0 / max(mse, 1e-12))),
+            "sizes": sizes,
+            "channels": len(wts) - 1,
+        }
+        if is_mask:
+            pred, truth = out > 0.5, tgt > 0.5
+            union = int(np.sum(pred | truth))
+            res["iou"] = float(np.sum(pred & truth) / union) if union else 1.0
+            res["accuracy"] = float(np.mean(pred == truth))
+        rows[name] = res
+    return rows
+
+
+def skip_reconstruction(
+    image, poolings: int = 2, skip: bool = True, interpolation: str = "nearest"
+) -> dict:
+    """:func:`skip_fit` with the photo as its own target: rebuild the gray image from ``D`` alone
+    (``skip=False``) or from ``concat(E, D)`` (``skip=True``).
+
+    Returns
+    -------
+    dict
+        :func:`skip_fit`'s dict, with the output also under ``recon``.
 
     Examples
     --------
@@ -163,33 +329,75 @@ def skip_reconstruction(
     >>> r1["mae"] < r0["mae"], r1["channels"]
     (True, 10)
     """
-    poolings = check_int("poolings", poolings, 1, 5)
-    img = _gray(image)
-    f = 2**poolings
-    h, w = img.shape
-    if h % f or w % f:
-        raise ValueError(
-            f"a {h}x{w} image does not survive {poolings} poolings: {h}x{w} is not divisible by "
-            f"2**{poolings} = {f}, so the upsampled map would not match the encoder map. "
-            f"Crop it to {h - h % f}x{w - w % f}."
-        )
-    enc = encoder_features(image)  # remembered per read-only photo, like the pyramid
-    pyramid = encoder_pyramid(enc, poolings)
-    up = _upsampled(pyramid[-1], f, interpolation)
-    chans = ops.concat_skip(enc, up) if skip else up
-    recon, wts = _fit_1x1(chans, img)
-    recon = np.clip(recon, 0.0, 1.0)
-    err = recon - img
-    mse = float(np.mean(err**2))
-    return {
-        "recon": recon,
-        "up": up,
-        "weights": wts,
-        "mae": float(np.mean(np.abs(err))),
-        "psnr": float(10 * np.log10(1.0 / max(mse, 1e-12))),
-        "sizes": [h] + [lvl.shape[0] for lvl in pyramid] + [up.shape[0]],
-        "channels": chans.shape[-1],
-    }
+    target = image if np.ndim(image) == 2 else _gray(image)
+    res = skip_fit(image, target, poolings, "concat" if skip else "decoder", interpolation)
+    res["recon"] = res["out"]
+    return res
+
+
+@memo(maxsize=4)
+def size_scene(
+    size: int = 256, seed: int = 0, big: int = 4, small: int = 40
+) -> tuple[np.ndarray, np.ndarray]:
+    """A scene where the target needs context: bright discs and squares of two sizes on a dark
+    background, and the mask of the **big** ones.
+
+    All shapes have the same brightness and both kinds come in both sizes, so nothing in a 3x3
+    window tells a big shape from a small one: only a wider view (the decoder path) can.
+    Big shapes have radius 20-28 px, small ones 5-8 px (a square's side matches the disc's area);
+    shapes keep 6 px apart.  Deterministic per ``seed``.
+
+    Returns
+    -------
+    image : ndarray (size, size), float64 in [0, 1]: shapes 0.85, background 0.15
+    target : ndarray (size, size), float64: 1 on the big shapes, 0 elsewhere
+
+    Examples
+    --------
+    >>> img, target = size_scene(64, big=1, small=3)
+    >>> img.shape, sorted(np.unique(img).tolist()), sorted(np.unique(target).tolist())
+    ((64, 64), [0.15, 0.85], [0.0, 1.0])
+    """
+    size = check_int("size", size, 64)
+    big, small = check_int("big", big, 0), check_int("small", small, 0)
+    rng = np.random.default_rng(check_int("seed", seed, 0))
+    yy, xx = np.mgrid[:size, :size].astype(np.float64)
+    img = np.full((size, size), 0.15)
+    target = np.zeros((size, size))
+    placed: list[tuple[float, float, float]] = []
+    for is_big in [True] * big + [False] * small:
+        r = rng.uniform(20, 28) if is_big else rng.uniform(5, 8)
+        r = min(r, size / 4)
+        for _ in range(500):  # try places until one keeps its distance from the others
+            cy, cx = rng.uniform(r + 2, size - r - 2, 2)
+            if all(np.hypot(cy - y, cx - x) > r + q + 6 for y, x, q in placed):
+                break
+        else:
+            continue  # no room left: leave this shape out
+        placed.append((cy, cx, r))
+        if rng.random() < 0.5:
+            inside = np.hypot(yy - cy, xx - cx) <= r
+        else:
+            half = r * np.sqrt(np.pi) / 2  # same area as the disc
+            inside = (np.abs(yy - cy) <= half) & (np.abs(xx - cx) <= half)
+        img[inside] = 0.85
+        if is_big:
+            target[inside] = 1.0
+    return img, target
+
+
+def compare_skip_inputs(image, target, poolings: int = 3, interpolation: str = "nearest") -> dict:
+    """Fit the 1x1 decoder on ``D``, on ``E`` and on ``concat(E, D)``: one :func:`skip_fit` dict
+    per entry of :data:`SKIP_INPUTS`.
+
+    Examples
+    --------
+    >>> img, target = size_scene(64, big=1, small=3)
+    >>> rows = compare_skip_inputs(img, target, 2)
+    >>> list(rows), rows["concat"]["channels"]
+    (['decoder', 'encoder', 'concat'], 10)
+    """
+    return _skip_fits(image, target, poolings, interpolation, tuple(SKIP_INPUTS))
 
 
 @memo(maxsize=32)

@@ -8,9 +8,11 @@ import pytest
 from course_utils import metrics, ops
 from course_utils.checks import (
     ALL_BACKGROUND_CASE,
+    MARGIN_CASE,
     check_all_background,
     check_bce,
     check_binary_iou,
+    check_margin_iou,
 )
 from course_utils.data import disc_mask, soft_disc
 from course_utils.metrics import mask_scores
@@ -100,6 +102,28 @@ def test_explorer_set_updates_widgets():
         MaskMetricsExplorer(size=1)
 
 
+def test_explorer_sliders_on_exact_grids_and_colour_bars():
+    ex = MaskMetricsExplorer(size=128)
+    soft, thr = ex.controls["softness"], ex.controls["threshold"]
+    assert [v for _, v in soft.options][:3] == [0.5, 1.0, 1.5] and soft.value == 3.0
+    assert 0.35 in [v for _, v in thr.options] and thr.value == 0.5
+    f = ex.set(threshold=0.349999)  # snapped to the grid, as the slider shows it
+    assert thr.value == 0.35 and thr.label == "0.35" and f.data["y_pred"].sum() > 0
+    assert set(f.colorbars) == {"truth", "prob"}  # the outcome picture is categorical
+    assert f.colorbars["prob"] == ("viridis", 0.0, 1.0)
+    assert ex.controls["radius"].style.description_width == "initial"  # "object radius" in full
+
+
+def test_step_leaves_the_shown_state_alone():
+    ex = MaskMetricsExplorer(size=128)
+    shown, values = ex.static_png(), ex.values()
+    for radius in (60, 5):
+        d = ex.step(radius, 12, 0, 3.0, 0.5).data
+        assert d["object_fraction"] > 0
+    assert ex.values() == values and ex.static_png() == shown
+    assert ex.frame.data["iou"] == mask_metrics_step(40, 12, 0, 3.0, 0.5, 128).data["iou"]
+
+
 # ---- checkers ------------------------------------------------------------------------------
 def _raise(*_):
     raise NotImplementedError
@@ -118,6 +142,31 @@ def test_check_binary_iou():
     assert "recall" in check_binary_iou(lambda t, p: (t * p).sum() / t.sum()).message
     assert "pixel accuracy" in check_binary_iou(lambda t, p: np.mean(t == p)).message
     assert "NotImplementedError" in check_binary_iou(_raise).message
+
+
+def test_check_margin_iou():
+    assert MARGIN_CASE == {"size": 128, "radii": (30, 10), "margin": 5}
+    good = {"iou_r30": (30 / 35) ** 2, "iou_r10": (10 / 15) ** 2, "dice_r10": 200 / 325}
+    fb = check_margin_iou(good)
+    assert fb and "0.734" in fb.message and "0.441" in fb.message
+    # exact pixel counts pass too
+    t, p = disc_mask(128, 10), disc_mask(128, 15)
+    exact = {**good, "iou_r10": metrics.iou(t, p, 2)[1], "dice_r10": metrics.dice(t, p, 2)[1]}
+    assert check_margin_iou(exact)
+    assert "square of the radius" in check_margin_iou({**good, "iou_r30": 30 / 35}).message
+    assert "square of the radius" in check_margin_iou({**good, "iou_r10": 10 / 15}).message
+    assert "that is the IoU" in check_margin_iou({**good, "dice_r10": 4 / 9}).message
+    assert "margin (false positives)" in check_margin_iou(
+        {**good, "iou_r30": 1 - (30 / 35) ** 2}).message
+    assert "percentages" in check_margin_iou({**good, "iou_r30": 73.4}).message
+    assert "inside the one of radius 15" in check_margin_iou({**good, "iou_r10": 0.9}).message
+    wrong = check_margin_iou({**good, "iou_r30": 0.5})
+    assert not wrong and "0.734" not in wrong.message  # no answer given away
+    assert "not answered yet" in check_margin_iou(dict.fromkeys(good, ...)).message
+    assert "misses" in check_margin_iou({"iou_r30": 0.7}).message
+    assert "must be a number" in check_margin_iou({**good, "dice_r10": "big"}).message
+    assert "finite" in check_margin_iou({**good, "dice_r10": float("nan")}).message
+    assert not check_margin_iou([0.7])
 
 
 def test_check_bce():

@@ -13,7 +13,7 @@ from course_utils.checks import (
 )
 from course_utils.ops import KERNEL_PRESETS, combined_kernel
 from course_utils.viz import robust_scale
-from course_utils.widgets import ReluExplorer, relu_step
+from course_utils.widgets import ReluExplorer, map_histogram, relu_step
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +45,53 @@ def test_explorer_shapes_and_bias_changes_pictures(explorer):
     assert f1.images["post"] != f0.images["post"]
     assert f1.images["pre"] != f0.images["pre"]
     assert f1.data["zero_fraction"] > f0.data["zero_fraction"]
-    assert explorer.set(bias=-4.0).data["zero_fraction"] == 1.0
-    assert explorer.set(bias=4.0).data["zero_fraction"] == 0.0
+    assert f1.images["hist"] != f0.images["hist"]  # the threshold line moved
+    lo = explorer.set(bias=-0.5).data["zero_fraction"]
+    hi = explorer.set(bias=0.5).data["zero_fraction"]
+    assert 0.9 < lo < 1.0 and 0.0 < hi < 0.1  # +-0.5 is the useful range for Sobel x
+
+
+def test_bias_slider_is_an_exact_grid_of_plus_minus_half(explorer):
+    slider = explorer.controls["bias"]
+    values = [v for _, v in slider.options]
+    assert values[0] == -0.5 and values[-1] == 0.5 and len(values) == 101
+    assert -0.3 in values and 0.0 in values  # exact decimals, no -0.29999
+    assert explorer.set(bias=-0.3).data["threshold"] == 0.3
+    assert explorer.set(bias=-4.0).data["pre"].min() == pytest.approx(
+        explorer.feature_map("camera", "Sobel x (vertical edges)").min() - 0.5)  # snapped
+    explorer.set(bias=0.0)
+    assert slider.value == 0.0 and explorer.frame.data["threshold"] == 0.0
+    with pytest.raises(ValueError, match=r"\[-0.5, 0.5\]"):
+        ReluExplorer(bias=2.0)
+
+
+def test_step_leaves_the_shown_state_alone():
+    ex = ReluExplorer(bias=0.1)
+    shown = ex.static_png()
+    frame = ex.step(image="coins", preset="emboss", bias=-0.4)
+    assert frame.data["threshold"] == 0.4
+    assert ex.values()["bias"] == 0.1 and ex.values()["image"] == "camera"
+    assert ex.static_png() == shown and ex.frame.data["threshold"] == -0.1
+
+
+def test_histogram_counts_every_pixel_and_splits_at_minus_bias(explorer):
+    f = explorer.set(image="camera", preset="Sobel x (vertical edges)", bias=-0.2)
+    counts, edges = f.data["counts"], f.data["edges"]
+    assert counts.sum() == f.data["pre"].size
+    assert edges[0] < f.data["threshold"] < edges[-1]
+    # the pixels left of the line are the ones ReLU zeroes
+    fmap = explorer.feature_map("camera", "Sobel x (vertical edges)")
+    assert f.data["zero_fraction"] == pytest.approx(np.mean(fmap <= 0.2))
+    assert f.images["hist"][:4] == b"\x89PNG"
+    assert set(f.colorbars) == {"pre", "post"}
+    m = f.colorbars["pre"][2]
+    assert f.colorbars["pre"] == ("RdBu_r", -m, m) and f.colorbars["post"] == ("gray", 0.0, m)
+
+
+def test_map_histogram_range():
+    counts, edges = map_histogram(np.array([-3.0, 0.0, 0.4, 3.0]), 2.0)
+    assert edges[0] == -2.0 and edges[-1] == 2.0 and counts.sum() == 4
+    assert counts[0] == 1 and counts[-1] == 1  # outside values go to the end bins
 
 
 def test_explorer_kernel_and_photo_change_the_map(explorer):
@@ -156,3 +201,36 @@ def test_check_sparsity_bias():
     assert not fb.passed and "less negative" in fb.message
     assert "one number" in check_sparsity_bias([0.1]).message
     assert "finite" in check_sparsity_bias(float("inf")).message
+
+
+# ---- pictures used by the explorer ------------------------------------------------------------
+def test_histogram_png_colours_split_at_threshold():
+    import io
+
+    from PIL import Image
+
+    from course_utils.viz import histogram_png
+
+    counts, edges = np.full(10, 5), np.linspace(-1.0, 1.0, 11)
+    img = np.asarray(Image.open(io.BytesIO(histogram_png(counts, edges, 0.5, 200, 80))))
+    bars = img[40]  # a row through the (equal) bars
+    assert tuple(bars[20]) == (150, 150, 150)  # left of the threshold: zeroed, grey
+    assert tuple(bars[190]) == (214, 39, 40)  # right of it: kept, red
+    assert (img[15:60, 149:151] == 0).all()  # the black line at x = 0.5 -> column 149.25
+    with pytest.raises(ValueError, match="np.histogram"):
+        histogram_png(np.ones(3), np.arange(3.0))
+    with pytest.raises(ValueError, match="increasing"):
+        histogram_png(np.ones(2), np.array([0.0, 0.0, 1.0]))
+
+
+@pytest.mark.parametrize("cmap", ["gray", "RdBu_r", "viridis"])
+def test_to_png_palette_encoding_matches_to_rgb8(cmap):
+    import io
+
+    from PIL import Image
+
+    from course_utils.viz import to_png, to_rgb8
+
+    a = np.random.default_rng(0).normal(size=(9, 7))
+    shown = np.asarray(Image.open(io.BytesIO(to_png(a, cmap, (-1, 1), scale=2))).convert("RGB"))
+    np.testing.assert_array_equal(shown, to_rgb8(a, cmap, (-1, 1), 2))

@@ -9,7 +9,14 @@ import pytest
 from course_utils import ops
 from course_utils.checks import check_concat_vs_add, check_merge_channels, check_round_trip_size
 from course_utils.data import sample_image
-from course_utils.toys import encoder_features, skip_reconstruction
+from course_utils.toys import (
+    bottleneck,
+    compare_skip_inputs,
+    encoder_features,
+    size_scene,
+    skip_fit,
+    skip_reconstruction,
+)
 from course_utils.widgets import SkipExplorer, skip_step
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -42,17 +49,16 @@ def test_more_poolings_blur_more_without_skip(photo):
     assert maes[0] < maes[1] < maes[2]
 
 
-def test_step_frame_changes_with_controls(photo):
-    a = skip_step(photo, 2, False)
-    b = skip_step(photo, 2, True)
-    c = skip_step(photo, 3, False)
-    assert set(a.images) == {"input", "decoder", "recon", "edges"}
+def test_step_shows_both_sides_and_their_difference(photo):
+    a = skip_step(photo, photo, 2)
+    c = skip_step(photo, photo, 3)
+    assert set(a.images) == {"input", "target", "without", "with", "diff"}
     assert all(png.startswith(PNG) for png in a.images.values())
-    assert a.images["recon"] != b.images["recon"]
-    assert a.images["decoder"] != c.images["decoder"]
-    assert a.images["input"] == b.images["input"]
-    assert a.data["recon"].shape == (256, 256) and a.data["edges"].shape == (256, 256)
-    assert "10</b> channels" in b.info and "5</b> channels" in a.info
+    assert a.images["without"] != c.images["without"] and a.images["input"] == c.images["input"]
+    np.testing.assert_allclose(a.data["diff"], a.data["concat"]["out"] - a.data["decoder"]["out"])
+    assert set(a.colorbars) == set(a.images) and a.colorbars["diff"][0] == "RdBu_r"
+    assert a.data["decoder"]["channels"] == 5 and a.data["concat"]["channels"] == 10
+    assert f"{a.data['encoder']['mae']:.4f}" in a.info  # the honest third row
 
 
 def test_remembered_photo_gives_the_same_step(photo):
@@ -61,9 +67,54 @@ def test_remembered_photo_gives_the_same_step(photo):
 
     ro = cached_photo("camera", gray=True)
     assert encoder_features(ro) is encoder_features(ro)  # remembered, not recomputed
-    a, b = skip_step(photo, 1, True), skip_step(ro, 1, True)
-    np.testing.assert_allclose(a.data["recon"], b.data["recon"])
+    a, b = skip_step(photo, photo, 1), skip_step(ro, ro, 1)
+    np.testing.assert_allclose(a.data["concat"]["out"], b.data["concat"]["out"])
     assert a.images == b.images
+
+
+def test_photo_copy_needs_no_context(photo):
+    """Honest: to copy a photo the encoder map alone is as good as concat(E, D)."""
+    rows = compare_skip_inputs(photo, photo, 2)
+    assert rows["encoder"]["mae"] < 0.6 * rows["decoder"]["mae"]
+    assert abs(rows["encoder"]["mae"] - rows["concat"]["mae"]) < 0.002
+
+
+def test_big_shapes_need_both_halves():
+    """Marking the big shapes needs E's outlines and D's context: concat beats both halves."""
+    img, target = size_scene()
+    rows = compare_skip_inputs(img, target, 3)
+    assert rows["concat"]["iou"] > rows["decoder"]["iou"] + 0.1
+    assert rows["concat"]["iou"] > rows["encoder"]["iou"] + 0.1
+    # the encoder alone marks every shape: its IoU is about big area / all shapes' area
+    assert rows["encoder"]["iou"] < 0.7 and rows["concat"]["iou"] > 0.8
+
+
+def test_size_scene_is_deterministic_and_well_formed():
+    img, target = size_scene()
+    assert img.shape == target.shape == (256, 256) and not img.flags.writeable
+    assert set(np.unique(img)) == {0.15, 0.85} and set(np.unique(target)) == {0.0, 1.0}
+    assert np.all(img[target == 1] == 0.85)  # every target pixel is on a shape
+    a, b = size_scene(128, seed=1), size_scene(128, 1, 4, 40)  # two calls, same scene
+    assert a[0] is not b[0]
+    np.testing.assert_array_equal(a[0], b[0])
+    assert not np.array_equal(size_scene(128, seed=2)[0], a[0])
+    assert 0.05 < target.mean() < 0.5 * np.mean(img == 0.85) + 0.1
+
+
+def test_bottleneck_averages_each_channel():
+    x = np.zeros((4, 4, 2))
+    x[1, 1, 0] = 9.0
+    out = bottleneck(x)
+    assert out.shape == (4, 4, 2) and out[0, 0, 0] == 1.0 and out[:, :, 1].sum() == 0
+    with pytest.raises(ValueError, match=r"\(H, W, C\)"):
+        bottleneck(np.zeros((4, 4)))
+
+
+def test_skip_fit_checks_its_arguments(photo):
+    with pytest.raises(ValueError, match="unknown inputs"):
+        skip_fit(photo, photo, 2, "both")
+    with pytest.raises(ValueError, match="target must have"):
+        skip_fit(photo, photo[:8], 2)
 
 
 @pytest.mark.parametrize("bad", [0, 6, 1.5, True])
@@ -82,16 +133,20 @@ def test_bad_image_rank_raises():
         skip_reconstruction(np.zeros((4, 4, 4, 4)), 1)
 
 
-def test_explorer_set_and_error_display():
+def test_explorer_state_and_step():
     ex = SkipExplorer(poolings=1)
-    assert ex.frame.data["channels"] == 5
-    f = ex.set(skip=True, poolings=3)
-    assert f.data["channels"] == 10 and f.data["sizes"][-2] == 32
-    assert ex.info.value == f.info
+    assert ex.frame.data["concat"]["sizes"] == [256, 128, 256]
+    shown = ex.static_png()
+    f = ex.step(image="camera", poolings=3, interpolation="bilinear")  # a demonstration ...
+    assert f.data["concat"]["sizes"][-2] == 32
+    assert ex.values() == {"image": "shapes", "poolings": 1, "interpolation": "nearest"}
+    assert ex.static_png() == shown  # ... leaves the explorer as it was created
+    g = ex.set(poolings=3)
+    assert ex.info.value == g.info and g.data["concat"]["iou"] > 0.8
     bil = ex.set(interpolation="bilinear")
-    assert not np.array_equal(bil.data["up"], f.data["up"])
-    assert repr(ex).startswith("SkipExplorer(image='camera', poolings=3, skip=True")
-    with pytest.raises(ValueError, match="unknown photo"):
+    assert not np.array_equal(bil.data["decoder"]["up"], g.data["decoder"]["up"])
+    assert repr(ex).startswith("SkipExplorer(image='shapes', poolings=3")
+    with pytest.raises(ValueError, match="unknown input"):
         SkipExplorer(image="nope")
 
 

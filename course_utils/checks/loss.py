@@ -6,10 +6,17 @@ import math
 
 import numpy as np
 
-from .. import metrics, ops
+from .. import data, metrics, ops
 from ._base import Feedback, StudentError, call_student
 
-__all__ = ["check_binary_iou", "check_bce", "check_all_background", "ALL_BACKGROUND_CASE"]
+__all__ = [
+    "check_binary_iou",
+    "check_margin_iou",
+    "MARGIN_CASE",
+    "check_bce",
+    "check_all_background",
+    "ALL_BACKGROUND_CASE",
+]
 
 
 def _iou_cases() -> list[tuple[np.ndarray, np.ndarray]]:
@@ -68,6 +75,90 @@ def check_binary_iou(fn) -> Feedback:
         )
     return Feedback(True, "correct on all 5 cases (overlap, identical, disjoint, nested, booleans). "
                     "course_utils.metrics.iou does the same for every class at once.")
+
+
+#: the question of the first exercise: discs of radius 30 and 10 in a 128x128 mask, each
+#: predicted as a concentric disc 5 px larger (the object plus a margin)
+MARGIN_CASE = {"size": 128, "radii": (30, 10), "margin": 5}
+
+
+def _margin_truth() -> dict[str, float]:
+    """IoU / Dice of the margin predictions, counted on the pixel grid with ``course_utils.metrics``."""
+    n, m = MARGIN_CASE["size"], MARGIN_CASE["margin"]
+    want = {}
+    for r in MARGIN_CASE["radii"]:
+        t, p = data.disc_mask(n, r), data.disc_mask(n, r + m)
+        want[f"iou_r{r}"] = float(metrics.iou(t, p, 2)[1])
+        want[f"dice_r{r}"] = float(metrics.dice(t, p, 2)[1])
+    return want
+
+
+def check_margin_iou(answer) -> Feedback:
+    """Check predicted IoU / Dice of a prediction that covers the object plus a 5 px margin.
+
+    The object is a disc of radius ``r`` (30 or 10 px), the prediction the concentric disc of
+    radius ``r + 5``.  ``answer`` is a dict with ``"iou_r30"``, ``"iou_r10"`` and ``"dice_r10"``
+    (fractions; within 0.01 of the pixel-exact values counts: ``(r / R)**2`` is close enough).
+
+    Examples
+    --------
+    >>> check_margin_iou({"iou_r30": (30 / 35) ** 2, "iou_r10": (10 / 15) ** 2,
+    ...                   "dice_r10": 2 * 100 / (100 + 225)}).passed
+    True
+    """
+    want = _margin_truth()
+    keys = ["iou_r30", "iou_r10", "dice_r10"]
+    if not isinstance(answer, dict):
+        return Feedback(False, f"answer must be a dict with keys {keys}.")
+    missing = [k for k in keys if k not in answer]
+    if missing:
+        return Feedback(False, f"your dict misses the key(s) {missing}.")
+    todo = [k for k in keys if answer[k] is Ellipsis]
+    if todo:
+        return Feedback(False, f"not answered yet: replace the `...` of {todo} with numbers.")
+    got = {}
+    for k in keys:
+        try:
+            got[k] = float(answer[k])
+        except (TypeError, ValueError):
+            return Feedback(False, f"answer[{k!r}] must be a number, got {answer[k]!r}.")
+        if not math.isfinite(got[k]):
+            return Feedback(False, f"answer[{k!r}] must be a finite number, got {got[k]}.")
+    m = MARGIN_CASE["margin"]
+    for k in keys:
+        r = int(k.split("_r")[1])
+        big = r + m
+        w, g = want[k], got[k]
+        if abs(g - w) <= 0.01:
+            continue
+        iou_here, ratio = want[f"iou_r{r}"], r / big
+        if abs(g - 100 * w) <= 1.0:
+            hint = "give fractions (0 to 1), not percentages."
+        elif abs(g - ratio) <= 0.01:
+            hint = (f"{r}/{big} compares the radii, but IoU and Dice compare areas, and an area "
+                    f"grows with the square of the radius: |T| / |P| = ({r}/{big})^2.")
+        elif k.startswith("dice") and abs(g - iou_here) <= 0.01:
+            hint = ("that is the IoU. Dice counts the overlap twice: 2|T and P| / (|T| + |P|), "
+                    "or 2 IoU / (1 + IoU).")
+        elif abs(g - (1 - ratio**2)) <= 0.01:
+            hint = ("that is the share of the prediction that is margin (false positives). IoU "
+                    "is the share that is object: the object lies inside the prediction, so "
+                    "|T and P| = |T| and |T or P| = |P|.")
+        elif abs(g - (2 - 1 / ratio**2)) <= 0.01:
+            hint = ("you subtracted the margin from the object area and divided by |T|; the "
+                    "object lies inside the prediction, so IoU = |T| / |P|.")
+        elif k.startswith("iou"):
+            hint = (f"the disc of radius {r} lies inside the one of radius {big}: the overlap is "
+                    f"the small disc, the union the big one, so IoU = pi {r}^2 / (pi {big}^2).")
+        else:
+            hint = f"Dice = 2|T and P| / (|T| + |P|) with |T| = pi {r}^2 and |P| = pi {big}^2."
+        return Feedback(False, f"answer[{k!r}] = {g:.4g} is not right: {hint}")
+    return Feedback(
+        True,
+        f"correct: the same 5 px margin costs the large object little (IoU {want['iou_r30']:.3f}) "
+        f"and the small one a lot (IoU {want['iou_r10']:.3f}, Dice {want['dice_r10']:.3f}): "
+        "overlap scores punish a fixed error more on small objects.",
+    )
 
 
 _BCE_CASES = [

@@ -250,14 +250,23 @@ def test_unet_reference_matches_keras_for_checker_cases():
 def test_unet_diagram_from_model_and_rows():
     fig = viz.unet_diagram(models.unet((16, 16, 3), base_filters=2), title="t")
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert {"enc1", "bottleneck", "skip4", "classifier"} <= set(texts)
-    assert "16x16x2" in texts and "4x4x8" in texts  # classifier and bottleneck shapes
-    assert sum(t.startswith("skip: copy") for t in texts) == 2
+    assert {"enc1", "enc2", "bottleneck", "dec4", "dec5", "classifier"} <= set(texts)
+    assert "16×16×2" in texts and "4×4×8" in texts  # classifier and bottleneck shapes
+    assert "skip4: concat 4 + 8 = 12 channels" in texts  # enc2 (4) + up4 (8)
+    assert "skip5: concat 2 + 4 = 6 channels" in texts
+    assert texts.count("max pool 2×2") == 2 and texts.count("upsample 2×") == 2
+    # pooling, upsampling and concatenation are arrows and lines, not boxes: 7 boxes
+    assert len(fig.axes[0].patches) == 7
+    assert min(t.get_fontsize() for t in fig.axes[0].texts) >= 10  # body size on screen
+    width_px = fig.get_size_inches()[0] * 100  # notebooks show figures at 100 dpi
+    assert width_px < 1000  # shown at (almost) natural size, not shrunk by the notebook
     plt.close(fig)
     rows = [("image", "input", (8, 8, 3)), ("pool1", "pool", (4, 4, 3)),
             ("up1", "up", (8, 8, 3)), ("skip1", "concat", (8, 8, 6))]
     fig = viz.unet_diagram(rows)
-    assert "skip: copy image" in [t.get_text() for t in fig.axes[0].texts]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "skip1: concat 3 + 3 = 6 channels" in texts  # a final concat stays a box
+    assert {"image", "skip1", "max pool 2×2, upsample 2×"} <= set(texts)
     plt.close(fig)
 
 

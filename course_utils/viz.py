@@ -36,6 +36,9 @@ __all__ = [
     "overlay_mask",
     "plot_history",
     "unet_diagram",
+    "u_picture",
+    "map_png",
+    "channel_activity",
     "padding_diagram",
 ]
 
@@ -624,6 +627,142 @@ def _unet_blocks(rows) -> list[dict]:
             b["role"] = {"input": "input", "classifier": "classifier"}.get(
                 b["kind"], "encoder" if i < deepest else "decoder")
     return blocks
+
+
+def map_png(arr, cmap: str = "viridis", vrange="auto", scale: int = 1) -> bytes:
+    """A 2-D map as an 8-bit palette PNG (the colormap is the palette), enlarged ``scale`` times.
+
+    The same picture as :func:`to_png` for a 2-D array, with a third of the bytes to compress:
+    about 3 times faster, so a 256x256 feature map is encoded within a slider move's budget.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> im = Image.open(io.BytesIO(map_png(np.arange(4.0).reshape(2, 2), scale=3)))
+    >>> im.size, im.mode
+    ((6, 6), 'P')
+    """
+    a = np.asarray(arr, dtype=np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"map_png needs a 2-D map (H, W), got shape {a.shape}.")
+    lo, hi = value_range(a, vrange)
+    span = hi - lo if hi > lo else 1.0
+    idx = np.clip((a - lo) * (255.0 / span), 0, 255).astype(np.uint8)
+    if scale != 1:
+        scale = check_int("scale", scale)
+        idx = np.repeat(np.repeat(idx, scale, axis=0), scale, axis=1)
+    img = Image.fromarray(idx, mode="P")
+    img.putpalette(_lut(cmap).ravel().tolist())
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+@memo(maxsize=256)
+def channel_activity(fmap) -> np.ndarray:
+    """How much each channel of a feature map ``(H, W, C)`` varies: its standard deviation over
+    the pixels, shape ``(C,)``. A flat channel (all zeros after ReLU, or a constant) scores 0 and
+    shows nothing; ``np.argsort(-channel_activity(m))`` lists the most active channels first.
+
+    Examples
+    --------
+    >>> m = np.zeros((4, 4, 3)); m[0, 0, 2] = 4.0; m[:2, :, 1] = 1.0
+    >>> channel_activity(m).round(2).tolist()
+    [0.0, 0.5, 0.97]
+    """
+    a = np.asarray(fmap)
+    if a.ndim != 3:
+        raise ValueError(f"fmap must be (H, W, C), got shape {a.shape}.")
+    return a.reshape(-1, a.shape[2]).astype(np.float64).std(axis=0)
+
+
+@lru_cache(maxsize=8)
+def _ui_font(size: int):
+    """DejaVu Sans (shipped with matplotlib, so always there offline; it has "×") at ``size`` px."""
+    from pathlib import Path
+
+    import matplotlib
+    from PIL import ImageFont
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    try:
+        return ImageFont.truetype(str(path), size)
+    except OSError:  # pragma: no cover - a matplotlib without its fonts
+        return ImageFont.load_default(size=size)
+
+
+def u_picture(layers, current: int, input_size: int) -> np.ndarray:
+    """The "where in the U" map: a labelled RGB drawing of a U-Net's layers, about 380 px wide.
+
+    One box per layer (each ``layers[i]`` has ``name``, ``role``, ``shape`` (h, w, C) and
+    ``inputs``, as :func:`course_utils.models.describe` gives), drawn lower for smaller maps
+    (one row per 2x pooling, the row's map size written on the left) and taller for more
+    channels. The current layer is orange, concatenations green with their skip lines (labelled
+    "skip"), and the encoder, bottleneck and decoder are named under the boxes they span.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as L
+    >>> ly = [L(name="a", role="conv", shape=(8, 8, 2), inputs=()),
+    ...       L(name="p", role="pool", shape=(4, 4, 2), inputs=("a",)),
+    ...       L(name="u", role="up", shape=(8, 8, 2), inputs=("p",)),
+    ...       L(name="s", role="concat", shape=(8, 8, 4), inputs=("a", "u"))]
+    >>> u_picture(ly, 0, 8).shape[2]
+    3
+    """
+    from PIL import ImageDraw
+
+    if not layers:
+        raise ValueError("u_picture needs at least one layer.")
+    current = check_int("current", current, 0, len(layers) - 1)
+    box, gap, left, top, level_h = 14, 4, 62, 30, 34
+    depth = [max(0, round(float(np.log2(input_size / ly.shape[0])))) for ly in layers]
+    deepest = max(depth)
+    first_deep = depth.index(deepest)
+    last_deep = len(depth) - 1 - depth[::-1].index(deepest)
+    max_c = max(ly.shape[2] for ly in layers)
+    width = left + len(layers) * (box + gap) + 8
+    height = top + (deepest + 1) * level_h + 24
+    img = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(img)
+    font = _ui_font(12)
+    ink, grey, green = (40, 40, 40), (110, 110, 110), (60, 160, 80)
+
+    def x_of(i: int) -> int:
+        return left + i * (box + gap)
+
+    for d in range(deepest + 1):  # the map size of each row, on the left
+        side = input_size // 2**d
+        draw.text((4, top + d * level_h + level_h // 2), f"{side}×{side}", fill=grey, font=font,
+                  anchor="lm")
+    for i, (ly, d) in enumerate(zip(layers, depth, strict=True)):
+        frac = 0.35 + 0.65 * np.log2(1 + ly.shape[2]) / np.log2(1 + max_c)
+        h = max(4, round((level_h - 8) * frac))
+        y0 = top + d * level_h + (level_h - h) // 2
+        colour = ((230, 120, 20) if i == current
+                  else green if ly.role == "concat" else (120, 140, 180))
+        draw.rectangle([x_of(i), y0, x_of(i) + box - 1, y0 + h - 1], fill=colour)
+    index = {ly.name: i for i, ly in enumerate(layers)}
+    for i, ly in enumerate(layers):  # skip connections: a green line over the U, labelled
+        if ly.role != "concat":
+            continue
+        for src in ly.inputs:
+            j = index.get(src)
+            if j is not None and j < i - 1 and depth[j] == depth[i]:
+                y = top + depth[i] * level_h + 1
+                xa, xb = x_of(j) + box // 2, x_of(i) + box // 2
+                draw.line([(xa, y + 3), (xa, y), (xb, y), (xb, y + 3)], fill=green, width=2)
+                draw.text(((xa + xb) // 2, y - 2), "skip", fill=green, font=font, anchor="md")
+    y = top + (deepest + 1) * level_h + 4  # encoder, bottleneck, decoder under their boxes
+    spans = [("encoder", 0, first_deep - 1), ("bottleneck", first_deep, last_deep),
+             ("decoder", last_deep + 1, len(layers) - 1)]
+    for label, a, b in spans:
+        if b < a:
+            continue
+        xa, xb = x_of(a), x_of(b) + box - 1
+        draw.line([(xa, y), (xb, y)], fill=grey, width=1)
+        draw.text(((xa + xb) // 2, y + 3), label, fill=ink, font=font, anchor="ma")
+    return np.asarray(img)
 
 
 def padding_diagram(n: int, k: int, stride: int, padding="same", ax=None):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import html
+import math
 
 import ipywidgets as W
 import numpy as np
 
 from .._validate import check_choice, check_int
 from ..models import describe, feature_maps
-from ..viz import overlay_mask, to_png
+from ..viz import map_png, overlay_mask, robust_scale, to_png
 from ._base import Explorer, Frame
+from .unet import MIN_COLUMN
 
 __all__ = ["FeatureMapExplorer", "feature_step"]
 
@@ -29,12 +31,15 @@ def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, 
     mask : array (H, W), optional
         Ground-truth mask, drawn over the input.
     display : int
-        Pictures are enlarged by pixel repetition to about this many pixels.
+        Width of the input picture in screen pixels; the maps are drawn at the same scale.
 
     Returns
     -------
     Frame
-        ``images``: ``"input"``, ``"untrained"``, ``"trained"``; ``data`` holds both 2-D maps.
+        ``images``: ``"input"``, ``"untrained"``, ``"trained"``; ``data`` holds both 2-D maps,
+        their colour ``"vrange"`` and the maps' screen ``"width"``. The maps are drawn at their
+        true size next to the input (``display`` pixels wide), each on its own robust colour
+        scale (:func:`viz.robust_scale`) with a colour bar; the classifier on 0 to 1.
 
     Examples
     --------
@@ -55,23 +60,43 @@ def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, 
     img = np.asarray(image)
     if mask is not None:
         img = overlay_mask(img, mask, alpha=0.35)
-    scale_in = max(1, display // img.shape[0])
-    scale = max(1, display // um.shape[0])
-    images = {
-        "input": to_png(img, scale=scale_in),
-        "untrained": to_png(um, "viridis", scale=scale),
-        "trained": to_png(tm, "viridis", scale=scale),
-    }
+    px = display / img.shape[0]  # screen pixels per input pixel, the same for the maps
+    width = max(1, round(um.shape[1] * px))
+    scale = max(1, math.ceil(width / um.shape[1]))
+    canvas = math.ceil(MIN_COLUMN * scale * um.shape[1] / width)
+    images = {"input": to_png(img, scale=max(1, math.ceil(px)))}
+    colorbars, ranges = {}, {}
+    for name, m in (("untrained", um), ("trained", tm)):
+        cmap, vrange = _colours(m, layer)
+        ranges[name] = vrange
+        colorbars[name] = (cmap, *vrange)
+        images[name] = map_png(m, cmap, vrange, scale=scale, min_width=canvas)
 
     def stats(a):
-        return f"range [{a.min():.3f}, {a.max():.3f}], {100 * np.mean(a > 0):.0f}% of pixels &gt; 0"
+        return f"range [{a.min():.3g}, {a.max():.3g}], {100 * np.mean(a > 0):.0f}% of pixels &gt; 0"
 
+    how = ("probabilities on the fixed scale 0 to 1" if layer == "classifier" else
+           "each map on its own robust scale (0 or &minus;s to s, s = its 99.5th percentile of "
+           "|value|: the brightest pixels saturate)")
     info = (
         f"layer <b>{html.escape(layer)}</b>, channel <b>{channel}</b> of {c}, map "
-        f"{um.shape[0]}&times;{um.shape[1]} (each map scaled to its own range)"
+        f"{um.shape[0]}&times;{um.shape[1]}, drawn at {px:g} screen pixel"
+        f"{'s' if px != 1 else ''} per map pixel (true size next to the input); colours: {how}"
         f"<br>untrained: {stats(um)}<br>trained: {stats(tm)}"
     )
-    return Frame(images=images, info=info, data={"untrained": um, "trained": tm})
+    col = max(width, MIN_COLUMN)
+    return Frame(images=images, info=info,
+                 data={"untrained": um, "trained": tm, "vrange": ranges, "width": width},
+                 widths={"input": display, "untrained": col, "trained": col},
+                 colorbars=colorbars)
+
+
+def _colours(m: np.ndarray, layer: str) -> tuple[str, tuple[float, float]]:
+    """Colormap and value range of one map: probabilities 0-1, else a robust scale."""
+    if layer == "classifier":
+        return "magma", (0.0, 1.0)
+    s = robust_scale(m)
+    return ("viridis", (0.0, s)) if m.min() >= 0 else ("RdBu_r", (-s, s))
 
 
 class FeatureMapExplorer(Explorer):

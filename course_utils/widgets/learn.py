@@ -23,6 +23,7 @@ from ._base import Explorer, Frame
 __all__ = ["FilterLearningExplorer", "learn_step", "kernel_picture", "loss_curve_picture"]
 
 LEARNING_RATES = (0.01, 0.03, 0.1, 0.2, 0.3, 0.4)
+KERNEL_PX = 168  # a kernel picture: 3 cells of 56 px, shown at its natural size
 
 
 def kernel_picture(kernel, vmax: float, cell: int = 56) -> np.ndarray:
@@ -123,7 +124,8 @@ def _png(rgb: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def learn_step(image: np.ndarray, run: backprop.KernelTrajectory, step: int) -> Frame:
+def learn_step(image: np.ndarray, run: backprop.KernelTrajectory, step: int,
+               display: int = 200) -> Frame:
     """The pure update: the kernel after ``step`` steps of ``run``, its output, error and loss.
 
     Parameters
@@ -134,12 +136,16 @@ def learn_step(image: np.ndarray, run: backprop.KernelTrajectory, step: int) -> 
         From :func:`course_utils.backprop.learn_kernel`.
     step : int
         0 .. ``len(run.losses) - 1``.
+    display : int
+        Screen width of the photo: the output and error maps are drawn at their true size
+        relative to it (a 3x3 "valid" convolution trims one pixel on each side).
 
     Returns
     -------
     Frame
         ``images``: ``"kernel"``, ``"output"``, ``"error"``, ``"loss"``;
-        ``data``: ``"kernel"``, ``"output"``, ``"loss"``.
+        ``data``: ``"kernel"``, ``"output"``, ``"loss"``; a colour bar under each kernel and map
+        (kernels on ``+-max|target|``, output and error on ``+-4 x`` the target's RMS).
 
     Examples
     --------
@@ -176,10 +182,18 @@ def learn_step(image: np.ndarray, run: backprop.KernelTrajectory, step: int) -> 
     info = (
         f"step <b>{step}</b> of {last}, learning rate {run.lr:g}: loss {loss:.4g} "
         f"(start {run.losses[0]:.4g}){trend}<br>largest kernel error "
-        f"{np.abs(k - run.target_kernel).max():.3g}; colours: blue negative, red positive, "
-        f"output and error on the same scale &plusmn;{scale:.2f} (4 &times; the target's RMS)"
+        f"{np.abs(k - run.target_kernel).max():.3g}; colours: blue negative, red positive "
+        f"(kernels on &plusmn;{kmax:.2f}, the target's largest weight; output and error on "
+        f"one fixed scale &plusmn;{scale:.2f}, 4 &times; the target's RMS)"
     )
-    return Frame(images=images, info=info, data={"kernel": k, "output": out, "loss": loss})
+    out_px = round(display * out.shape[1] / image.shape[1])  # true size: the photo is `display`
+    return Frame(
+        images=images, info=info, data={"kernel": k, "output": out, "loss": loss},
+        widths={"target": KERNEL_PX, "kernel": KERNEL_PX, "output": out_px, "error": out_px,
+                "loss": 256},
+        colorbars={"target": ("RdBu_r", -kmax, kmax), "kernel": ("RdBu_r", -kmax, kmax),
+                   "output": ("RdBu_r", -scale, scale), "error": ("RdBu_r", -scale, scale)},
+    )
 
 
 class FilterLearningExplorer(Explorer):

@@ -16,7 +16,7 @@ from .._memo import freeze, memo
 from .._validate import check_choice, check_int
 from ..data import SAMPLE_IMAGES, photo, to_gray
 from ..models import LayerInfo, describe, feature_maps
-from ..viz import channel_activity, map_png, robust_scale, to_png, to_rgb8, u_picture
+from ..viz import channel_activity, map_png, robust_scale, to_png, u_picture
 from ._base import Explorer, Frame
 
 __all__ = ["UNetWalkExplorer", "walk_layers", "u_picture", "walk_step", "ORDERS"]
@@ -49,19 +49,8 @@ def _u_png(layers: tuple[LayerInfo, ...], index: int, input_size: int) -> tuple[
     return to_png(rgb), int(rgb.shape[1])
 
 
-_MIN_COLUMN = 128  # narrower columns: the map keeps its true size on a white canvas, so that
-# the colour bar under it (as wide as the column) has room for its numbers
-
-
-def _true_size_png(m: np.ndarray, cmap: str, vrange, scale: int, width: int) -> bytes:
-    """The map enlarged ``scale`` times; on a white canvas ``_MIN_COLUMN`` wide if narrower."""
-    if width >= _MIN_COLUMN:
-        return map_png(m, cmap, vrange, scale=scale)
-    rgb = to_rgb8(m, cmap, vrange, scale=scale)
-    side = round(_MIN_COLUMN * rgb.shape[1] / width)  # canvas pixels for _MIN_COLUMN screen px
-    canvas = np.full((rgb.shape[0], side, 3), 255, np.uint8)
-    canvas[:, : rgb.shape[1]] = rgb
-    return to_png(canvas)
+MIN_COLUMN = 128  # narrower maps keep their true size on a white canvas this wide, so that
+# the colour bar under them (as wide as the column) has room for its numbers
 
 
 ORDERS = {"most active first": "activity", "channel number": "index"}
@@ -145,7 +134,8 @@ def walk_step(
         vrange, cmap, how = (-s, s), "RdBu_r", "&plusmn;this channel's 99.5th percentile of |value|"
     images = {
         "input": to_png(img, scale=max(1, math.ceil(px))),
-        "map": _true_size_png(m, cmap, vrange, max(1, math.ceil(width / w)), width),
+        "map": map_png(m, cmap, vrange, scale=max(1, math.ceil(width / w)),
+                       min_width=math.ceil(MIN_COLUMN * math.ceil(width / w) * w / width)),
     }
     images["u"], u_px = _u_png(layers, index, img.shape[0])
     source = ""
@@ -176,7 +166,7 @@ def walk_step(
         images=images,
         info=text,
         data={"map": m, "channel": c, "rank": rank, "vrange": vrange, "width": width},
-        widths={"input": display, "map": max(width, _MIN_COLUMN), "u": u_px},
+        widths={"input": display, "map": max(width, MIN_COLUMN), "u": u_px},
         colorbars={"map": (cmap, vrange[0], vrange[1])},
     )
 

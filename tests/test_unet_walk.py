@@ -143,3 +143,12 @@ def test_explorer_bad_input_says_what_to_do(small):
         UNetWalkExplorer(small, image="dog")
     with pytest.raises(ValueError, match="layer must be"):
         UNetWalkExplorer(small, layer=99)
+
+
+def test_maps_are_the_layers_outputs(small):
+    ex = UNetWalkExplorer(small, image="cat")
+    maps = ex.maps("coins")
+    assert list(maps) == [ly.name for ly in ex.layers]
+    assert maps["pool1"].shape == (16, 16, 4) and not maps["pool1"].flags.writeable
+    with pytest.raises(ValueError, match="unknown photo"):
+        ex.maps("dog")

@@ -242,6 +242,11 @@ class UNetWalkExplorer(Explorer):
             self._maps[name] = {k: freeze(np.array(v[0])) for k, v in maps.items()}
         return self._maps[name]
 
+    def maps(self, image: str) -> dict[str, np.ndarray]:
+        """Every walked layer's map ``(h, w, C)`` for one of the photos (read-only arrays)."""
+        check_choice("photo", image, SAMPLE_IMAGES)
+        return dict(self._layer_maps(image))
+
     def step(self, image: str, layer: int, channel: int, order: str = "activity") -> Frame:
         layer = check_int("layer", layer, 0, len(self.layers) - 1)  # negative must not wrap
         fmap = self._layer_maps(image)[self.layers[layer].name]

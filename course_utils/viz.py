@@ -633,8 +633,9 @@ def map_png(arr, cmap: str = "viridis", vrange="auto", scale: int = 1,
             min_width: int = 0) -> bytes:
     """A 2-D map as an 8-bit palette PNG (the colormap is the palette), enlarged ``scale`` times.
 
-    The same picture as :func:`to_png` for a 2-D array, with a third of the bytes to compress:
-    about 3 times faster, so a 256x256 feature map is encoded within a slider move's budget.
+    The same picture as :func:`to_png` for a 2-D array, one byte per pixel and stored without
+    compression: a 256x256 map encodes in about a millisecond (10 times faster than compressing
+    it), and its 64 KB reach the browser of a local notebook just as fast.
     A map narrower than ``min_width`` pixels (after enlarging) keeps its size and sits at the
     left of a white canvas ``min_width`` wide: a small map drawn at its true size still gets a
     column wide enough for the numbers of its colour bar.
@@ -665,7 +666,7 @@ def map_png(arr, cmap: str = "viridis", vrange="auto", scale: int = 1,
         img = Image.fromarray(idx, mode="P")
         img.putpalette(_lut(cmap).ravel().tolist())
     buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=1)
+    img.save(buf, format="PNG", compress_level=0)
     return buf.getvalue()
 
 

@@ -8,11 +8,12 @@ import math
 import ipywidgets as W
 import numpy as np
 
+from .._memo import freeze
 from .._validate import check_choice, check_int
 from ..models import describe, feature_maps
-from ..viz import map_png, overlay_mask, robust_scale, to_png
+from ..viz import map_png, overlay_mask, to_png
 from ._base import Explorer, Frame
-from .unet import MIN_COLUMN
+from .unet import MIN_COLUMN, map_colours
 
 __all__ = ["FeatureMapExplorer", "feature_step"]
 
@@ -67,7 +68,7 @@ def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, 
     images = {"input": to_png(img, scale=max(1, math.ceil(px)))}
     colorbars, ranges = {}, {}
     for name, m in (("untrained", um), ("trained", tm)):
-        cmap, vrange = _colours(m, layer)
+        cmap, vrange = map_colours(m, layer == "classifier")
         ranges[name] = vrange
         colorbars[name] = (cmap, *vrange)
         images[name] = map_png(m, cmap, vrange, scale=scale, min_width=canvas)
@@ -89,14 +90,6 @@ def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, 
                  data={"untrained": um, "trained": tm, "vrange": ranges, "width": width},
                  widths={"input": display, "untrained": col, "trained": col},
                  colorbars=colorbars)
-
-
-def _colours(m: np.ndarray, layer: str) -> tuple[str, tuple[float, float]]:
-    """Colormap and value range of one map: probabilities 0-1, else a robust scale."""
-    if layer == "classifier":
-        return "magma", (0.0, 1.0)
-    s = robust_scale(m)
-    return ("viridis", (0.0, s)) if m.min() >= 0 else ("RdBu_r", (-s, s))
 
 
 class FeatureMapExplorer(Explorer):
@@ -142,9 +135,13 @@ class FeatureMapExplorer(Explorer):
         if not layers:
             raise ValueError("no layers to show; pass layers=[...] with layer names.")
         self.x, self.masks = x, None if masks is None else np.asarray(masks)
-        self.maps = {
-            "trained": feature_maps(trained, x, layers),
-            "untrained": feature_maps(untrained, x, layers),
+        # the input pictures (mask tinted) once, read-only: their PNGs are then encoded once
+        self._shown = freeze(np.stack([
+            img if self.masks is None else overlay_mask(img, self.masks[i], alpha=0.35)
+            for i, img in enumerate(x)]))
+        self.maps = {  # read-only copies: a map's colour scale is then remembered (memo)
+            kind: {k: freeze(np.array(v)) for k, v in feature_maps(model, x, layers).items()}
+            for kind, model in (("trained", trained), ("untrained", untrained))
         }
         for name in layers:
             if self.maps["trained"][name].shape != self.maps["untrained"][name].shape:
@@ -175,6 +172,6 @@ class FeatureMapExplorer(Explorer):
         check_choice("layer", layer, self.maps["trained"])
         image = check_int("image", image, 0, len(self.x) - 1)
         return feature_step(
-            self.x[image], self.maps["untrained"][layer][image], self.maps["trained"][layer][image],
-            channel, layer, None if self.masks is None else self.masks[image],
+            self._shown[image], self.maps["untrained"][layer][image],
+            self.maps["trained"][layer][image], channel, layer,
         )

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from .. import backprop, ops
 from ..data import sample_image
-from ..viz import _lut, to_png, to_rgb8
+from ..viz import map_png, to_png, to_rgb8
 from ._base import Explorer, Frame
 
 __all__ = ["FilterLearningExplorer", "learn_step", "kernel_picture", "loss_curve_picture"]
@@ -107,17 +107,6 @@ def _target_png(key: bytes, shape: tuple[int, int], vmax: float) -> bytes:
     return to_png(kernel_picture(np.frombuffer(key).reshape(shape), vmax))
 
 
-def _palette_png(arr: np.ndarray, vmax: float) -> bytes:
-    """A signed map on [-vmax, vmax] as an 8-bit palette PNG (blue-white-red): a third of the
-    bytes of RGB, so it encodes about 3 times faster than ``viz.to_png``."""
-    idx = np.clip((arr + vmax) * (127.5 / vmax), 0, 255).astype(np.uint8)
-    img = Image.fromarray(idx, mode="P")
-    img.putpalette(_lut("RdBu_r").ravel().tolist())
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
-
-
 def _png(rgb: np.ndarray) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format="PNG", compress_level=1)
@@ -169,8 +158,8 @@ def learn_step(image: np.ndarray, run: backprop.KernelTrajectory, step: int,
         "target": _target_png(np.ascontiguousarray(run.target_kernel).tobytes(),
                               run.target_kernel.shape, kmax),
         "kernel": _png(kernel_picture(k, kmax)),
-        "output": _palette_png(out, scale),
-        "error": _palette_png(out - target, scale),
+        "output": map_png(out, "RdBu_r", (-scale, scale)),
+        "error": map_png(out - target, "RdBu_r", (-scale, scale)),
         "loss": _png(loss_curve_picture(run.losses, step)),
     }
     if not math.isfinite(loss) or loss > 1e6 * run.losses[0]:

@@ -19,7 +19,7 @@ from ..models import LayerInfo, describe, feature_maps
 from ..viz import channel_activity, map_png, robust_scale, to_png, u_picture
 from ._base import Explorer, Frame
 
-__all__ = ["UNetWalkExplorer", "walk_layers", "u_picture", "walk_step", "ORDERS"]
+__all__ = ["UNetWalkExplorer", "walk_layers", "u_picture", "walk_step", "map_colours", "ORDERS"]
 
 
 def walk_layers(model) -> tuple[LayerInfo, ...]:
@@ -47,6 +47,24 @@ def _u_png(layers: tuple[LayerInfo, ...], index: int, input_size: int) -> tuple[
     """:func:`viz.u_picture` encoded as PNG, and its width (remembered per model and layer)."""
     rgb = u_picture(layers, index, input_size)
     return to_png(rgb), int(rgb.shape[1])
+
+
+@memo(maxsize=1024)
+def map_colours(m: np.ndarray, probabilities: bool = False) -> tuple[str, tuple[float, float]]:
+    """Colormap and value range of a map: probabilities on 0-1 (magma); otherwise a robust
+    scale (:func:`viz.robust_scale`), 0 to s (viridis) or -s to s (RdBu_r) if values are negative.
+
+    Remembered per read-only map, so moving back to a channel costs nothing.
+
+    Examples
+    --------
+    >>> map_colours(np.array([[0.0, 2.0]]))
+    ('viridis', (0.0, 1.99))
+    """
+    if probabilities:
+        return "magma", (0.0, 1.0)
+    s = robust_scale(m)
+    return ("viridis", (0.0, s)) if float(m.min()) >= 0 else ("RdBu_r", (-s, s))
 
 
 MIN_COLUMN = 128  # narrower maps keep their true size on a white canvas this wide, so that
@@ -124,14 +142,11 @@ def walk_step(
     img = np.asarray(image)
     px = display / img.shape[0]  # screen pixels per input pixel, the same for every map
     width = max(1, round(w * px))
-    if info.role == "classifier":
-        vrange, cmap, how = (0.0, 1.0), "magma", "probabilities on the fixed scale 0 to 1"
-    elif m.min() >= 0:
-        vrange, cmap = (0.0, robust_scale(m)), "viridis"
-        how = "0 to this channel's 99.5th percentile (robust scale: brighter pixels saturate)"
-    else:
-        s = robust_scale(m)
-        vrange, cmap, how = (-s, s), "RdBu_r", "&plusmn;this channel's 99.5th percentile of |value|"
+    cmap, vrange = map_colours(m, info.role == "classifier")
+    how = {"magma": "probabilities on the fixed scale 0 to 1",
+           "viridis": "0 to this channel's 99.5th percentile (robust scale: brighter pixels "
+                      "saturate)",
+           "RdBu_r": "&plusmn;this channel's 99.5th percentile of |value|"}[cmap]
     images = {
         "input": to_png(img, scale=max(1, math.ceil(px))),
         "map": map_png(m, cmap, vrange, scale=max(1, math.ceil(width / w)),
@@ -217,6 +232,8 @@ class UNetWalkExplorer(Explorer):
         self.layers = walk_layers(model)
         check_int("layer", layer, 0, len(self.layers) - 1)
         self._maps: dict[str, dict] = {}  # photo -> every layer's map (depends on the model)
+        for i in range(len(self.layers)):  # the "where in the U" pictures, drawn once
+            _u_png(self.layers, i, self.size)
         controls = {
             "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
             "order": W.Dropdown(options=list(ORDERS.items()), value=order,
@@ -240,6 +257,8 @@ class UNetWalkExplorer(Explorer):
             x = to_gray(img)[:, :, None] if self.in_channels == 1 else img
             maps = feature_maps(self.model, x, [ly.name for ly in self.layers])
             self._maps[name] = {k: freeze(np.array(v[0])) for k, v in maps.items()}
+            for m in self._maps[name].values():  # ranked now, so that a move only looks it up
+                channel_activity(m)
         return self._maps[name]
 
     def maps(self, image: str) -> dict[str, np.ndarray]:

@@ -7,7 +7,7 @@ import os
 import platform
 import sys
 
-__all__ = ["doctor", "collect"]
+__all__ = ["doctor", "collect", "start_command"]
 
 _PACKAGES = [
     ("keras", "pip install 'keras>=3.3'"),
@@ -16,6 +16,7 @@ _PACKAGES = [
     ("matplotlib", "pip install matplotlib"),
     ("PIL", "pip install pillow"),
     ("ipywidgets", "pip install 'ipywidgets>=8.1'"),
+    ("anywidget", "pip install 'anywidget>=0.9,<0.12'"),
     ("jupyterlab", "pip install jupyterlab"),
 ]
 
@@ -111,8 +112,33 @@ def _widgets_ok() -> bool:
         return False
 
 
-def doctor() -> bool:
-    """Print a readable report; return True if the course can run here."""
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (lesson 00 calls :func:`doctor` there), False in a terminal."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def start_command() -> str:
+    """The command that opens the course, with the path of lesson 00 as seen from here."""
+    from pathlib import Path
+
+    lesson = Path(__file__).resolve().parents[1] / "lessons" / "00_start_here.ipynb"
+    try:
+        shown = os.path.relpath(lesson) if lesson.is_file() else "lessons/00_start_here.ipynb"
+    except ValueError:  # another drive on Windows
+        shown = str(lesson)
+    return f"jupyter lab {shown}"
+
+
+def doctor(terminal: bool | None = None) -> bool:
+    """Print a readable report; return True if the course can run here.
+
+    ``terminal``: end with the command that opens the course (default: when not run inside a
+    notebook, e.g. ``python -m course_utils doctor``).
+    """
+    if terminal is None:
+        terminal = not _in_notebook()
     info = collect()
     lines = ["U-Net from scratch: environment check", ""]
     lines.append(f"  Python        {info['python']} on {info['platform']}, {info['cpus']} CPU cores")
@@ -135,6 +161,10 @@ def doctor() -> bool:
     if info["problems"]:
         lines.append("Problems found, and what to do:")
         lines += [f"  - {p}" for p in info["problems"]]
+        if terminal:
+            lines += ["", f"Then start the course with:  {start_command()}"]
+    elif terminal:
+        lines.append(f"All good. Start the course with:  {start_command()}")
     else:
         lines.append("All good: open lessons/01_convolution.ipynb next.")
     print("\n".join(lines))

@@ -51,3 +51,30 @@ def test_bad_input():
         FeatureMapExplorer(m, m, np.zeros((16, 16, 3)))
     with pytest.raises(ValueError, match="unknown layer"):
         FeatureMapExplorer(m, m, np.zeros((1, 16, 16, 3)), layer="nope")
+
+
+def test_true_sizes_robust_scale_and_colour_bars(explorer):
+    f = explorer.set(layer="pool2", channel=0, image=0)  # 4x4 map of a 16x16 input
+    assert f.widths["input"] == 192 and f.data["width"] == 48  # a quarter of the input's width
+    assert f.widths["trained"] == f.widths["untrained"] == 128  # on a canvas for the bar
+    for name in ("untrained", "trained"):
+        m = f.data[name]
+        cmap, lo, hi = f.colorbars[name]
+        assert (lo, hi) == f.data["vrange"][name]
+        assert hi == pytest.approx(np.quantile(np.abs(m), 0.995), rel=1e-4, abs=1e-6)
+    g = explorer.set(layer="enc1_conv1")
+    assert g.data["width"] == 192 and g.widths["trained"] == 192
+    h = explorer.set(layer="classifier")
+    assert h.colorbars["trained"] == ("magma", 0.0, 1.0)
+    png = explorer.static_png()
+    assert png[:4] == b"\x89PNG"
+
+
+def test_robust_scale_ignores_one_extreme_pixel():
+    t = np.tile(np.linspace(0, 1, 16), (16, 1))[:, :, None].repeat(2, axis=2)
+    t[0, 0, 0] = 1e3
+    f = feature_step(np.zeros((16, 16, 3)), t, t, 0)
+    assert f.data["vrange"]["trained"][1] < 2  # not 1000: the rest stays visible
+    assert f.colorbars["trained"][0] == "viridis"
+    g = feature_step(np.zeros((16, 16, 3)), t - 0.5, t - 0.5, 1)
+    assert g.colorbars["trained"][0] == "RdBu_r" and g.data["vrange"]["trained"][0] < 0

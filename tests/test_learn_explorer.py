@@ -84,3 +84,25 @@ def test_step_is_fast(explorer):
         explorer.step(step=s, lr=0.1)
         times.append(time.perf_counter() - t0)
     assert np.median(times) < 0.1, times  # about 10 ms; the benchmark holds the 20 ms target
+
+
+def test_colour_bars_and_true_sizes(explorer):
+    f = explorer.set(step=5, lr=0.1)
+    kmax = float(np.abs(explorer.runs[0.1].target_kernel).max())
+    assert f.colorbars["kernel"] == f.colorbars["target"] == ("RdBu_r", -kmax, kmax)
+    cmap, lo, hi = f.colorbars["output"]
+    assert f.colorbars["error"] == (cmap, lo, hi) and lo == -hi and hi > 0
+    target = explorer.runs[0.1].target_map
+    assert hi == pytest.approx(4 * np.sqrt(np.mean(target**2)))
+    assert "loss" not in f.colorbars  # a curve, not a map of values
+    # 254 of the photo's 256 pixels: drawn 254/256 as wide as a 200-px photo
+    assert f.widths["output"] == f.widths["error"] == round(200 * 254 / 256)
+    assert f.widths["kernel"] == 168 and f.widths["loss"] == 256
+    assert explorer.colorbars["output"].layout.display is None  # the bar is shown
+    assert explorer.static_png()[:4] == b"\x89PNG"
+
+
+def test_state_after_construction_is_the_code_s(explorer):
+    ex = FilterLearningExplorer(lr=0.3, step=7, steps=10)
+    assert ex.controls["step"].value == 7 and ex.controls["lr"].value == 0.3
+    np.testing.assert_array_equal(ex.frame.data["kernel"], ex.runs[0.3].kernels[7])

@@ -11,7 +11,7 @@ from keras.layers import Conv2D, Input, MaxPooling2D, UpSampling2D, concatenate
 from keras.models import Model
 
 from course_utils import models, viz
-from course_utils.checks import check_conv_params, check_unet_params
+from course_utils.checks import check_conv_params, check_unet_params, check_unet_predictions
 from course_utils.checks.unet import _unet_levels
 
 matplotlib.use("Agg")
@@ -250,14 +250,23 @@ def test_unet_reference_matches_keras_for_checker_cases():
 def test_unet_diagram_from_model_and_rows():
     fig = viz.unet_diagram(models.unet((16, 16, 3), base_filters=2), title="t")
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert {"enc1", "bottleneck", "skip4", "classifier"} <= set(texts)
-    assert "16x16x2" in texts and "4x4x8" in texts  # classifier and bottleneck shapes
-    assert sum(t.startswith("skip: copy") for t in texts) == 2
+    assert {"enc1", "enc2", "bottleneck", "dec4", "dec5", "classifier"} <= set(texts)
+    assert "16×16×2" in texts and "4×4×8" in texts  # classifier and bottleneck shapes
+    assert "skip4: concat 4 + 8 = 12 channels" in texts  # enc2 (4) + up4 (8)
+    assert "skip5: concat 2 + 4 = 6 channels" in texts
+    assert texts.count("max pool 2×2") == 2 and texts.count("upsample 2×") == 2
+    # pooling, upsampling and concatenation are arrows and lines, not boxes: 7 boxes
+    assert len(fig.axes[0].patches) == 7
+    assert min(t.get_fontsize() for t in fig.axes[0].texts) >= 10  # body size on screen
+    width_px = fig.get_size_inches()[0] * 100  # notebooks show figures at 100 dpi
+    assert width_px < 1000  # shown at (almost) natural size, not shrunk by the notebook
     plt.close(fig)
     rows = [("image", "input", (8, 8, 3)), ("pool1", "pool", (4, 4, 3)),
             ("up1", "up", (8, 8, 3)), ("skip1", "concat", (8, 8, 6))]
     fig = viz.unet_diagram(rows)
-    assert "skip: copy image" in [t.get_text() for t in fig.axes[0].texts]
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "skip1: concat 3 + 3 = 6 channels" in texts  # a final concat stays a box
+    assert {"image", "skip1", "max pool 2×2, upsample 2×"} <= set(texts)
     plt.close(fig)
 
 
@@ -273,3 +282,49 @@ def test_unet_diagram_from_model_and_rows():
 def test_unet_diagram_bad_input(rows, match):
     with pytest.raises(ValueError, match=match):
         viz.unet_diagram(rows)
+
+
+# ----------------------------------------------------------------------------- lesson 08, exercise 1
+def test_unet_predictions_match_keras():
+    from course_utils.checks.unet import _predictions
+
+    want = _predictions()
+    keras.utils.set_random_seed(0)
+    x = keras.Input((64, 64, 1))
+    c1 = keras.layers.Conv2D(64, 3)
+    c2 = keras.layers.Conv2D(64, 3)
+    c2(c1(x))
+    assert c1.count_params() + c2.count_params() == want["first_block_2015"]
+    up = keras.layers.Conv2DTranspose(512, 2, strides=2)
+    up(keras.Input((4, 4, 1024)))
+    assert up.count_params() == want["up_conv_2015"]
+    ratio = models.unet().count_params() / models.unet(base_filters=32).count_params()
+    assert round(ratio) == want["halving_factor"] == 4
+
+
+@pytest.mark.parametrize(
+    ("change", "hint"),
+    [
+        ({"first_block_2015": 38720}, "grey"),
+        ({"first_block_2015": 640}, "block has two"),
+        ({"first_block_2015": 37440}, "biases"),
+        ({"first_block_2015": 1280}, "64 channels"),
+        ({"up_conv_2015": 4195328}, "halves"),
+        ({"up_conv_2015": 4719104}, "2x2"),
+        ({"up_conv_2015": 2097152}, "biases"),
+        ({"up_conv_2015": 1049088}, "cin = 1024"),
+        ({"halving_factor": 2}, "2 x 2 times"),
+        ({"halving_factor": 8}, "not the 3x3"),
+        ({"halving_factor": 3}, "replace cin, cout by half"),
+        ({"up_conv_2015": ...}, "not answered yet"),
+        ({"halving_factor": "4"}, "must be a number"),
+    ],
+)
+def test_unet_predictions_hints(change, hint):
+    right = {"first_block_2015": 37568, "up_conv_2015": 2097664, "halving_factor": 4}
+    assert check_unet_predictions(right)
+    assert check_unet_predictions({**right, "halving_factor": 4.0})
+    fb = check_unet_predictions({**right, **change})
+    assert not fb and hint in fb.message, fb.message
+    assert "misses" in check_unet_predictions({"first_block_2015": 1}).message
+    assert "dict" in check_unet_predictions([1, 2, 3]).message

@@ -1,4 +1,5 @@
-"""Checkers for lesson 08 (the U-Net): parameter counts of a convolution and of the whole net."""
+"""Checkers for lesson 08 (the U-Net): parameter counts of a convolution and of the whole net, and
+predictions for layers the lesson did not count (Ronneberger et al.'s, a halved U-Net)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 
 from ._base import Feedback, StudentError, call_student
 
-__all__ = ["check_conv_params", "check_unet_params"]
+__all__ = ["check_conv_params", "check_unet_params", "check_unet_predictions", "PREDICTION_KEYS"]
 
 _CONV_CASES = [  # (k, cin, cout); the first case tells all the usual slips apart
     (3, 384, 128),
@@ -152,4 +153,97 @@ def check_unet_params(fn) -> Feedback:
         f"correct on all {len(_UNET_CASES)} configurations. The seed's net (f=64) by level: "
         f"{lines}; total {sum(seed.values()):,}. Halving f divides the count by about 4 "
         "(most weights are f*f products).",
+    )
+
+
+#: the three predictions of lesson 08's first exercise, and what each one asks
+PREDICTION_KEYS = {
+    "first_block_2015": "Ronneberger et al.'s first block: two 3x3 convolutions, a grey "
+                        "(1-channel) tile -> 64 -> 64 channels",
+    "up_conv_2015": "their first 2x2 up-convolution: Conv2DTranspose(512, 2, strides=2) on the "
+                    "1024-channel bottom map",
+    "halving_factor": "how many times fewer parameters models.unet(base_filters=32) has than the "
+                      "seed's base_filters=64 (a whole number)",
+}
+
+
+def _predictions() -> dict[str, int]:
+    """The right answers, from the parameter formula (a unit test compares them with Keras)."""
+    return {
+        "first_block_2015": _conv_params(3, 1, 64) + _conv_params(3, 64, 64),
+        "up_conv_2015": _conv_params(2, 1024, 512),
+        "halving_factor": 4,
+    }
+
+
+def check_unet_predictions(answer) -> Feedback:
+    """Check a dict of predicted parameter counts (keys in :data:`PREDICTION_KEYS`).
+
+    Examples
+    --------
+    >>> check_unet_predictions({"first_block_2015": 37568, "up_conv_2015": 2097664,
+    ...                         "halving_factor": 4}).passed
+    True
+    >>> "grey" in check_unet_predictions({"first_block_2015": 38720, "up_conv_2015": 2097664,
+    ...                                   "halving_factor": 4}).message
+    True
+    """
+    if not isinstance(answer, dict):
+        return Feedback(False, f"answer must be a dict with the keys {list(PREDICTION_KEYS)}.")
+    missing = [k for k in PREDICTION_KEYS if k not in answer]
+    if missing:
+        return Feedback(False, f"your dict misses the key(s) {missing}.")
+    todo = [k for k in PREDICTION_KEYS if answer[k] is Ellipsis]
+    if todo:
+        return Feedback(False, f"not answered yet: replace the `...` of {todo} with a number.")
+    want = _predictions()
+    k2 = _conv_params(3, 64, 64)
+    hints = {
+        "first_block_2015": {
+            _conv_params(3, 3, 64) + k2: "That is the seed's enc1 (an RGB image). The paper's "
+            "tiles are grey: the first convolution sees 1 input channel.",
+            _conv_params(3, 1, 64): "That is only the first convolution; a block has two "
+            "(the second one maps 64 -> 64).",
+            9 * 1 * 64 + 9 * 64 * 64: "You forgot the biases: one per output channel of each "
+            "convolution.",
+            2 * _conv_params(3, 1, 64): "The second convolution reads the first one's 64 "
+            "channels, not the image's 1.",
+        },
+        "up_conv_2015": {
+            _conv_params(2, 1024, 1024): "The paper's up-convolution *halves* the channels: "
+            "512 filters, not 1024.",
+            _conv_params(3, 1024, 512): "Its kernel is 2x2 (stride 2), not 3x3.",
+            2 * 2 * 1024 * 512: "Add the biases: one per output channel (512).",
+            _conv_params(2, 512, 512): "It reads the 1024-channel map at the bottom of the U: "
+            "cin = 1024.",
+            _conv_params(2, 1024, 512) - 512 + 1024: "The biases belong to the 512 output "
+            "channels, not the 1024 inputs.",
+        },
+        "halving_factor": {
+            2: "Most weights are a product of two channel counts (k*k*cin*cout): halve both "
+               "and the product shrinks 2 x 2 times.",
+            8: "Only the channels halve (input and output of each convolution), not the 3x3 "
+               "kernel: 2 x 2 times fewer weights.",
+            1: "The parameters do not depend on the image size, but they do depend on the "
+               "channels: k*k*cin*cout.",
+        },
+    }
+    for key, right in want.items():
+        got = answer[key]
+        if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+            return Feedback(False, f"answer[{key!r}] must be a number, got {got!r}.")
+        if float(got) == right:
+            continue
+        hint = hints[key].get(int(got) if float(got).is_integer() else None, (
+            "Count with k*k*cin*cout + cout for each convolution"
+            if key != "halving_factor" else
+            "Write the count of one conv as k*k*cin*cout + cout and replace cin, cout by half."))
+        return Feedback(False, f"answer[{key!r}] = {got!r} is not right. {hint}")
+    return Feedback(
+        True,
+        f"correct: the paper's first block has {want['first_block_2015']:,} parameters (the "
+        f"seed's RGB enc1: {_conv_params(3, 3, 64) + k2:,}), one of its up-convolutions alone "
+        f"{want['up_conv_2015']:,}, more than the seed's whole net; and halving the filters "
+        "divides the count by about 4 (the biases and the fixed input/output channels make it "
+        "not exactly 4).",
     )

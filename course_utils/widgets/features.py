@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import html
+import math
 
 import ipywidgets as W
 import numpy as np
 
+from .._memo import freeze
 from .._validate import check_choice, check_int
 from ..models import describe, feature_maps
-from ..viz import overlay_mask, to_png
+from ..viz import map_png, overlay_mask, to_png
 from ._base import Explorer, Frame
+from .unet import MIN_COLUMN, map_colours
 
 __all__ = ["FeatureMapExplorer", "feature_step"]
 
@@ -29,12 +32,15 @@ def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, 
     mask : array (H, W), optional
         Ground-truth mask, drawn over the input.
     display : int
-        Pictures are enlarged by pixel repetition to about this many pixels.
+        Width of the input picture in screen pixels; the maps are drawn at the same scale.
 
     Returns
     -------
     Frame
-        ``images``: ``"input"``, ``"untrained"``, ``"trained"``; ``data`` holds both 2-D maps.
+        ``images``: ``"input"``, ``"untrained"``, ``"trained"``; ``data`` holds both 2-D maps,
+        their colour ``"vrange"`` and the maps' screen ``"width"``. The maps are drawn at their
+        true size next to the input (``display`` pixels wide), each on its own robust colour
+        scale (:func:`viz.robust_scale`) with a colour bar; the classifier on 0 to 1.
 
     Examples
     --------
@@ -55,23 +61,35 @@ def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, 
     img = np.asarray(image)
     if mask is not None:
         img = overlay_mask(img, mask, alpha=0.35)
-    scale_in = max(1, display // img.shape[0])
-    scale = max(1, display // um.shape[0])
-    images = {
-        "input": to_png(img, scale=scale_in),
-        "untrained": to_png(um, "viridis", scale=scale),
-        "trained": to_png(tm, "viridis", scale=scale),
-    }
+    px = display / img.shape[0]  # screen pixels per input pixel, the same for the maps
+    width = max(1, round(um.shape[1] * px))
+    scale = max(1, math.ceil(width / um.shape[1]))
+    canvas = math.ceil(MIN_COLUMN * scale * um.shape[1] / width)
+    images = {"input": to_png(img, scale=max(1, math.ceil(px)))}
+    colorbars, ranges = {}, {}
+    for name, m in (("untrained", um), ("trained", tm)):
+        cmap, vrange = map_colours(m, layer == "classifier")
+        ranges[name] = vrange
+        colorbars[name] = (cmap, *vrange)
+        images[name] = map_png(m, cmap, vrange, scale=scale, min_width=canvas)
 
     def stats(a):
-        return f"range [{a.min():.3f}, {a.max():.3f}], {100 * np.mean(a > 0):.0f}% of pixels &gt; 0"
+        return f"range [{a.min():.3g}, {a.max():.3g}], {100 * np.mean(a > 0):.0f}% of pixels &gt; 0"
 
+    how = ("probabilities on the fixed scale 0 to 1" if layer == "classifier" else
+           "each map on its own robust scale (0 or &minus;s to s, s = its 99.5th percentile of "
+           "|value|: the brightest pixels saturate)")
     info = (
         f"layer <b>{html.escape(layer)}</b>, channel <b>{channel}</b> of {c}, map "
-        f"{um.shape[0]}&times;{um.shape[1]} (each map scaled to its own range)"
+        f"{um.shape[0]}&times;{um.shape[1]}, drawn at {px:g} screen pixel"
+        f"{'s' if px != 1 else ''} per map pixel (true size next to the input); colours: {how}"
         f"<br>untrained: {stats(um)}<br>trained: {stats(tm)}"
     )
-    return Frame(images=images, info=info, data={"untrained": um, "trained": tm})
+    col = max(width, MIN_COLUMN)
+    return Frame(images=images, info=info,
+                 data={"untrained": um, "trained": tm, "vrange": ranges, "width": width},
+                 widths={"input": display, "untrained": col, "trained": col},
+                 colorbars=colorbars)
 
 
 class FeatureMapExplorer(Explorer):
@@ -117,9 +135,13 @@ class FeatureMapExplorer(Explorer):
         if not layers:
             raise ValueError("no layers to show; pass layers=[...] with layer names.")
         self.x, self.masks = x, None if masks is None else np.asarray(masks)
-        self.maps = {
-            "trained": feature_maps(trained, x, layers),
-            "untrained": feature_maps(untrained, x, layers),
+        # the input pictures (mask tinted) once, read-only: their PNGs are then encoded once
+        self._shown = freeze(np.stack([
+            img if self.masks is None else overlay_mask(img, self.masks[i], alpha=0.35)
+            for i, img in enumerate(x)]))
+        self.maps = {  # read-only copies: a map's colour scale is then remembered (memo)
+            kind: {k: freeze(np.array(v)) for k, v in feature_maps(model, x, layers).items()}
+            for kind, model in (("trained", trained), ("untrained", untrained))
         }
         for name in layers:
             if self.maps["trained"][name].shape != self.maps["untrained"][name].shape:
@@ -150,6 +172,6 @@ class FeatureMapExplorer(Explorer):
         check_choice("layer", layer, self.maps["trained"])
         image = check_int("image", image, 0, len(self.x) - 1)
         return feature_step(
-            self.x[image], self.maps["untrained"][layer][image], self.maps["trained"][layer][image],
-            channel, layer, None if self.masks is None else self.masks[image],
+            self._shown[image], self.maps["untrained"][layer][image],
+            self.maps["trained"][layer][image], channel, layer,
         )

@@ -41,7 +41,6 @@ __all__ = [
     "plot_history",
     "unet_diagram",
     "u_picture",
-    "map_png",
     "channel_activity",
     "padding_diagram",
 ]
@@ -93,7 +92,7 @@ def colorbar_png(cmap: str, vmin: float, vmax: float, width: int = 256) -> bytes
     labels = [short_number(vmin), short_number((vmin + vmax) / 2), short_number(vmax)]
     for label, anchor in zip(labels, ("la", "ma", "ra"), strict=True):
         x = {"la": 0, "ma": width // 2, "ra": width - 1}[anchor]
-        draw.text((x, 12), label, fill=(40, 40, 40), anchor=anchor)
+        draw.text((x, 12), label, fill=(40, 40, 40), anchor=anchor, font=_font(11))
     buf = io.BytesIO()
     img.save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
@@ -199,7 +198,7 @@ def to_rgb8(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> np.ndarra
 
 
 @memo(maxsize=64)
-def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> bytes:
+def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1, min_width: int = 0) -> bytes:
     """Encode an array as PNG bytes (for ``ipywidgets.Image(value=...)``).
 
     Parameters
@@ -211,14 +210,25 @@ def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> bytes:
         Fixed ranges keep colours comparable between slider positions.
     scale : int
         Integer enlargement by pixel repetition.
+    min_width : int
+        A 2-D map narrower than this (after enlarging) keeps its size and sits at the left of a
+        white canvas ``min_width`` wide: a small map drawn at its true size still gets a column
+        wide enough for the numbers of its colour bar.
 
-    A read-only array (it cannot change) is encoded once per ``cmap``, ``vrange`` and ``scale``:
-    the photos of ``data.photo`` cost nothing on the next slider move.
+    A 2-D map is stored as an uncompressed 8-bit palette PNG (the colormap is the palette): a
+    256x256 map encodes in about a millisecond.  A read-only array (it cannot change) is encoded
+    once per argument set: the photos of ``data.photo`` cost nothing on the next slider move.
 
     Examples
     --------
     >>> to_png([[0.0, 1.0]])[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
     True
+    >>> from PIL import Image
+    >>> im = Image.open(io.BytesIO(to_png(np.arange(4.0).reshape(2, 2), scale=3)))
+    >>> im.size, im.mode
+    ((6, 6), 'P')
+    >>> Image.open(io.BytesIO(to_png(np.zeros((2, 2)), scale=3, min_width=10))).size
+    (10, 6)
     """
     a = np.asarray(arr)
     if a.ndim == 3 and a.shape[2] == 1:
@@ -228,12 +238,18 @@ def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1) -> bytes:
         if scale != 1:
             scale = check_int("scale", scale)
             idx = np.repeat(np.repeat(idx, scale, axis=0), scale, axis=1)
-        img = Image.fromarray(np.ascontiguousarray(idx), mode="L").convert("P")
-        img.putpalette(_lut(cmap).tobytes())
+        if idx.shape[1] < min_width:
+            rgb = np.full((idx.shape[0], int(min_width), 3), 255, np.uint8)
+            rgb[:, : idx.shape[1]] = _lut(cmap)[idx]
+            img = Image.fromarray(rgb)
+        else:
+            img = Image.fromarray(np.ascontiguousarray(idx), mode="L").convert("P")
+            img.putpalette(_lut(cmap).tobytes())
+        level = 0  # uncompressed: 10 times faster to encode, and local bytes are cheap
     else:
-        img = Image.fromarray(to_rgb8(a, cmap, vrange, scale))
+        img, level = Image.fromarray(to_rgb8(a, cmap, vrange, scale)), 1
     buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=1)
+    img.save(buf, format="PNG", compress_level=level)
     return buf.getvalue()
 
 
@@ -254,9 +270,17 @@ def cell_text(v: float) -> str:
 
 @lru_cache(maxsize=8)
 def _font(size: int):
+    """DejaVu Sans (shipped with matplotlib, so always there offline; it has "×") at ``size`` px."""
+    from pathlib import Path
+
+    import matplotlib
     from PIL import ImageFont
 
-    return ImageFont.load_default(size=size)
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    try:
+        return ImageFont.truetype(str(path), size)
+    except OSError:  # pragma: no cover - a matplotlib without its fonts
+        return ImageFont.load_default(size=size)
 
 
 def write_values(rgb: np.ndarray, values, cell: int) -> np.ndarray:
@@ -372,14 +396,6 @@ def outcome_rgb(y_true, y_pred) -> np.ndarray:
     return _OUTCOME_LUT[2 * (p > 0) + (t > 0)]
 
 
-@lru_cache(maxsize=1)
-def _default_font():
-    """Pillow's default font, loaded once (loading it costs about a millisecond)."""
-    from PIL import ImageFont
-
-    return ImageFont.load_default()
-
-
 def histogram_png(
     counts,
     edges,
@@ -444,7 +460,7 @@ def histogram_png(
     img[top + plot_h - 1, :] = 90  # the axis
     pil = Image.fromarray(img)
     draw = ImageDraw.Draw(pil)
-    draw.font = _default_font()
+    draw.font = _font(11)
     for value, anchor in ((lo, "la"), (hi, "ra")):
         x = 0 if anchor == "la" else width - 1
         draw.text((x, top + plot_h + 1), short_number(value), fill=(40, 40, 40), anchor=anchor)
@@ -817,47 +833,6 @@ def _unet_blocks(rows) -> list[dict]:
     return blocks
 
 
-def map_png(arr, cmap: str = "viridis", vrange="auto", scale: int = 1,
-            min_width: int = 0) -> bytes:
-    """A 2-D map as an 8-bit palette PNG (the colormap is the palette), enlarged ``scale`` times.
-
-    The same picture as :func:`to_png` for a 2-D array, one byte per pixel and stored without
-    compression: a 256x256 map encodes in about a millisecond (10 times faster than compressing
-    it), and its 64 KB reach the browser of a local notebook just as fast.
-    A map narrower than ``min_width`` pixels (after enlarging) keeps its size and sits at the
-    left of a white canvas ``min_width`` wide: a small map drawn at its true size still gets a
-    column wide enough for the numbers of its colour bar.
-
-    Examples
-    --------
-    >>> from PIL import Image
-    >>> im = Image.open(io.BytesIO(map_png(np.arange(4.0).reshape(2, 2), scale=3)))
-    >>> im.size, im.mode
-    ((6, 6), 'P')
-    >>> Image.open(io.BytesIO(map_png(np.zeros((2, 2)), scale=3, min_width=10))).size
-    (10, 6)
-    """
-    a = np.asarray(arr, dtype=np.float64)
-    if a.ndim != 2:
-        raise ValueError(f"map_png needs a 2-D map (H, W), got shape {a.shape}.")
-    lo, hi = value_range(a, vrange)
-    span = hi - lo if hi > lo else 1.0
-    idx = np.clip((a - lo) * (255.0 / span), 0, 255).astype(np.uint8)
-    if scale != 1:
-        scale = check_int("scale", scale)
-        idx = np.repeat(np.repeat(idx, scale, axis=0), scale, axis=1)
-    if idx.shape[1] < min_width:
-        rgb = np.full((idx.shape[0], int(min_width), 3), 255, np.uint8)
-        rgb[:, : idx.shape[1]] = _lut(cmap)[idx]
-        img = Image.fromarray(rgb)
-    else:
-        img = Image.fromarray(idx, mode="P")
-        img.putpalette(_lut(cmap).ravel().tolist())
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=0)
-    return buf.getvalue()
-
-
 @memo(maxsize=256)
 def channel_activity(fmap) -> np.ndarray:
     """How much each channel of a feature map ``(H, W, C)`` varies: its standard deviation over
@@ -874,21 +849,6 @@ def channel_activity(fmap) -> np.ndarray:
     if a.ndim != 3:
         raise ValueError(f"fmap must be (H, W, C), got shape {a.shape}.")
     return a.reshape(-1, a.shape[2]).astype(np.float64).std(axis=0)
-
-
-@lru_cache(maxsize=8)
-def _ui_font(size: int):
-    """DejaVu Sans (shipped with matplotlib, so always there offline; it has "×") at ``size`` px."""
-    from pathlib import Path
-
-    import matplotlib
-    from PIL import ImageFont
-
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-    try:
-        return ImageFont.truetype(str(path), size)
-    except OSError:  # pragma: no cover - a matplotlib without its fonts
-        return ImageFont.load_default(size=size)
 
 
 def u_picture(layers, current: int, input_size: int) -> np.ndarray:
@@ -925,7 +885,7 @@ def u_picture(layers, current: int, input_size: int) -> np.ndarray:
     height = top + (deepest + 1) * level_h + 24
     img = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(img)
-    font = _ui_font(12)
+    font = _font(12)
     ink, grey, green = (40, 40, 40), (110, 110, 110), (60, 160, 80)
 
     def x_of(i: int) -> int:

@@ -10,7 +10,7 @@ from course_utils import data, viz
 
 
 def decode(png: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(png)))
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))  # as a browser shows it
 
 
 def test_to_png_round_trips_gray_with_fixed_and_auto_range():

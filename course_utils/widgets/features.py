@@ -11,7 +11,7 @@ import numpy as np
 from .._memo import freeze
 from .._validate import check_choice, check_int
 from ..models import describe, feature_maps
-from ..viz import map_png, overlay_mask, to_png
+from ..viz import overlay_mask, to_png
 from ._base import Explorer, Frame
 from .unet import MIN_COLUMN, map_colours
 
@@ -71,7 +71,7 @@ def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, 
         cmap, vrange = map_colours(m, layer == "classifier")
         ranges[name] = vrange
         colorbars[name] = (cmap, *vrange)
-        images[name] = map_png(m, cmap, vrange, scale=scale, min_width=canvas)
+        images[name] = to_png(m, cmap, vrange, scale=scale, min_width=canvas)
 
     def stats(a):
         return f"range [{a.min():.3g}, {a.max():.3g}], {100 * np.mean(a > 0):.0f}% of pixels &gt; 0"

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from .. import backprop, ops
 from ..data import sample_image
-from ..viz import map_png, to_png, to_rgb8
+from ..viz import to_png, to_rgb8
 from ._base import Explorer, Frame
 
 __all__ = ["FilterLearningExplorer", "learn_step", "kernel_picture", "loss_curve_picture"]
@@ -158,8 +158,8 @@ def learn_step(image: np.ndarray, run: backprop.KernelTrajectory, step: int,
         "target": _target_png(np.ascontiguousarray(run.target_kernel).tobytes(),
                               run.target_kernel.shape, kmax),
         "kernel": _png(kernel_picture(k, kmax)),
-        "output": map_png(out, "RdBu_r", (-scale, scale)),
-        "error": map_png(out - target, "RdBu_r", (-scale, scale)),
+        "output": to_png(out, "RdBu_r", (-scale, scale)),
+        "error": to_png(out - target, "RdBu_r", (-scale, scale)),
         "loss": _png(loss_curve_picture(run.losses, step)),
     }
     if not math.isfinite(loss) or loss > 1e6 * run.losses[0]:

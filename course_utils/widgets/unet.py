@@ -16,7 +16,7 @@ from .._memo import freeze, memo
 from .._validate import check_choice, check_int
 from ..data import SAMPLE_IMAGES, photo, to_gray
 from ..models import LayerInfo, describe, feature_maps
-from ..viz import channel_activity, map_png, robust_scale, to_png, u_picture
+from ..viz import channel_activity, robust_scale, to_png, u_picture
 from ._base import Explorer, Frame
 
 __all__ = ["UNetWalkExplorer", "walk_layers", "u_picture", "walk_step", "map_colours", "ORDERS"]
@@ -149,7 +149,7 @@ def walk_step(
            "RdBu_r": "&plusmn;this channel's 99.5th percentile of |value|"}[cmap]
     images = {
         "input": to_png(img, scale=max(1, math.ceil(px))),
-        "map": map_png(m, cmap, vrange, scale=max(1, math.ceil(width / w)),
+        "map": to_png(m, cmap, vrange, scale=max(1, math.ceil(width / w)),
                        min_width=math.ceil(MIN_COLUMN * math.ceil(width / w) * w / width)),
     }
     images["u"], u_px = _u_png(layers, index, img.shape[0])

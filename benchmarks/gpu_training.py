@@ -40,29 +40,40 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", choices=sorted(PROFILES), default="full")
     ap.add_argument("--steps", type=int, default=50, help="timed steps per epoch (default 50)")
     ap.add_argument("--reps", type=int, default=3, help="timed epochs per precision (default 3)")
-    ap.add_argument("--precision", default=None,
-                    help="the mixed precision to compare (default: training.choose_precision())")
-    ap.add_argument("--allow-cpu", action="store_true",
-                    help="run even without a GPU (checks the script; the numbers mean little)")
+    ap.add_argument(
+        "--precision",
+        default=None,
+        help="the mixed precision to compare (default: training.choose_precision())",
+    )
+    ap.add_argument(
+        "--allow-cpu",
+        action="store_true",
+        help="run even without a GPU (checks the script; the numbers mean little)",
+    )
     args = ap.parse_args(argv)
     device = detect_device()
     print(f"backend {keras.backend.backend()}, device {device}")
     if device != "gpu" and not args.allow_cpu:
-        print("no GPU visible to Keras: nothing to measure (this benchmark compares GPU "
-              "precisions; see README 'GPU' for the setup). Exiting.")
+        print(
+            "no GPU visible to Keras: nothing to measure (this benchmark compares GPU "
+            "precisions; see README 'GPU' for the setup). Exiting."
+        )
         return 0
     mixed = args.precision or (choose_precision() if device == "gpu" else "mixed_bfloat16")
     prof = PROFILES[args.profile]
     steps_per_execution = min(8, args.steps)
     n = prof.batch_size * args.steps
     x, y = make_shapes(n, size=prof.image_size, seed=0)
-    print(f"profile {prof.describe()}; {args.steps} steps of batch {prof.batch_size} per timed "
-          f"epoch, jit_compile=True, steps_per_execution={steps_per_execution}")
+    print(
+        f"profile {prof.describe()}; {args.steps} steps of batch {prof.batch_size} per timed "
+        f"epoch, jit_compile=True, steps_per_execution={steps_per_execution}"
+    )
     models = {}
     for precision in ("float32", mixed):
         keras.utils.set_random_seed(0)
-        models[precision] = build_model(prof, precision=precision, jit_compile=True,
-                                        steps_per_execution=steps_per_execution)
+        models[precision] = build_model(
+            prof, precision=precision, jit_compile=True, steps_per_execution=steps_per_execution
+        )
         rate(models[precision], x, y, prof.batch_size)  # compile / warm-up, untimed
     rates = {p: [] for p in models}
     order = list(models)

@@ -48,8 +48,9 @@ class StopAtQuality(keras.callbacks.Callback):
     ``monitor`` was >= ``threshold`` (``None`` if never).
     """
 
-    def __init__(self, threshold: float = 0.9, monitor: str = "val_mean_iou",
-                 time_limit: float | None = None):
+    def __init__(
+        self, threshold: float = 0.9, monitor: str = "val_mean_iou", time_limit: float | None = None
+    ):
         super().__init__()
         self.threshold, self.monitor, self.time_limit = threshold, monitor, time_limit
         self.reached_at = None
@@ -84,8 +85,9 @@ def throughput(n: int, size: int, base_filters: int, batch: int, reps: int) -> d
     y1 = one_hot(y)
     keras.utils.set_random_seed(0)
     seed = seed_model(size, base_filters)
-    course = build_model(replace(PROFILES["quick"], image_size=size, base_filters=base_filters,
-                                 batch_size=batch))
+    course = build_model(
+        replace(PROFILES["quick"], image_size=size, base_filters=base_filters, batch_size=batch)
+    )
 
     def run_seed():
         seed.fit(x, y1, batch_size=batch, epochs=1, verbose=0)
@@ -104,7 +106,10 @@ def throughput(n: int, size: int, base_filters: int, batch: int, reps: int) -> d
             rates[name].append(n / (time.perf_counter() - t))
     pair_ratios = [c / s for c, s in zip(rates["course"], rates["seed"], strict=True)]
     return {k: statistics.median(v) for k, v in rates.items()} | {
-        "all": rates, "ratio": statistics.median(pair_ratios), "pair_ratios": pair_ratios}
+        "all": rates,
+        "ratio": statistics.median(pair_ratios),
+        "pair_ratios": pair_ratios,
+    }
 
 
 class _ValIoU(keras.callbacks.Callback):
@@ -117,8 +122,9 @@ class _ValIoU(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         pred = self.model.predict(self.x, batch_size=32, verbose=0).argmax(-1)
         logs["val_mean_iou"] = mean_iou(self.y, pred, 2)
-        print(f"  seed recipe epoch {epoch + 1}: val mean IoU {logs['val_mean_iou']:.4f}",
-              flush=True)
+        print(
+            f"  seed recipe epoch {epoch + 1}: val mean IoU {logs['val_mean_iou']:.4f}", flush=True
+        )
 
 
 class _BatchCap(keras.callbacks.Callback):
@@ -141,8 +147,12 @@ def time_to_quality(target: float, cap: float, quick_cap: float) -> dict:
     stop = StopAtQuality(target, time_limit=quick_cap)
     with tempfile.TemporaryDirectory() as tmp:
         res = train("quick", out_dir=tmp, epochs=100, verbose=1, callbacks=[stop])
-    out["quick"] = (stop.reached_at, stop.reached_epoch, res.history["val_mean_iou"][-1],
-                    stop.elapsed)
+    out["quick"] = (
+        stop.reached_at,
+        stop.reached_epoch,
+        res.history["val_mean_iou"][-1],
+        stop.elapsed,
+    )
 
     p = PROFILES["full"]
     x, y = make_shapes(PROFILES["quick"].n_train, size=p.image_size, seed=0)
@@ -150,14 +160,26 @@ def time_to_quality(target: float, cap: float, quick_cap: float) -> dict:
     keras.utils.set_random_seed(0)
     model = seed_model(p.image_size, p.base_filters)
     stop, batch_cap = StopAtQuality(target, time_limit=cap), _BatchCap(cap)
-    model.fit(x, one_hot(y), batch_size=32, epochs=100, verbose=0,
-              callbacks=[_ValIoU(xv, yv), stop, batch_cap])
+    model.fit(
+        x,
+        one_hot(y),
+        batch_size=32,
+        epochs=100,
+        verbose=0,
+        callbacks=[_ValIoU(xv, yv), stop, batch_cap],
+    )
     seconds = time.perf_counter() - batch_cap.t0
-    print(f"  seed recipe trained {32 * batch_cap.batches} images in {seconds:.0f} s "
-          f"({32 * batch_cap.batches / seconds:.1f} img/s incl. validation)")
+    print(
+        f"  seed recipe trained {32 * batch_cap.batches} images in {seconds:.0f} s "
+        f"({32 * batch_cap.batches / seconds:.1f} img/s incl. validation)"
+    )
     best = model.predict(xv, batch_size=32, verbose=0).argmax(-1)
-    out["seed"] = (stop.reached_at, stop.reached_epoch, mean_iou(yv, best, 2),
-                   time.perf_counter() - stop._t0)
+    out["seed"] = (
+        stop.reached_at,
+        stop.reached_epoch,
+        mean_iou(yv, best, 2),
+        time.perf_counter() - stop._t0,
+    )
     return out
 
 
@@ -166,35 +188,48 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=256, help="images per timed epoch in (a)")
     ap.add_argument("--reps", type=int, default=12, help="timed epochs per recipe in (a)")
     ap.add_argument("--cap", type=float, default=300.0, help="time cap (s) for the seed run in (b)")
-    ap.add_argument("--quick-cap", type=float, default=300.0,
-                    help="time cap (s) for the quick profile in (b)")
+    ap.add_argument(
+        "--quick-cap", type=float, default=300.0, help="time cap (s) for the quick profile in (b)"
+    )
     ap.add_argument("--skip-quality", action="store_true", help="only measure (a)")
     args = ap.parse_args(argv)
-    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s), "
-          f"oneDNN {'off' if os.environ.get('TF_ENABLE_ONEDNN_OPTS') == '0' else 'on'}, load average "
-          f"{os.getloadavg()[0]:.1f} (other processes slow both recipes alike)")
+    print(
+        f"backend {keras.backend.backend()}, {os.cpu_count()} CPU(s), "
+        f"oneDNN {'off' if os.environ.get('TF_ENABLE_ONEDNN_OPTS') == '0' else 'on'}, load average "
+        f"{os.getloadavg()[0]:.1f} (other processes slow both recipes alike)"
+    )
 
     print("\n(a) throughput: 64x64 input, 16 base filters, batch 32, same data")
     r = throughput(args.n, 64, 16, 32, args.reps)
     ratio = r["ratio"]
-    print(f"  seed recipe (one-hot, categorical CE, arrays): {r['seed']:7.1f} img/s  "
-          f"(runs: {', '.join(f'{v:.0f}' for v in r['all']['seed'])})")
-    print(f"  course pipeline (sparse, IoU+Dice, arrays)  : {r['course']:7.1f} img/s  "
-          f"(runs: {', '.join(f'{v:.0f}' for v in r['all']['course'])})")
+    print(
+        f"  seed recipe (one-hot, categorical CE, arrays): {r['seed']:7.1f} img/s  "
+        f"(runs: {', '.join(f'{v:.0f}' for v in r['all']['seed'])})"
+    )
+    print(
+        f"  course pipeline (sparse, IoU+Dice, arrays)  : {r['course']:7.1f} img/s  "
+        f"(runs: {', '.join(f'{v:.0f}' for v in r['all']['course'])})"
+    )
     of_medians = r["course"] / r["seed"]
-    print(f"  ratio course / seed: {ratio:.2f} as the median of the {len(r['pair_ratios'])} "
-          f"back-to-back pairs ({', '.join(f'{v:.2f}' for v in r['pair_ratios'])}), "
-          f"{of_medians:.2f} as the ratio of the medians; target >= 0.95 for both")
+    print(
+        f"  ratio course / seed: {ratio:.2f} as the median of the {len(r['pair_ratios'])} "
+        f"back-to-back pairs ({', '.join(f'{v:.2f}' for v in r['pair_ratios'])}), "
+        f"{of_medians:.2f} as the ratio of the medians; target >= 0.95 for both"
+    )
     ok = min(ratio, of_medians) >= 0.95
     if not args.skip_quality:
         print("\n(b) time to quality: seconds of training until validation mean IoU >= 0.90")
         q = time_to_quality(0.90, args.cap, args.quick_cap)
-        for name, label in (("quick", "quick profile (64x64, 16 filters, batch 16)"),
-                            ("seed", "seed recipe (128x128, 64 filters, batch 32)")):
+        for name, label in (
+            ("quick", "quick profile (64x64, 16 filters, batch 16)"),
+            ("seed", "seed recipe (128x128, 64 filters, batch 32)"),
+        ):
             at, ep, last, elapsed = q[name]
             if at is None:
-                print(f"  {label}: not reached within {elapsed:.0f} s "
-                      f"(val mean IoU at the end {last:.4f})")
+                print(
+                    f"  {label}: not reached within {elapsed:.0f} s "
+                    f"(val mean IoU at the end {last:.4f})"
+                )
             else:
                 print(f"  {label}: {at:.1f} s (epoch {ep}, val mean IoU {last:.4f})")
     return 0 if ok else 1

@@ -53,8 +53,10 @@ def main() -> int:
         naive = median_ms(c.naive, args.naive_repeats)
         good = fast <= c.target_ms
         ok &= good
-        print(f"{c.name:<48} {fast:8.2f} {naive:9.1f} {naive / fast:6.0f}x "
-              f"{'<=' if good else '>'}{c.target_ms:5.0f}ms")
+        print(
+            f"{c.name:<48} {fast:8.2f} {naive:9.1f} {naive / fast:6.0f}x "
+            f"{'<=' if good else '>'}{c.target_ms:5.0f}ms"
+        )
     print("all explorers within target" if ok else "SOME EXPLORERS MISS THEIR TARGET")
     return 0 if ok else 1
 

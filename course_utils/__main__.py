@@ -14,7 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", metavar="{doctor,train}")
     sub.add_parser("doctor", help="check the environment (versions, backend, GPU, widgets)")
     train_parser = sub.add_parser(
-        "train", help="train the U-Net outside a notebook (see --help)",
+        "train",
+        help="train the U-Net outside a notebook (see --help)",
         description="Train the course's U-Net with checkpoints, CSV history and resume.",
     )
     try:

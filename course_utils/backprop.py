@@ -92,8 +92,9 @@ def relu_backward(x, grad_out) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # pooling
 # --------------------------------------------------------------------------------------------
-def max_pool2d_backward(x, grad_out, pool_size: int = 2, stride: int | None = None,
-                        padding="valid") -> np.ndarray:
+def max_pool2d_backward(
+    x, grad_out, pool_size: int = 2, stride: int | None = None, padding="valid"
+) -> np.ndarray:
     """Gradient through max pooling: each window's gradient goes to its maximum, the rest get 0.
 
     Only the pixel that won a window influenced the output, so it alone receives that window's
@@ -156,8 +157,9 @@ def max_pool2d_backward(x, grad_out, pool_size: int = 2, stride: int | None = No
 # --------------------------------------------------------------------------------------------
 # convolution
 # --------------------------------------------------------------------------------------------
-def conv2d_backward(x, kernel, grad_out, stride: int = 1, padding="valid"
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def conv2d_backward(
+    x, kernel, grad_out, stride: int = 1, padding="valid"
+) -> tuple[np.ndarray, np.ndarray]:
     """Gradients of ``ops.conv2d(x, kernel, stride, padding)`` w.r.t. its input and its kernel.
 
     With ``out[y, x, o] = sum_{i, j, c} xp[s*y + i, s*x + j, c] * K[i, j, c, o]`` (``xp``: the
@@ -296,8 +298,11 @@ def concat_skip_backward(grad_out, encoder_channels: int) -> tuple[np.ndarray, n
             f"grad_out must be (H, W, C) or (N, H, W, C), the concatenated map's shape; got {g.shape}."
         )
     c = g.shape[-1]
-    if isinstance(encoder_channels, bool) or not isinstance(encoder_channels, (int, np.integer)) \
-            or not 0 < encoder_channels < c:
+    if (
+        isinstance(encoder_channels, bool)
+        or not isinstance(encoder_channels, (int, np.integer))
+        or not 0 < encoder_channels < c
+    ):
         raise ValueError(
             f"encoder_channels must be an integer between 1 and {c - 1} (grad_out has {c} "
             f"channels: encoder's first, then decoder's), got {encoder_channels!r}."
@@ -343,8 +348,11 @@ def softmax_cross_entropy_backward(logits, labels) -> np.ndarray:
     if lab.shape == z.shape:
         y = _as_float(lab, "labels")
     elif lab.shape == z.shape[:-1]:
-        if not (np.issubdtype(lab.dtype, np.integer) or np.issubdtype(lab.dtype, np.bool_)
-                or (np.issubdtype(lab.dtype, np.floating) and np.all(lab == np.round(lab)))):
+        if not (
+            np.issubdtype(lab.dtype, np.integer)
+            or np.issubdtype(lab.dtype, np.bool_)
+            or (np.issubdtype(lab.dtype, np.floating) and np.all(lab == np.round(lab)))
+        ):
             raise ValueError(f"integer labels must be class ids, got dtype {lab.dtype}.")
         lab = lab.astype(np.int64)
         if lab.size and (lab.min() < 0 or lab.max() >= k):
@@ -509,8 +517,9 @@ class KernelTrajectory:
         return bool(not np.isfinite(last) or last > self.losses[0])
 
 
-def learn_kernel(image, target_kernel, lr: float, steps: int = 50, init=None,
-                 padding="valid") -> KernelTrajectory:
+def learn_kernel(
+    image, target_kernel, lr: float, steps: int = 50, init=None, padding="valid"
+) -> KernelTrajectory:
     """Gradient descent on a kernel ``K`` so that ``conv2d(image, K)`` matches a hidden target.
 
     Loss: ``L(K) = mean((conv2d(image, K) - conv2d(image, target_kernel))**2)``; its gradient
@@ -554,7 +563,9 @@ def learn_kernel(image, target_kernel, lr: float, steps: int = 50, init=None,
     steps = check_int("steps", steps)
     k = np.zeros(target_k.shape) if init is None else _as_float(init, "init").copy()
     if k.shape != target_k.shape:
-        raise ValueError(f"init must have the target kernel's shape {target_k.shape}, got {k.shape}.")
+        raise ValueError(
+            f"init must have the target kernel's shape {target_k.shape}, got {k.shape}."
+        )
     target = conv2d(img, target_k, padding=padding)
     n = target.size
     kernels = np.full((steps + 1, *k.shape), np.nan)

@@ -148,7 +148,9 @@ def _check_radius(radius) -> None:
         raise ValueError(f"radius must be > 0 (pixels), got {radius!r}.")
 
 
-def disc_mask(size: int = 256, radius: float = 40, shift_x: float = 0, shift_y: float = 0) -> np.ndarray:
+def disc_mask(
+    size: int = 256, radius: float = 40, shift_x: float = 0, shift_y: float = 0
+) -> np.ndarray:
     """Binary mask (uint8 0/1, shape (size, size)) of a disc around the centre, shifted.
 
     Examples
@@ -229,8 +231,11 @@ def _texture_cached(name: str) -> np.ndarray:
 def _resize(arr: np.ndarray, size: int, resample=Image.BILINEAR) -> np.ndarray:
     """Resize a float (H, W, 3) array to (size, size, 3), channel by channel (mode "F")."""
     chans = [
-        np.asarray(Image.fromarray(np.ascontiguousarray(arr[:, :, c]), mode="F").resize(
-            (size, size), resample))
+        np.asarray(
+            Image.fromarray(np.ascontiguousarray(arr[:, :, c]), mode="F").resize(
+                (size, size), resample
+            )
+        )
         for c in range(arr.shape[2])
     ]
     return np.stack(chans, axis=-1)
@@ -272,7 +277,7 @@ def _photo_patch(rng: np.random.Generator, name: str, size: int) -> np.ndarray:
     tex = _texture_cached(name)
     side = int(rng.integers(96, tex.shape[0] + 1))
     y0, x0 = rng.integers(0, tex.shape[0] - side + 1, 2)
-    patch = _resize(tex[y0:y0 + side, x0:x0 + side], size)
+    patch = _resize(tex[y0 : y0 + side, x0 : x0 + side], size)
     patch = np.rot90(patch, int(rng.integers(4)))
     if rng.random() < 0.5:
         patch = patch[:, ::-1]
@@ -287,7 +292,8 @@ def _draw_image(rng, size, num_classes, max_shapes, noise, source):
     if source == "synthetic":
         # background: a random colour with soft colour blobs (no stripes)
         img = rng.uniform(0.2, 0.8, 3).astype(np.float32) + 0.35 * (
-            _smooth_noise(rng, size, 4, 3) - 0.5)
+            _smooth_noise(rng, size, 4, 3) - 0.5
+        )
         yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
         for kind in kinds:
             m = _shape_mask(rng, size, int(kind))
@@ -295,8 +301,10 @@ def _draw_image(rng, size, num_classes, max_shapes, noise, source):
             colour = rng.uniform(0.2, 0.8, 3).astype(np.float32)
             period = rng.uniform(3.0, 6.0) * size / 64
             phi = rng.uniform(0, np.pi)
-            stripes = np.sin(2 * np.pi * (xx * np.cos(phi) + yy * np.sin(phi)) / period
-                             + rng.uniform(0, 2 * np.pi))
+            stripes = np.sin(
+                2 * np.pi * (xx * np.cos(phi) + yy * np.sin(phi)) / period
+                + rng.uniform(0, 2 * np.pi)
+            )
             fill = colour + (rng.uniform(0.1, 0.2) * stripes)[:, :, None]
             img[m] = fill[m]
             mask[m] = 1 if num_classes == 2 else kind
@@ -489,8 +497,12 @@ def load_oxford_pets(
             break
         try:
             with Image.open(images[stem]) as im:
-                x = np.asarray(im.convert("RGB").resize((size, size), Image.BILINEAR),
-                               dtype=np.float32) / 255.0
+                x = (
+                    np.asarray(
+                        im.convert("RGB").resize((size, size), Image.BILINEAR), dtype=np.float32
+                    )
+                    / 255.0
+                )
             with Image.open(trimaps[stem]) as tm:
                 t = np.asarray(tm.convert("L").resize((size, size), Image.NEAREST))
         except (UnidentifiedImageError, OSError, ValueError):

@@ -141,21 +141,32 @@ def doctor(terminal: bool | None = None) -> bool:
         terminal = not _in_notebook()
     info = collect()
     lines = ["U-Net from scratch: environment check", ""]
-    lines.append(f"  Python        {info['python']} on {info['platform']}, {info['cpus']} CPU cores")
-    lines.append(f"  Keras backend {info['backend']}  (change with KERAS_BACKEND=jax|torch|tensorflow)")
+    lines.append(
+        f"  Python        {info['python']} on {info['platform']}, {info['cpus']} CPU cores"
+    )
+    lines.append(
+        f"  Keras backend {info['backend']}  (change with KERAS_BACKEND=jax|torch|tensorflow)"
+    )
     for mod, v in info["packages"].items():
         name = "pillow" if mod == "PIL" else mod
         lines.append(f"  {name:<13} {v or 'MISSING'}")
     if info["gpus"]:
-        lines.append(f"  GPU           {', '.join(info['gpus'])}: lesson 09 can train the full profile")
+        lines.append(
+            f"  GPU           {', '.join(info['gpus'])}: lesson 09 can train the full profile"
+        )
     else:
-        lines.append("  GPU           none seen: lesson 09 trains the quick CPU profile (about a minute)")
-    why = {"float32": "no GPU: full float32",
-           "mixed_bfloat16": "GPU with compute capability >= 8.0: bfloat16 compute, float32 weights",
-           "mixed_float16": "GPU: float16 compute with loss scaling, float32 weights"}
+        lines.append(
+            "  GPU           none seen: lesson 09 trains the quick CPU profile (about a minute)"
+        )
+    why = {
+        "float32": "no GPU: full float32",
+        "mixed_bfloat16": "GPU with compute capability >= 8.0: bfloat16 compute, float32 weights",
+        "mixed_float16": "GPU: float16 compute with loss scaling, float32 weights",
+    }
     if info.get("precision"):
-        lines.append(f"  precision     {info['precision']}  (training: "
-                     f"{why.get(info['precision'], '')})")
+        lines.append(
+            f"  precision     {info['precision']}  (training: {why.get(info['precision'], '')})"
+        )
     lines.append(f"  widgets       {'ok' if info['widgets_ok'] else 'NOT WORKING'}")
     lines.append("")
     if info["problems"]:

@@ -128,7 +128,11 @@ def conv_pads(in_shape, kernel_shape, stride: int, padding) -> tuple[int, int, i
             if mode == "same":
                 total = max((math.ceil(n / stride) - 1) * stride + k - n, 0)
                 return total // 2, total - total // 2
-        elif not isinstance(padding, bool) and isinstance(padding, (int, np.integer)) and padding >= 0:
+        elif (
+            not isinstance(padding, bool)
+            and isinstance(padding, (int, np.integer))
+            and padding >= 0
+        ):
             return int(padding), int(padding)
         raise ValueError(f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.')
 
@@ -136,8 +140,9 @@ def conv_pads(in_shape, kernel_shape, stride: int, padding) -> tuple[int, int, i
     return t, b, left, r
 
 
-def linked_output_shape(op: str, in_shape, *, kernel_shape=None, pool_size: int = 2,
-                        stride: int = 1, pads=(0, 0, 0, 0)) -> tuple[int, int]:
+def linked_output_shape(
+    op: str, in_shape, *, kernel_shape=None, pool_size: int = 2, stride: int = 1, pads=(0, 0, 0, 0)
+) -> tuple[int, int]:
     """Output ``(rows, cols)`` of ``op`` on a 2-D input, as ``ops`` computes it.
 
     conv: ``floor((n + pads - k) / s) + 1``; maxpool, avgpool ("valid"): ``floor((n - p) / s) + 1``;
@@ -163,8 +168,10 @@ def linked_output_shape(op: str, in_shape, *, kernel_shape=None, pool_size: int 
     if op == "conv":
         t, b, left, r = pads
         if h + t + b < kh or w + left + r < kw:
-            raise ValueError(f"kernel {kh}x{kw} is larger than the padded input "
-                             f"{h + t + b}x{w + left + r}; use a smaller kernel or padding.")
+            raise ValueError(
+                f"kernel {kh}x{kw} is larger than the padded input "
+                f"{h + t + b}x{w + left + r}; use a smaller kernel or padding."
+            )
         return (h + t + b - kh) // stride + 1, (w + left + r - kw) // stride + 1
     raise ValueError(f"op must be one of {OPS}, got {op!r}.")
 
@@ -172,13 +179,15 @@ def linked_output_shape(op: str, in_shape, *, kernel_shape=None, pool_size: int 
 def _check_out(r: int, c: int, out_shape: tuple[int, int]) -> tuple[int, int]:
     r, c = _int("row", r, 0), _int("col", c, 0)
     if r >= out_shape[0] or c >= out_shape[1]:
-        raise ValueError(f"output pixel ({r}, {c}) is outside the output "
-                         f"{out_shape[0]}x{out_shape[1]}.")
+        raise ValueError(
+            f"output pixel ({r}, {c}) is outside the output {out_shape[0]}x{out_shape[1]}."
+        )
     return r, c
 
 
-def conv_arithmetic(x, kernel, r: int, c: int, *, stride: int = 1, pads=(0, 0, 0, 0),
-                    bias: float = 0.0) -> Arithmetic:
+def conv_arithmetic(
+    x, kernel, r: int, c: int, *, stride: int = 1, pads=(0, 0, 0, 0), bias: float = 0.0
+) -> Arithmetic:
     """Output pixel ``(r, c)`` of ``ops.conv2d(x, kernel, stride, padding) + bias``, term by term.
 
     The window starts at input ``(r * stride - top, c * stride - left)`` and is ``kh x kw``;
@@ -207,12 +216,14 @@ def conv_arithmetic(x, kernel, r: int, c: int, *, stride: int = 1, pads=(0, 0, 0
             p = float(k[a, b]) * xv
             total += p
             terms.append(Term(i, j, xv, a, b, float(k[a, b]), p, pad))
-    return Arithmetic("conv", (r, c), (r0, c0, r0 + kh, c0 + kw), terms, total + float(bias),
-                      float(bias))
+    return Arithmetic(
+        "conv", (r, c), (r0, c0, r0 + kh, c0 + kw), terms, total + float(bias), float(bias)
+    )
 
 
-def pool_arithmetic(x, r: int, c: int, *, pool_size: int = 2, stride: int | None = None,
-                    mode: str = "max") -> Arithmetic:
+def pool_arithmetic(
+    x, r: int, c: int, *, pool_size: int = 2, stride: int | None = None, mode: str = "max"
+) -> Arithmetic:
     """Output pixel ``(r, c)`` of ``ops.max_pool2d`` (``mode="max"``) or ``ops.avg_pool2d``.
 
     The window starts at ``(r * stride, c * stride)`` and is ``pool_size`` wide; max pooling
@@ -277,15 +288,29 @@ def transpose_arithmetic(x, kernel, r: int, c: int, *, stride: int = 2) -> Arith
             total += p
             terms.append(Term(i, j, float(x[i, j]), a, b, float(k[a, b]), p))
     if terms:
-        window = (min(t.i for t in terms), min(t.j for t in terms),
-                  max(t.i for t in terms) + 1, max(t.j for t in terms) + 1)
+        window = (
+            min(t.i for t in terms),
+            min(t.j for t in terms),
+            max(t.i for t in terms) + 1,
+            max(t.j for t in terms) + 1,
+        )
     else:
         window = (0, 0, 0, 0)
     return Arithmetic("transpose", (r, c), window, terms, total)
 
 
-def arithmetic(op: str, x, r: int, c: int, *, kernel=None, stride: int = 1, pads=(0, 0, 0, 0),
-               pool_size: int = 2, bias: float = 0.0) -> Arithmetic:
+def arithmetic(
+    op: str,
+    x,
+    r: int,
+    c: int,
+    *,
+    kernel=None,
+    stride: int = 1,
+    pads=(0, 0, 0, 0),
+    pool_size: int = 2,
+    bias: float = 0.0,
+) -> Arithmetic:
     """Dispatch to :func:`conv_arithmetic`, :func:`pool_arithmetic` or :func:`transpose_arithmetic`.
 
     ``op`` is one of ``"conv"``, ``"maxpool"``, ``"avgpool"``, ``"transpose"``.
@@ -299,15 +324,30 @@ def arithmetic(op: str, x, r: int, c: int, *, kernel=None, stride: int = 1, pads
     if op == "conv":
         return conv_arithmetic(x, kernel, r, c, stride=stride, pads=pads, bias=bias)
     if op in POOLS:
-        return pool_arithmetic(x, r, c, pool_size=pool_size, stride=stride,
-                               mode="max" if op == "maxpool" else "average")
+        return pool_arithmetic(
+            x,
+            r,
+            c,
+            pool_size=pool_size,
+            stride=stride,
+            mode="max" if op == "maxpool" else "average",
+        )
     if op == "transpose":
         return transpose_arithmetic(x, kernel, r, c, stride=stride)
     raise ValueError(f"op must be one of {OPS}, got {op!r}.")
 
 
-def projective_field(op: str, in_shape, i: int, j: int, *, kernel_shape=None, pool_size: int = 2,
-                     stride: int = 1, pads=(0, 0, 0, 0)) -> list[tuple[int, int]]:
+def projective_field(
+    op: str,
+    in_shape,
+    i: int,
+    j: int,
+    *,
+    kernel_shape=None,
+    pool_size: int = 2,
+    stride: int = 1,
+    pads=(0, 0, 0, 0),
+) -> list[tuple[int, int]]:
     """Every output pixel ``(r, c)`` whose computation reads input pixel ``(i, j)``, row-major.
 
     conv / max-pool / average pool: the outputs whose window contains ``(i, j)``; transpose: the pixels of
@@ -326,8 +366,9 @@ def projective_field(op: str, in_shape, i: int, j: int, *, kernel_shape=None, po
         raise ValueError(f"input pixel ({i}, {j}) is outside the input {h}x{w}.")
     if op in POOLS:
         kernel_shape, pads = (pool_size, pool_size), (0, 0, 0, 0)
-    oh, ow = linked_output_shape(op, (h, w), kernel_shape=kernel_shape, pool_size=pool_size,
-                                 stride=stride, pads=pads)
+    oh, ow = linked_output_shape(
+        op, (h, w), kernel_shape=kernel_shape, pool_size=pool_size, stride=stride, pads=pads
+    )
     kh, kw = kernel_shape
     if op == "transpose":
         rows = [stride * i + a for a in range(kh) if stride * i + a < oh]

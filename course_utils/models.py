@@ -131,8 +131,9 @@ def _build_unet(shape, num_classes: int, f: int, upsampling: str) -> keras.Model
     up5 = _upsample(conv4, 2 * f, upsampling, "up5")  # (H, W, 2f)
     merge5 = layers.Concatenate(axis=3, name="skip5")([conv1, up5])  # (H, W, 3f)
     conv5 = _conv_block(merge5, f, "dec5")  # (H, W, f)
-    outputs = layers.Conv2D(num_classes, 1, activation="softmax", name="classifier",
-                            dtype="float32" if mixed else None)(conv5)  # float32 softmax
+    outputs = layers.Conv2D(
+        num_classes, 1, activation="softmax", name="classifier", dtype="float32" if mixed else None
+    )(conv5)  # float32 softmax
     return keras.Model(inputs, outputs, name="unet")
 
 
@@ -278,6 +279,8 @@ def describe(model: keras.Model) -> tuple[LayerInfo, ...]:
             inputs = tuple(producer.get(id(t), "?") for t in tensors)
         shape = tuple(int(v) for v in tuple(layer.output.shape)[1:])
         out.append(
-            LayerInfo(layer.name, type(layer).__name__, role, shape, int(layer.count_params()), inputs)
+            LayerInfo(
+                layer.name, type(layer).__name__, role, shape, int(layer.count_params()), inputs
+            )
         )
     return tuple(out)

@@ -213,7 +213,9 @@ def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
     # pixel it sees through weight (i, j).  kh * kw steps in all, none per pixel.
     for i in range(kh):
         for j in range(kw):
-            patch = img[i : i + stride * (oh - 1) + 1 : stride, j : j + stride * (ow - 1) + 1 : stride]
+            patch = img[
+                i : i + stride * (oh - 1) + 1 : stride, j : j + stride * (ow - 1) + 1 : stride
+            ]
             if bank.shape[2] == 1 and bank.shape[3] == 1:
                 out[:, :, 0] += bank[i, j, 0, 0] * patch[:, :, 0]
             else:
@@ -366,7 +368,9 @@ def _pool(x, pool_size, stride, padding, reducer: str) -> np.ndarray:
     # every window first, then the columns, 2p steps per output value instead of p * p.
     reduce = np.max if reducer == "max" else np.sum
     fill = -np.inf if reducer == "max" else 0.0
-    padded = np.pad(img, ((t, b), (left, r), (0, 0)), constant_values=fill) if t + b + left + r else img
+    padded = (
+        np.pad(img, ((t, b), (left, r), (0, 0)), constant_values=fill) if t + b + left + r else img
+    )
     rows = reduce(sliding_window_view(padded, p, axis=0)[::s], axis=-1)  # (H', W, C)
     out = reduce(sliding_window_view(rows, p, axis=1)[:, ::s], axis=-1)  # (H', W', C)
     if reducer != "max":  # average over the real pixels of each window (padding not counted)

@@ -144,7 +144,7 @@ def _fit_1x1(channels, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out = np.full(parts[0].shape[:2], wts[-1])
     start = 0
     for p in parts:  # concat(E, D) @ w == E @ w_E + D @ w_D
-        out += p @ wts[start:start + p.shape[-1]]
+        out += p @ wts[start : start + p.shape[-1]]
         start += p.shape[-1]
     return out, wts
 
@@ -269,8 +269,11 @@ def _skip_fits(image, target, poolings, interpolation, names) -> dict:
     enc = encoder_features(image)  # remembered per read-only photo, like the pyramid
     up = decoder_map(enc, poolings, interpolation)
     ce = enc.shape[-1]
-    columns = {"decoder": list(range(ce, 2 * ce)), "encoder": list(range(ce)),
-               "concat": list(range(2 * ce))}
+    columns = {
+        "decoder": list(range(ce, 2 * ce)),
+        "encoder": list(range(ce)),
+        "concat": list(range(2 * ce)),
+    }
     # normal equations of the 1x1 conv on concat(E, D) + bias, fitted on every second pixel
     # in each direction (a quarter of the pixels: same answer to a few decimals, 4x faster)
     fit = np.concatenate([enc[::2, ::2], up[::2, ::2]], axis=-1).reshape(-1, 2 * ce)
@@ -288,7 +291,7 @@ def _skip_fits(image, target, poolings, interpolation, names) -> dict:
         if name != "decoder":
             out += enc @ wts[:ce]
         if name != "encoder":
-            out += up @ wts[-1 - ce:-1]
+            out += up @ wts[-1 - ce : -1]
         out = np.clip(out, 0.0, 1.0)
         err = out - tgt
         mse = float(np.mean(err**2))

@@ -116,18 +116,38 @@ class Profile:
     n_test: int = 256
 
     def describe(self) -> str:
-        return (f"{self.name}: {self.image_size}x{self.image_size} input, base_filters "
-                f"{self.base_filters}, batch {self.batch_size}, {self.epochs} epochs on "
-                f"{self.n_train} images (validation {self.n_val}, test {self.n_test})")
+        return (
+            f"{self.name}: {self.image_size}x{self.image_size} input, base_filters "
+            f"{self.base_filters}, batch {self.batch_size}, {self.epochs} epochs on "
+            f"{self.n_train} images (validation {self.n_val}, test {self.n_test})"
+        )
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile("quick", 64, 16, 16, 6, 768, 128, 2e-3,
-                     "CPU-sized: a 64x64 input and 16 base filters (about 63x fewer operations)",
-                     n_test=256),
-    "full": Profile("full", 128, 64, 32, 20, 2000, 256, 1e-3,
-                    "the seed note's network: 128x128 input, 64 base filters, batch 32",
-                    n_test=512),
+    "quick": Profile(
+        "quick",
+        64,
+        16,
+        16,
+        6,
+        768,
+        128,
+        2e-3,
+        "CPU-sized: a 64x64 input and 16 base filters (about 63x fewer operations)",
+        n_test=256,
+    ),
+    "full": Profile(
+        "full",
+        128,
+        64,
+        32,
+        20,
+        2000,
+        256,
+        1e-3,
+        "the seed note's network: 128x128 input, 64 base filters, batch 32",
+        n_test=512,
+    ),
 }
 
 
@@ -204,8 +224,9 @@ def gpu_compute_capability() -> tuple[int, int] | None:
     return None
 
 
-def choose_precision(device: str | None = None,
-                     compute_capability: tuple[int, int] | None = None) -> str:
+def choose_precision(
+    device: str | None = None, compute_capability: tuple[int, int] | None = None
+) -> str:
     """The precision :func:`train` uses: float32 on a CPU, mixed bfloat16 or float16 on a GPU.
 
     bfloat16 keeps float32's exponent range (no loss scaling needed) and runs on the tensor cores
@@ -294,24 +315,30 @@ def load_data(profile: Profile, data: str = "shapes", seed: int = 0):
     s = profile.image_size
     if kind in ("shapes", "photos"):
         source = "synthetic" if kind == "shapes" else "photos"
-        return tuple(make_shapes(n, size=s, seed=seed + offset, source=source)
-                     for n, offset in ((profile.n_train, 0), (profile.n_val, 1000),
-                                       (profile.n_test, 2000)))
+        return tuple(
+            make_shapes(n, size=s, seed=seed + offset, source=source)
+            for n, offset in ((profile.n_train, 0), (profile.n_val, 1000), (profile.n_test, 2000))
+        )
     x, y = load_oxford_pets(path, size=s, limit=profile.n_train + profile.n_val + profile.n_test)
     if len(x) < 3:
         raise ValueError(f"need at least 3 images under {path}, found {len(x)}.")
     order = np.random.default_rng(seed).permutation(len(x))
     n_val = max(1, min(profile.n_val, len(x) // 10))
     n_test = max(1, min(profile.n_test, len(x) // 10))
-    tr, va, te = order[:-(n_val + n_test)], order[-(n_val + n_test):-n_test], order[-n_test:]
+    tr, va, te = order[: -(n_val + n_test)], order[-(n_val + n_test) : -n_test], order[-n_test:]
     return (x[tr], y[tr]), (x[va], y[va]), (x[te], y[te])
 
 
 # --------------------------------------------------------------------------------------------
 # step 2: model and compile
 # --------------------------------------------------------------------------------------------
-def build_model(profile: Profile, num_classes: int = 2, precision: str = "float32",
-                jit_compile: bool | str = False, steps_per_execution: int = 8) -> keras.Model:
+def build_model(
+    profile: Profile,
+    num_classes: int = 2,
+    precision: str = "float32",
+    jit_compile: bool | str = False,
+    steps_per_execution: int = 8,
+) -> keras.Model:
     """The course U-Net for a profile, compiled as lesson 09 shows: Adam, sparse CE, accuracy, IoU, Dice.
 
     ``precision`` is a Keras dtype policy, see :data:`PRECISIONS`. Under ``"mixed_float16"`` and
@@ -331,8 +358,9 @@ def build_model(profile: Profile, num_classes: int = 2, precision: str = "float3
     """
     check_choice("precision", precision, PRECISIONS)
     shape = (profile.image_size, profile.image_size, 3)
-    model = unet(shape, num_classes=num_classes, base_filters=profile.base_filters,
-                 dtype_policy=precision)
+    model = unet(
+        shape, num_classes=num_classes, base_filters=profile.base_filters, dtype_policy=precision
+    )
     optimizer = keras.optimizers.Adam(learning_rate=profile.learning_rate)
     if precision == "mixed_float16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
@@ -357,8 +385,9 @@ def _atomic_write(path: Path, write) -> None:
     """Call ``write(tmp_path)``, then move the temp file over ``path`` (same folder: atomic)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp" + path.suffix,
-                               dir=path.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.stem}-", suffix=".tmp" + path.suffix, dir=path.parent
+    )
     os.close(fd)
     try:
         write(tmp)
@@ -439,8 +468,11 @@ class AtomicCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         done = epoch + 1  # Keras counts from 0; the files count finished epochs from 1
-        row = {"epoch": done, **{k: float(v) for k, v in logs.items()},
-               "seconds": time.perf_counter() - (self._t0 or time.perf_counter())}
+        row = {
+            "epoch": done,
+            **{k: float(v) for k, v in logs.items()},
+            "seconds": time.perf_counter() - (self._t0 or time.perf_counter()),
+        }
         n_before = len(self.history.get("epoch", []))
         for k, v in row.items():  # a metric new in this epoch gets nan for the earlier ones
             self.history.setdefault(k, [float("nan")] * n_before).append(v)
@@ -470,8 +502,11 @@ class EpochLog(keras.callbacks.Callback):
         logs = logs or {}
         parts = [f"{k} {float(logs[k]):.4f}" for k in self.KEYS if k in logs]
         dt = time.perf_counter() - (self._t0 or time.perf_counter())
-        print(f"epoch {epoch + 1:>2}/{self.epochs}  " + "  ".join(parts) + f"  {dt:.1f} s",
-              file=self.stream or sys.stdout, flush=True)
+        print(
+            f"epoch {epoch + 1:>2}/{self.epochs}  " + "  ".join(parts) + f"  {dt:.1f} s",
+            file=self.stream or sys.stdout,
+            flush=True,
+        )
 
 
 class LivePlot(keras.callbacks.Callback):
@@ -510,8 +545,14 @@ class LivePlot(keras.callbacks.Callback):
         plt.close(fig)
 
 
-def make_callbacks(out_dir, epochs: int, history: dict | None = None, verbose: int = 1,
-                   live_plot: bool = False, extra: list | None = None) -> list:
+def make_callbacks(
+    out_dir,
+    epochs: int,
+    history: dict | None = None,
+    verbose: int = 1,
+    live_plot: bool = False,
+    extra: list | None = None,
+) -> list:
     """The callbacks :func:`train` passes to ``fit``.
 
     ``AtomicCheckpoint`` (history + checkpoint per epoch), Keras' ``EarlyStopping`` with
@@ -521,8 +562,9 @@ def make_callbacks(out_dir, epochs: int, history: dict | None = None, verbose: i
     """
     cbs = [
         AtomicCheckpoint(out_dir, history),
-        keras.callbacks.EarlyStopping(monitor="val_mean_iou", mode="max", patience=epochs,
-                                      restore_best_weights=True),
+        keras.callbacks.EarlyStopping(
+            monitor="val_mean_iou", mode="max", patience=epochs, restore_best_weights=True
+        ),
     ]
     if verbose:
         cbs.append(EpochLog(epochs))
@@ -534,8 +576,9 @@ def make_callbacks(out_dir, epochs: int, history: dict | None = None, verbose: i
 # --------------------------------------------------------------------------------------------
 # step 5: evaluate (step 4 is model.fit itself, in train)
 # --------------------------------------------------------------------------------------------
-def evaluate(model: keras.Model, x: np.ndarray, y: np.ndarray, num_classes: int = 2,
-             batch_size: int = 32) -> dict:
+def evaluate(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, num_classes: int = 2, batch_size: int = 32
+) -> dict:
     """Scores of ``model`` on ``(x, y)`` with the NumPy metrics of lesson 06.
 
     Returns
@@ -598,8 +641,9 @@ def _data_parallel(distribute: bool, verbose: int = 1):
         devices = keras.distribution.list_devices()
         dist = keras.distribution.DataParallel(devices=devices)
         if verbose:
-            print(f"data-parallel over {len(devices)} devices (JAX, keras.distribution."
-                  "DataParallel)")
+            print(
+                f"data-parallel over {len(devices)} devices (JAX, keras.distribution.DataParallel)"
+            )
         with dist.scope():
             yield len(devices)
     elif backend == "tensorflow":
@@ -609,8 +653,10 @@ def _data_parallel(distribute: bool, verbose: int = 1):
         devices = [d.name for d in tf.config.list_logical_devices(kind)]
         strategy = tf.distribute.MirroredStrategy(devices=devices)
         if verbose:
-            print(f"data-parallel over {len(devices)} devices (TensorFlow, "
-                  "tf.distribute.MirroredStrategy)")
+            print(
+                f"data-parallel over {len(devices)} devices (TensorFlow, "
+                "tf.distribute.MirroredStrategy)"
+            )
         with strategy.scope():
             yield len(devices)
     else:
@@ -639,8 +685,10 @@ def _resolve_profile(profile, overrides: dict) -> Profile:
     prof = choose_profile(profile)
     unknown = set(overrides) - set(Profile.__dataclass_fields__) - {"name", "description"}
     if unknown:
-        raise ValueError(f"unknown profile field(s) {sorted(unknown)}; "
-                         f"have {sorted(Profile.__dataclass_fields__)}.")
+        raise ValueError(
+            f"unknown profile field(s) {sorted(unknown)}; "
+            f"have {sorted(Profile.__dataclass_fields__)}."
+        )
     if overrides:
         prof = replace(prof, **overrides)
     for k in ("image_size", "base_filters", "batch_size", "epochs", "n_train", "n_val", "n_test"):
@@ -783,21 +831,41 @@ def train(
         t0 = time.perf_counter()
         if initial_epoch < epochs:
             if verbose:
-                print(f"training {replace(prof, epochs=epochs).describe()} on {kind}, "
-                      f"{'GPU' if gpu else 'CPU'}, {precision}")
-            model.fit(x_tr, y_tr, batch_size=prof.batch_size * n_devices, epochs=epochs,
-                      validation_data=(x_va, y_va), initial_epoch=initial_epoch, callbacks=cbs,
-                      shuffle=True, verbose=0)
+                print(
+                    f"training {replace(prof, epochs=epochs).describe()} on {kind}, "
+                    f"{'GPU' if gpu else 'CPU'}, {precision}"
+                )
+            model.fit(
+                x_tr,
+                y_tr,
+                batch_size=prof.batch_size * n_devices,
+                epochs=epochs,
+                validation_data=(x_va, y_va),
+                initial_epoch=initial_epoch,
+                callbacks=cbs,
+                shuffle=True,
+                verbose=0,
+            )
         seconds = time.perf_counter() - t0
     stopper = cbs[1]
     best_epoch = stopper.best_epoch + 1 if initial_epoch < epochs else epochs  # Keras: 0-based
     # 5. the run folder's final model: the chosen epoch; 6. the test score
     _atomic_write(out / "model.keras", lambda tmp: model.save(tmp))
     test = evaluate(model, x_te, y_te, num_classes, batch_size=prof.batch_size)
-    return TrainResult(model=model, history=cbs[0].history, test=test, profile=prof, out_dir=out,
-                       seconds=seconds, epochs_run=max(0, epochs - initial_epoch),
-                       initial_epoch=initial_epoch, best_epoch=best_epoch, data=data,
-                       precision=precision, devices=n_devices)
+    return TrainResult(
+        model=model,
+        history=cbs[0].history,
+        test=test,
+        profile=prof,
+        out_dir=out,
+        seconds=seconds,
+        epochs_run=max(0, epochs - initial_epoch),
+        initial_epoch=initial_epoch,
+        best_epoch=best_epoch,
+        data=data,
+        precision=precision,
+        devices=n_devices,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -829,54 +897,101 @@ def _data_arg(text: str) -> str:
 
 def add_cli_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``train`` options to ``parser``."""
-    parser.add_argument("--profile", choices=["auto", *PROFILES], default="auto",
-                        help="quick: 64x64, 16 filters, for a CPU (about a minute); full: the "
-                             "seed's 128x128 net with 64 filters, for a GPU; auto (default) "
-                             "picks full when a GPU is visible")
-    parser.add_argument("--data", type=_data_arg, default="shapes",
-                        help="shapes (synthetic, default), photos (shapes cut from real photos) "
-                             "or pets:PATH (your Oxford-IIIT Pet folder)")
-    parser.add_argument("--epochs", type=_positive, default=None,
-                        help="total epochs (default: the profile's)")
-    parser.add_argument("--out", default=None,
-                        help="run folder (default: $COURSE_RUNS_DIR/PROFILE or runs/PROFILE)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the run in --out from its last finished epoch")
-    parser.add_argument("--overwrite", action="store_true",
-                        help="delete an earlier run in --out and start again")
+    parser.add_argument(
+        "--profile",
+        choices=["auto", *PROFILES],
+        default="auto",
+        help="quick: 64x64, 16 filters, for a CPU (about a minute); full: the "
+        "seed's 128x128 net with 64 filters, for a GPU; auto (default) "
+        "picks full when a GPU is visible",
+    )
+    parser.add_argument(
+        "--data",
+        type=_data_arg,
+        default="shapes",
+        help="shapes (synthetic, default), photos (shapes cut from real photos) "
+        "or pets:PATH (your Oxford-IIIT Pet folder)",
+    )
+    parser.add_argument(
+        "--epochs", type=_positive, default=None, help="total epochs (default: the profile's)"
+    )
+    parser.add_argument(
+        "--out", default=None, help="run folder (default: $COURSE_RUNS_DIR/PROFILE or runs/PROFILE)"
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from its last finished epoch",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="delete an earlier run in --out and start again"
+    )
     parser.add_argument("--seed", type=_non_negative, default=0, help="random seed (default 0)")
-    parser.add_argument("--n-train", type=_positive, default=None, dest="n_train",
-                        help="number of training images (default: the profile's)")
-    parser.add_argument("--base-filters", type=_positive, default=None, dest="base_filters",
-                        help="filters of the first level (default: the profile's)")
-    parser.add_argument("--precision", choices=["auto", *PRECISIONS], default="auto",
-                        help="auto (default): float32 on a CPU, mixed_bfloat16 on GPUs with "
-                             "compute capability >= 8.0, mixed_float16 (with loss scaling) on "
-                             "older GPUs")
-    parser.add_argument("--distribute", action="store_true",
-                        help="train data-parallel over all visible devices (JAX: keras."
-                             "distribution.DataParallel; TensorFlow: MirroredStrategy); the "
-                             "batch is per device")
+    parser.add_argument(
+        "--n-train",
+        type=_positive,
+        default=None,
+        dest="n_train",
+        help="number of training images (default: the profile's)",
+    )
+    parser.add_argument(
+        "--base-filters",
+        type=_positive,
+        default=None,
+        dest="base_filters",
+        help="filters of the first level (default: the profile's)",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=["auto", *PRECISIONS],
+        default="auto",
+        help="auto (default): float32 on a CPU, mixed_bfloat16 on GPUs with "
+        "compute capability >= 8.0, mixed_float16 (with loss scaling) on "
+        "older GPUs",
+    )
+    parser.add_argument(
+        "--distribute",
+        action="store_true",
+        help="train data-parallel over all visible devices (JAX: keras."
+        "distribution.DataParallel; TensorFlow: MirroredStrategy); the "
+        "batch is per device",
+    )
     parser.add_argument("--quiet", action="store_true", help="no per-epoch lines")
 
 
 def run_cli(args: argparse.Namespace) -> int:
     """Run ``python -m course_utils train`` with parsed ``args``; returns the exit status."""
-    overrides = {k: getattr(args, k) for k in ("n_train", "base_filters")
-                 if getattr(args, k, None) is not None}
+    overrides = {
+        k: getattr(args, k)
+        for k in ("n_train", "base_filters")
+        if getattr(args, k, None) is not None
+    }
     try:
-        res = train(profile=args.profile, data=args.data, epochs=args.epochs, out_dir=args.out,
-                    resume=args.resume, overwrite=args.overwrite, seed=args.seed,
-                    verbose=0 if args.quiet else 1, precision=getattr(args, "precision", "auto"),
-                    distribute=getattr(args, "distribute", False), **overrides)
+        res = train(
+            profile=args.profile,
+            data=args.data,
+            epochs=args.epochs,
+            out_dir=args.out,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            seed=args.seed,
+            verbose=0 if args.quiet else 1,
+            precision=getattr(args, "precision", "auto"),
+            distribute=getattr(args, "distribute", False),
+            **overrides,
+        )
     except (ValueError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     t = res.test
     per_class = "  ".join(f"class {c} {v:.4f}" for c, v in enumerate(t["iou"]))
-    print(f"done: {len(res.history.get('epoch', []))} epochs in {_shown(res.out_dir)} "
-          f"({res.seconds:.1f} s); kept epoch {res.best_epoch} (best validation mean IoU)")
-    print(f"test split: object IoU {t['object_iou']:.4f}  object Dice {t['object_dice']:.4f}  "
-          f"mean IoU {t['mean_iou']:.4f}  pixel accuracy {t['pixel_accuracy']:.4f}  "
-          f"(IoU per class: {per_class}; class 0 is the background)")
+    print(
+        f"done: {len(res.history.get('epoch', []))} epochs in {_shown(res.out_dir)} "
+        f"({res.seconds:.1f} s); kept epoch {res.best_epoch} (best validation mean IoU)"
+    )
+    print(
+        f"test split: object IoU {t['object_iou']:.4f}  object Dice {t['object_dice']:.4f}  "
+        f"mean IoU {t['mean_iou']:.4f}  pixel accuracy {t['pixel_accuracy']:.4f}  "
+        f"(IoU per class: {per_class}; class 0 is the background)"
+    )
     return 0

@@ -122,7 +122,9 @@ def side_by_side_png(columns: Sequence[Sequence[tuple[bytes, int]]], gap: int = 
             stack.append(im.resize((width, height), Image.NEAREST))
         tiles.append(stack)
     widths = [max((im.width for im in stack), default=0) for stack in tiles]
-    heights = [sum(im.height for im in stack) + gap // 2 * max(len(stack) - 1, 0) for stack in tiles]
+    heights = [
+        sum(im.height for im in stack) + gap // 2 * max(len(stack) - 1, 0) for stack in tiles
+    ]
     out = Image.new(
         "RGB", (sum(widths) + gap * max(len(tiles) - 1, 0), max(heights, default=1)), "white"
     )
@@ -299,16 +301,18 @@ def write_values(rgb: np.ndarray, values, cell: int) -> np.ndarray:
     a = np.asarray(values, dtype=np.float64)
     rgb = np.asarray(rgb, dtype=np.uint8)
     if a.ndim != 2 or rgb.shape[:2] != (a.shape[0] * cell, a.shape[1] * cell):
-        raise ValueError(f"rgb must be the values enlarged {cell} times: values {a.shape}, "
-                         f"rgb {rgb.shape}.")
+        raise ValueError(
+            f"rgb must be the values enlarged {cell} times: values {a.shape}, rgb {rgb.shape}."
+        )
     img = Image.fromarray(rgb)
     draw = ImageDraw.Draw(img)
     font = _font(max(8, min(14, cell * 3 // 8)))
     for (r, c), v in np.ndenumerate(a):
         pr, pg, pb = (int(q) for q in rgb[r * cell + cell // 2, c * cell + cell // 2])
         ink = (17, 17, 17) if 0.299 * pr + 0.587 * pg + 0.114 * pb > 140 else (255, 255, 255)
-        draw.text(((c + 0.5) * cell, (r + 0.5) * cell), cell_text(v), fill=ink, font=font,
-                  anchor="mm")
+        draw.text(
+            ((c + 0.5) * cell, (r + 0.5) * cell), cell_text(v), fill=ink, font=font, anchor="mm"
+        )
     return np.asarray(img)
 
 
@@ -327,8 +331,10 @@ def cells_png(arr, cmap: str = "gray", vrange="auto", cell: int = 32) -> bytes:
     """
     a = np.asarray(arr, dtype=np.float64)
     if a.ndim != 2 or max(a.shape) > 32:
-        raise ValueError(f"cells_png draws a 2-D map of at most 32 x 32 values, got shape "
-                         f"{a.shape}; use to_png for larger maps.")
+        raise ValueError(
+            f"cells_png draws a 2-D map of at most 32 x 32 values, got shape "
+            f"{a.shape}; use to_png for larger maps."
+        )
     cell = check_int("cell", cell, 8)
     rgb = to_rgb8(a, cmap, vrange, scale=cell).copy()
     rgb[::cell, :] = rgb[::cell, :] // 2 + 64  # grid lines between the cells
@@ -456,7 +462,7 @@ def histogram_png(
     kept = np.ones(width, bool) if threshold is None else x_val > threshold
     colour = np.where(kept[:, None], np.array([214, 39, 40]), np.array([150, 150, 150]))
     img = np.full((height, width, 3), 255, np.uint8)
-    img[top:top + plot_h] = np.where(filled[:, :, None], colour[None].astype(np.uint8), 255)
+    img[top : top + plot_h] = np.where(filled[:, :, None], colour[None].astype(np.uint8), 255)
     img[top + plot_h - 1, :] = 90  # the axis
     pil = Image.fromarray(img)
     draw = ImageDraw.Draw(pil)
@@ -707,12 +713,19 @@ def unet_diagram(model_or_layers, title: str | None = None, size: float = 1.3):
     fig, ax = plt.subplots(figsize=(max(size * len(boxes) + 0.3, 5.0), 1.45 * depth + 2.3))
     for b in boxes:
         x, y = b["x"], -b["level"] * dy
-        ax.add_patch(FancyBboxPatch((x - bw / 2, y - bh / 2), bw, bh,
-                                    boxstyle="round,pad=0.02,rounding_size=0.06",
-                                    fc=_UNET_ROLE_COLORS[b["role"]], ec="#444444", lw=0.9))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - bw / 2, y - bh / 2),
+                bw,
+                bh,
+                boxstyle="round,pad=0.02,rounding_size=0.06",
+                fc=_UNET_ROLE_COLORS[b["role"]],
+                ec="#444444",
+                lw=0.9,
+            )
+        )
         h, w, c = b["shape"]
-        ax.text(x, y + 0.19, b["prefix"], ha="center", va="center", fontsize=11,
-                fontweight="bold")
+        ax.text(x, y + 0.19, b["prefix"], ha="center", va="center", fontsize=11, fontweight="bold")
         ax.text(x, y - 0.01, b["what"], ha="center", va="center", fontsize=10)
         ax.text(x, y - 0.2, f"{h}×{w}×{c}", ha="center", va="center", fontsize=10)
     for a, b in zip(boxes, boxes[1:], strict=False):  # arrows between consecutive boxes
@@ -722,18 +735,25 @@ def unet_diagram(model_or_layers, title: str | None = None, size: float = 1.3):
         else:  # pooling goes down, upsampling up: from box edge to box edge, diagonally
             d = 1 if ya > yb else -1
             start, end = (a["x"] + 0.2, ya - d * bh / 2), (b["x"] - 0.2, yb + d * bh / 2)
-        ax.annotate("", xy=end, xytext=start,
-                    arrowprops={"arrowstyle": "-|>", "color": "#444444", "lw": 1.1,
-                                "shrinkA": 0, "shrinkB": 0})
+        ax.annotate(
+            "",
+            xy=end,
+            xytext=start,
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": "#444444",
+                "lw": 1.1,
+                "shrinkA": 0,
+                "shrinkB": 0,
+            },
+        )
         label = b["via"]
         if label:
             mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
             if ya > yb:  # down: the label left of the arrow
-                ax.text(mx - 0.08, my, label, ha="right", va="center", fontsize=10,
-                        color="#8c4a00")
+                ax.text(mx - 0.08, my, label, ha="right", va="center", fontsize=10, color="#8c4a00")
             elif ya < yb:  # up: right of it
-                ax.text(mx + 0.08, my, label, ha="left", va="center", fontsize=10,
-                        color="#2b6e2b")
+                ax.text(mx + 0.08, my, label, ha="left", va="center", fontsize=10, color="#2b6e2b")
             else:
                 ax.text(mx, my + 0.08, label, ha="center", va="bottom", fontsize=10)
     for b in boxes:  # skip connections: a dashed line above the level, into the decoder box
@@ -742,24 +762,53 @@ def unet_diagram(model_or_layers, title: str | None = None, size: float = 1.3):
             continue
         y = -b["level"] * dy
         yb = y + bh / 2 + 0.2
-        ax.plot([src["x"], src["x"], b["x"], b["x"]], [y + bh / 2, yb, yb, y + bh / 2 + 0.02],
-                ls="--", color="#756bb1", lw=1.4)
-        ax.annotate("", xy=(b["x"], y + bh / 2), xytext=(b["x"], yb),
-                    arrowprops={"arrowstyle": "-|>", "color": "#756bb1", "lw": 1.4,
-                                "shrinkA": 0, "shrinkB": 0})
-        ax.text((src["x"] + b["x"]) / 2, yb + 0.06, b["skip_label"], ha="center", va="bottom",
-                fontsize=10, color="#54278f")
+        ax.plot(
+            [src["x"], src["x"], b["x"], b["x"]],
+            [y + bh / 2, yb, yb, y + bh / 2 + 0.02],
+            ls="--",
+            color="#756bb1",
+            lw=1.4,
+        )
+        ax.annotate(
+            "",
+            xy=(b["x"], y + bh / 2),
+            xytext=(b["x"], yb),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": "#756bb1",
+                "lw": 1.4,
+                "shrinkA": 0,
+                "shrinkB": 0,
+            },
+        )
+        ax.text(
+            (src["x"] + b["x"]) / 2,
+            yb + 0.06,
+            b["skip_label"],
+            ha="center",
+            va="bottom",
+            fontsize=10,
+            color="#54278f",
+        )
     ax.set_xlim(-0.55, len(boxes) - 0.45)
     ax.set_ylim(-depth * dy - 0.5, 1.05)
     ax.axis("off")
     roles = [r for r in _UNET_ROLE_COLORS if any(b["role"] == r for b in boxes)]
     legend = [Patch(fc=_UNET_ROLE_COLORS[r], ec="#444444", label=r) for r in roles]
     if any("skip" in b for b in boxes):
-        legend.append(Line2D([], [], ls="--", color="#756bb1", lw=1.4,
-                             label="skip (copy + concat)"))
-    ax.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-              ncol=len(legend), fontsize=10, frameon=False, handlelength=1.6,
-              columnspacing=1.2)
+        legend.append(
+            Line2D([], [], ls="--", color="#756bb1", lw=1.4, label="skip (copy + concat)")
+        )
+    ax.legend(
+        handles=legend,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=len(legend),
+        fontsize=10,
+        frameon=False,
+        handlelength=1.6,
+        columnspacing=1.2,
+    )
     if title:
         ax.set_title(title, fontsize=12)
     fig.tight_layout()
@@ -813,23 +862,38 @@ def _unet_blocks(rows) -> list[dict]:
             pending_skip = (i, b)
         if pending_skip is not None:
             j, cat = pending_skip
-            src = [s for s in blocks[: min(j, deepest)] if s["box"] and s["level"] == cat["level"]
-                   and s["kind"] in ("conv", "input")]
+            src = [
+                s
+                for s in blocks[: min(j, deepest)]
+                if s["box"] and s["level"] == cat["level"] and s["kind"] in ("conv", "input")
+            ]
             if j > deepest and src:
                 c_src, c_all = src[-1]["shape"][2], cat["shape"][2]
                 b["skip"] = src[-1]
-                b["skip_label"] = (f"{cat['prefix']}: concat {c_src} + {c_all - c_src} = "
-                                   f"{c_all} channels")
+                b["skip_label"] = (
+                    f"{cat['prefix']}: concat {c_src} + {c_all - c_src} = {c_all} channels"
+                )
             pending_skip = None
         if b["kind"] == "conv":
             b["what"] = f"{b['n']}× conv 3×3"
-            b["role"] = ("bottleneck" if b["level"] == depth and depth > 0
-                         else "encoder" if i < deepest else "decoder")
+            b["role"] = (
+                "bottleneck"
+                if b["level"] == depth and depth > 0
+                else "encoder"
+                if i < deepest
+                else "decoder"
+            )
         else:
-            b["what"] = {"input": "input", "classifier": "1×1, softmax", "pool": "max pool",
-                         "up": "upsample", "concat": "concat"}[b["kind"]]
+            b["what"] = {
+                "input": "input",
+                "classifier": "1×1, softmax",
+                "pool": "max pool",
+                "up": "upsample",
+                "concat": "concat",
+            }[b["kind"]]
             b["role"] = {"input": "input", "classifier": "classifier"}.get(
-                b["kind"], "encoder" if i < deepest else "decoder")
+                b["kind"], "encoder" if i < deepest else "decoder"
+            )
     return blocks
 
 
@@ -893,14 +957,20 @@ def u_picture(layers, current: int, input_size: int) -> np.ndarray:
 
     for d in range(deepest + 1):  # the map size of each row, on the left
         side = input_size // 2**d
-        draw.text((4, top + d * level_h + level_h // 2), f"{side}×{side}", fill=grey, font=font,
-                  anchor="lm")
+        draw.text(
+            (4, top + d * level_h + level_h // 2),
+            f"{side}×{side}",
+            fill=grey,
+            font=font,
+            anchor="lm",
+        )
     for i, (ly, d) in enumerate(zip(layers, depth, strict=True)):
         frac = 0.35 + 0.65 * np.log2(1 + ly.shape[2]) / np.log2(1 + max_c)
         h = max(4, round((level_h - 8) * frac))
         y0 = top + d * level_h + (level_h - h) // 2
-        colour = ((230, 120, 20) if i == current
-                  else green if ly.role == "concat" else (120, 140, 180))
+        colour = (
+            (230, 120, 20) if i == current else green if ly.role == "concat" else (120, 140, 180)
+        )
         draw.rectangle([x_of(i), y0, x_of(i) + box - 1, y0 + h - 1], fill=colour)
     index = {ly.name: i for i, ly in enumerate(layers)}
     for i, ly in enumerate(layers):  # skip connections: a green line over the U, labelled
@@ -914,8 +984,11 @@ def u_picture(layers, current: int, input_size: int) -> np.ndarray:
                 draw.line([(xa, y + 3), (xa, y), (xb, y), (xb, y + 3)], fill=green, width=2)
                 draw.text(((xa + xb) // 2, y - 2), "skip", fill=green, font=font, anchor="md")
     y = top + (deepest + 1) * level_h + 4  # encoder, bottleneck, decoder under their boxes
-    spans = [("encoder", 0, first_deep - 1), ("bottleneck", first_deep, last_deep),
-             ("decoder", last_deep + 1, len(layers) - 1)]
+    spans = [
+        ("encoder", 0, first_deep - 1),
+        ("bottleneck", first_deep, last_deep),
+        ("decoder", last_deep + 1, len(layers) - 1),
+    ]
     for label, a, b in spans:
         if b < a:
             continue
@@ -962,8 +1035,10 @@ def padding_diagram(n: int, k: int, stride: int, padding="same", ax=None):
     before, after = ops.pad_amounts(n, k, stride, padding)
     total = before + n + after
     if total < k:
-        raise ValueError(f"the window (k={k}) is larger than the padded input ({total} pixels): "
-                         "use a smaller k or more padding.")
+        raise ValueError(
+            f"the window (k={k}) is larger than the padded input ({total} pixels): "
+            "use a smaller k or more padding."
+        )
     n_out = (total - k) // stride + 1
     if ax is None:
         fig, ax = plt.subplots(figsize=(0.42 * total + 1.6, 0.42 * (n_out + 2) + 0.5))
@@ -973,10 +1048,26 @@ def padding_diagram(n: int, k: int, stride: int, padding="same", ax=None):
     for c in range(total):
         x = c - before  # input index; outside [0, n) it is a padded zero
         inside = 0 <= x < n
-        ax.add_patch(Rectangle((c, 0), 1, 1, facecolor=blue if inside else "white",
-                               edgecolor="0.3", ls="-" if inside else "--", lw=1))
-        ax.text(c + 0.5, 0.5, str(x) if inside else "0", ha="center", va="center",
-                fontsize=9, color="black" if inside else "0.5")
+        ax.add_patch(
+            Rectangle(
+                (c, 0),
+                1,
+                1,
+                facecolor=blue if inside else "white",
+                edgecolor="0.3",
+                ls="-" if inside else "--",
+                lw=1,
+            )
+        )
+        ax.text(
+            c + 0.5,
+            0.5,
+            str(x) if inside else "0",
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="black" if inside else "0.5",
+        )
     for o in range(n_out):
         y = -(o + 1.3)
         start = o * stride
@@ -984,16 +1075,23 @@ def padding_diagram(n: int, k: int, stride: int, padding="same", ax=None):
         ax.plot([start + k / 2, start + k / 2], [y + 1, 0], color="0.6", lw=0.6, zorder=0)
         ax.add_patch(Rectangle((total + 0.6, y), 1, 1, facecolor=teal, edgecolor="0.2"))
         ax.text(total + 1.1, y + 0.5, str(o), ha="center", va="center", fontsize=9)
-        ax.annotate("", xy=(total + 0.6, y + 0.5), xytext=(start + k, y + 0.5),
-                    arrowprops=dict(arrowstyle="->", color="0.4", lw=0.8))
+        ax.annotate(
+            "",
+            xy=(total + 0.6, y + 0.5),
+            xytext=(start + k, y + 0.5),
+            arrowprops=dict(arrowstyle="->", color="0.4", lw=0.8),
+        )
     ax.text(-0.2, 0.5, "input", ha="right", va="center", fontsize=9)
     ax.text(total + 1.1, 1.3, "output", ha="center", va="center", fontsize=9)
     ax.set_xlim(-1.6, total + 2)
     ax.set_ylim(-(n_out + 0.6), 1.8)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(f"n={n}, k={k}, stride {stride}, padding={padding!r}: pad ({before}, {after}), "
-                 f"{n_out} outputs", fontsize=10)
+    ax.set_title(
+        f"n={n}, k={k}, stride {stride}, padding={padding!r}: pad ({before}, {after}), "
+        f"{n_out} outputs",
+        fontsize=10,
+    )
     return fig
 
 
@@ -1003,8 +1101,15 @@ def padding_diagram(n: int, k: int, stride: int, padding="same", ax=None):
 def _numbers(ax, arr: np.ndarray, title: str, vmax: float, cmap: str = "viridis") -> None:
     ax.imshow(arr, cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
     for (r, c), v in np.ndenumerate(arr):
-        ax.text(c, r, short_number(v), ha="center", va="center", fontsize=9,
-                color="white" if v < 0.6 * vmax else "black")
+        ax.text(
+            c,
+            r,
+            short_number(v),
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="white" if v < 0.6 * vmax else "black",
+        )
     ax.set_xticks(np.arange(-0.5, arr.shape[1], 1), minor=True)
     ax.set_yticks(np.arange(-0.5, arr.shape[0], 1), minor=True)
     ax.grid(which="minor", color="w", lw=0.5)
@@ -1030,8 +1135,12 @@ def plot_scatter_steps(x, kernel, stride: int = 2):
     full = ops.conv2d_transpose(x, k, stride=stride, padding=0)
     vmax = float(full.max())
     n = x.size
-    fig, axes = plt.subplots(1, n + 3, figsize=(1.9 * (n + 3), 2.3),
-                             gridspec_kw={"width_ratios": [1, 1] + [1.4] * (n + 1)})
+    fig, axes = plt.subplots(
+        1,
+        n + 3,
+        figsize=(1.9 * (n + 3), 2.3),
+        gridspec_kw={"width_ratios": [1, 1] + [1.4] * (n + 1)},
+    )
     _numbers(axes[0], x, "input x", float(x.max()))
     _numbers(axes[1], k, "kernel K", float(k.max()))
     for m, ax in enumerate(axes[2 : 2 + n]):
@@ -1041,8 +1150,11 @@ def plot_scatter_steps(x, kernel, stride: int = 2):
         stamp = ops.conv2d_transpose(one, k, stride=stride, padding=0)
         _numbers(ax, stamp, f"x[{i},{j}]·K at ({stride * i},{stride * j})", vmax)
     _numbers(axes[-1], full, "sum = output", vmax)
-    fig.suptitle(f"transposed convolution, stride {stride}: every input pixel stamps a scaled "
-                 "kernel; overlaps add up", fontsize=11)
+    fig.suptitle(
+        f"transposed convolution, stride {stride}: every input pixel stamps a scaled "
+        "kernel; overlaps add up",
+        fontsize=11,
+    )
     fig.tight_layout()
     return fig
 
@@ -1064,14 +1176,22 @@ def plot_checkerboard(pairs=((3, 2), (4, 2)), image: str = "camera"):
     fig, axes = plt.subplots(2, len(pairs), figsize=(3.6 * len(pairs), 7.2), squeeze=False)
     for col, (k, s) in enumerate(pairs):
         counts, (lo, hi) = ops.overlap_map(k, s)
-        _numbers(axes[0, col], counts, f"k={k}, s={s}: overlap count\ninterior min {lo}, max {hi}",
-                 float(counts.max()), cmap="magma")
+        _numbers(
+            axes[0, col],
+            counts,
+            f"k={k}, s={s}: overlap count\ninterior min {lo}, max {hi}",
+            float(counts.max()),
+            cmap="magma",
+        )
         for t in axes[0, col].texts:
             t.set_fontsize(6)
         up = toys.checkerboard_photo(image, k, s)[1]
-        axes[1, col].imshow(up[40:120, 96:176], cmap="gray", vmin=0, vmax=1,
-                            interpolation="nearest")
-        verdict = "holes (k < s)" if lo == 0 else "uneven: checkerboard" if lo != hi else "even: clean"
+        axes[1, col].imshow(
+            up[40:120, 96:176], cmap="gray", vmin=0, vmax=1, interpolation="nearest"
+        )
+        verdict = (
+            "holes (k < s)" if lo == 0 else "uneven: checkerboard" if lo != hi else "even: clean"
+        )
         axes[1, col].set_title(f"photo, {verdict}", fontsize=10)
         axes[1, col].axis("off")
     fig.tight_layout()

@@ -149,8 +149,9 @@ def test_numeric_gradient_in_float32_is_far_off():
     g = rng(23).normal(size=(4, 4)).astype(np.float32)
 
     def f32(v):
-        return float(np.sum(ops.conv2d(v.astype(np.float32), k).astype(np.float32) * g,
-                            dtype=np.float32))
+        return float(
+            np.sum(ops.conv2d(v.astype(np.float32), k).astype(np.float32) * g, dtype=np.float32)
+        )
 
     gx, _ = bp.conv2d_backward(x, k, g)
     assert bp.relative_error(gx, bp.numeric_gradient(f32, x)) > 1e-3
@@ -163,14 +164,22 @@ def test_relative_error():
 
 # ---- against Keras' autodiff (TensorFlow) ---------------------------------------------------
 def _conv_layer(kernel, stride, padding):
-    layer = keras.layers.Conv2D(kernel.shape[3], kernel.shape[:2], strides=stride,
-                                padding=padding, use_bias=False, dtype="float64")
+    layer = keras.layers.Conv2D(
+        kernel.shape[3],
+        kernel.shape[:2],
+        strides=stride,
+        padding=padding,
+        use_bias=False,
+        dtype="float64",
+    )
     layer.build((1, None, None, kernel.shape[2]))
     layer.set_weights([kernel])
     return layer
 
 
-@pytest.mark.parametrize(("stride", "padding"), [(1, "valid"), (1, "same"), (2, "same"), (2, "valid")])
+@pytest.mark.parametrize(
+    ("stride", "padding"), [(1, "valid"), (1, "same"), (2, "same"), (2, "valid")]
+)
 def test_conv2d_backward_matches_keras_autodiff(stride, padding):
     x, k = rng(24).normal(size=(9, 8, 3)), rng(25).normal(size=(3, 3, 3, 4))
     g = rng(26).normal(size=ops.conv2d(x, k, stride, padding).shape)
@@ -180,15 +189,18 @@ def test_conv2d_backward_matches_keras_autodiff(stride, padding):
     assert bp.relative_error(gx, auto_x) < 1e-12
 
     def of_kernel(kv):
-        out = keras.ops.conv(keras.ops.convert_to_tensor(x[None]), kv, strides=stride,
-                             padding=padding)
+        out = keras.ops.conv(
+            keras.ops.convert_to_tensor(x[None]), kv, strides=stride, padding=padding
+        )
         return keras.ops.sum(out[0] * g)
 
     assert bp.relative_error(gk, bp.autodiff_gradient(of_kernel, k)) < 1e-12
 
 
-@pytest.mark.parametrize(("p", "s", "padding"), [(2, 2, "valid"), (3, 2, "valid"), (2, 1, "valid"),
-                                                 (3, 1, "same"), (3, 2, "same")])
+@pytest.mark.parametrize(
+    ("p", "s", "padding"),
+    [(2, 2, "valid"), (3, 2, "valid"), (2, 1, "valid"), (3, 1, "same"), (3, 2, "same")],
+)
 def test_max_pool2d_backward_matches_keras_with_ties(p, s, padding):
     x = rng(27).integers(0, 3, size=(9, 9, 2)).astype(np.float64)  # many ties
     g = rng(28).normal(size=ops.max_pool2d(x, p, s, padding).shape)
@@ -208,15 +220,19 @@ def test_relu_and_loss_match_keras_autodiff():
     labels = rng(30).integers(0, 2, size=(3, 4))
 
     def loss(v):
-        return keras.ops.mean(keras.losses.sparse_categorical_crossentropy(labels, v,
-                                                                           from_logits=True))
+        return keras.ops.mean(
+            keras.losses.sparse_categorical_crossentropy(labels, v, from_logits=True)
+        )
 
     auto = bp.autodiff_gradient(loss, z)
     assert bp.relative_error(bp.softmax_cross_entropy_backward(z, labels), auto) < 1e-12
 
 
 def test_autodiff_gradient_of_a_constant_is_zero():
-    assert bp.autodiff_gradient(lambda v: keras.ops.sum(v * 0.0) + 1.0, [1.0, 2.0]).tolist() == [0, 0]
+    assert bp.autodiff_gradient(lambda v: keras.ops.sum(v * 0.0) + 1.0, [1.0, 2.0]).tolist() == [
+        0,
+        0,
+    ]
     assert bp.autodiff_gradient(lambda v: keras.ops.convert_to_tensor(3.0), [1.0]).tolist() == [0]
 
 
@@ -259,10 +275,21 @@ _JAX_SCRIPT = textwrap.dedent("""
 
 def test_backward_passes_match_jax_autodiff():
     pytest.importorskip("jax", reason="JAX not installed: the TensorFlow checks above still ran")
-    env = dict(os.environ, KERAS_BACKEND="jax", JAX_ENABLE_X64="1", JAX_PLATFORMS="cpu",
-               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run([sys.executable, "-c", _JAX_SCRIPT], env=env, capture_output=True,
-                          text=True, timeout=300, cwd=REPO)
+    env = dict(
+        os.environ,
+        KERAS_BACKEND="jax",
+        JAX_ENABLE_X64="1",
+        JAX_PLATFORMS="cpu",
+        PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", _JAX_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     errs = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(errs) == 11
@@ -288,34 +315,59 @@ def test_conv2d_backward_is_vectorised():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: bp.relu_backward(np.ones((2, 2)), np.ones((2, 3))),
-         r"grad_out must have the shape of the forward output relu\(x\), \(2, 2\); got \(2, 3\)"),
-        (lambda: bp.max_pool2d_backward(np.ones((4, 4)), np.ones((4, 4))),
-         r"shape of the forward output max_pool2d\(x\), \(2, 2\); got \(4, 4\)"),
-        (lambda: bp.max_pool2d_backward(np.ones((4, 4)), np.ones((2, 2)), padding=1),
-         "padding for pooling must be"),
-        (lambda: bp.conv2d_backward(np.ones((5, 5)), np.ones((3, 3)), np.ones((5, 5))),
-         r"conv2d\(x, kernel\), \(3, 3\); got \(5, 5\)"),
-        (lambda: bp.conv2d_backward(np.ones((5, 5, 2)), np.ones((3, 3)), np.ones((3, 3))),
-         "a 2-D kernel"),
-        (lambda: bp.conv2d_backward(np.ones((5, 5)), np.ones((3, 3)), np.ones((3, 3)), stride=0),
-         "stride must be an integer >= 1"),
-        (lambda: bp.conv2d_backward(np.ones((2, 2)), np.ones((3, 3)), np.ones((1, 1))),
-         "larger than the padded input"),
-        (lambda: bp.conv2d_backward(np.ones((5, 5)), np.ones((3, 3)), np.ones((3, 3)),
-                                    padding="full"), 'padding must be "valid", "same"'),
-        (lambda: bp.conv2d_backward(np.ones((5, 5)), np.ones((3, 3)), [[np.nan] * 3] * 3),
-         "grad_out contains NaN"),
+        (
+            lambda: bp.relu_backward(np.ones((2, 2)), np.ones((2, 3))),
+            r"grad_out must have the shape of the forward output relu\(x\), \(2, 2\); got \(2, 3\)",
+        ),
+        (
+            lambda: bp.max_pool2d_backward(np.ones((4, 4)), np.ones((4, 4))),
+            r"shape of the forward output max_pool2d\(x\), \(2, 2\); got \(4, 4\)",
+        ),
+        (
+            lambda: bp.max_pool2d_backward(np.ones((4, 4)), np.ones((2, 2)), padding=1),
+            "padding for pooling must be",
+        ),
+        (
+            lambda: bp.conv2d_backward(np.ones((5, 5)), np.ones((3, 3)), np.ones((5, 5))),
+            r"conv2d\(x, kernel\), \(3, 3\); got \(5, 5\)",
+        ),
+        (
+            lambda: bp.conv2d_backward(np.ones((5, 5, 2)), np.ones((3, 3)), np.ones((3, 3))),
+            "a 2-D kernel",
+        ),
+        (
+            lambda: bp.conv2d_backward(np.ones((5, 5)), np.ones((3, 3)), np.ones((3, 3)), stride=0),
+            "stride must be an integer >= 1",
+        ),
+        (
+            lambda: bp.conv2d_backward(np.ones((2, 2)), np.ones((3, 3)), np.ones((1, 1))),
+            "larger than the padded input",
+        ),
+        (
+            lambda: bp.conv2d_backward(
+                np.ones((5, 5)), np.ones((3, 3)), np.ones((3, 3)), padding="full"
+            ),
+            'padding must be "valid", "same"',
+        ),
+        (
+            lambda: bp.conv2d_backward(np.ones((5, 5)), np.ones((3, 3)), [[np.nan] * 3] * 3),
+            "grad_out contains NaN",
+        ),
         (lambda: bp.upsample2d_backward(np.ones((5, 4)), 2), "multiple of size=2"),
         (lambda: bp.concat_skip_backward(np.ones((2, 2, 4)), 4), "between 1 and 3"),
         (lambda: bp.concat_skip_backward(np.ones((2, 4)), 1), r"\(H, W, C\) or \(N, H, W, C\)"),
         (lambda: bp.softmax_cross_entropy_backward(np.ones((2, 3)), [0, 3]), r"lie in \[0, 2\]"),
-        (lambda: bp.softmax_cross_entropy_backward(np.ones((2, 3)), [0, 1, 2]),
-         r"class ids of shape \(2,\) or one-hot of shape \(2, 3\)"),
+        (
+            lambda: bp.softmax_cross_entropy_backward(np.ones((2, 3)), [0, 1, 2]),
+            r"class ids of shape \(2,\) or one-hot of shape \(2, 3\)",
+        ),
         (lambda: bp.relative_error([1.0], [1.0, 2.0]), "same shape"),
         (lambda: bp.numeric_gradient(np.sum, [1.0], eps=0), "eps must be a positive number"),
         (lambda: bp.learn_kernel(np.ones((8, 8)), np.ones((3, 3)), lr=-1), "lr must be a positive"),
-        (lambda: bp.learn_kernel(np.ones((8, 8, 3)), np.ones((3, 3)), lr=0.1), "convert to grayscale"),
+        (
+            lambda: bp.learn_kernel(np.ones((8, 8, 3)), np.ones((3, 3)), lr=0.1),
+            "convert to grayscale",
+        ),
     ],
 )
 def test_errors_say_what_to_do(call, match):

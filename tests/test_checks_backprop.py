@@ -53,7 +53,10 @@ def _all_tied_maxima(x, g):  # lesson 03's survivors mask: duplicates the gradie
         (lambda x, g: -backprop.max_pool2d_backward(x, g), "wrong sign"),
         (lambda x, g: ops.upsample2d(g), "every pixel of a window"),
         (lambda x, g: ops.upsample2d(g) / 4, "average"),
-        (lambda x, g: (x == ops.upsample2d(ops.max_pool2d(x))).astype(float), "multiply by grad_out"),
+        (
+            lambda x, g: (x == ops.upsample2d(ops.max_pool2d(x))).astype(float),
+            "multiply by grad_out",
+        ),
         (lambda x, g: g, "pooled shape"),
         (_all_tied_maxima, "more than once"),
         (lambda x, g: np.zeros_like(x), "position of the maximum"),
@@ -92,8 +95,20 @@ def test_kernel_gradient_checker_diagnoses(answer, expected):
 
 
 def _strided(x, g, s=2):
-    return np.array([[np.sum(x[i:i + s * g.shape[0]:s, j:j + s * g.shape[1]:s][:g.shape[0], :g.shape[1]] * g)
-                      for j in range(3)] for i in range(3)])
+    return np.array(
+        [
+            [
+                np.sum(
+                    x[i : i + s * g.shape[0] : s, j : j + s * g.shape[1] : s][
+                        : g.shape[0], : g.shape[1]
+                    ]
+                    * g
+                )
+                for j in range(3)
+            ]
+            for i in range(3)
+        ]
+    )
 
 
 @pytest.mark.parametrize(
@@ -114,10 +129,12 @@ def test_kernel_gradient_checker_with_stride_2(answer, expected):
 def test_kernel_gradient_checker_passes():
     assert checks.check_kernel_gradient(_strided, stride=2)
     assert checks.check_kernel_gradient(
-        lambda x, g: backprop.conv2d_backward(x, np.zeros((3, 3)), g, stride=2)[1], stride=2)
+        lambda x, g: backprop.conv2d_backward(x, np.zeros((3, 3)), g, stride=2)[1], stride=2
+    )
     assert checks.check_kernel_gradient(lambda x, g: ops.conv2d(x, g))
     assert checks.check_kernel_gradient(
-        lambda x, g: backprop.conv2d_backward(x, np.zeros((3, 3)), g)[1])
+        lambda x, g: backprop.conv2d_backward(x, np.zeros((3, 3)), g)[1]
+    )
 
 
 # ---- one SGD step ----------------------------------------------------------------------------

@@ -28,11 +28,15 @@ def test_vertical_edge_checker():
     assert checks.check_vertical_edge_kernel([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
     assert checks.check_vertical_edge_kernel(np.array([[1, 0, -1]] * 3))  # sign does not matter
     assert "sum to 0" in checks.check_vertical_edge_kernel(np.eye(3)).message
-    assert "horizontal" in checks.check_vertical_edge_kernel(
-        [[-1, -1, 0], [-1, 0, 1], [0, 1, 1]]).message
+    assert (
+        "horizontal"
+        in checks.check_vertical_edge_kernel([[-1, -1, 0], [-1, 0, 1], [0, 1, 1]]).message
+    )
     assert "3x3" in checks.check_vertical_edge_kernel(np.ones((2, 2))).message
-    assert "opposite signs" in checks.check_vertical_edge_kernel(
-        [[1, 1, 1], [0, 0, 0], [-1, -1, -1]]).message
+    assert (
+        "opposite signs"
+        in checks.check_vertical_edge_kernel([[1, 1, 1], [0, 0, 0], [-1, -1, -1]]).message
+    )
 
 
 def test_receptive_field_and_warmup_checkers():

@@ -45,7 +45,9 @@ def test_trivial_models_score_low():
     assert mean_iou(y, np.zeros_like(y), 2) < 0.5
     gray = x.mean(-1)
     best = max(
-        max(mean_iou(y, (gray > t).astype(np.uint8), 2), mean_iou(y, (gray < t).astype(np.uint8), 2))
+        max(
+            mean_iou(y, (gray > t).astype(np.uint8), 2), mean_iou(y, (gray < t).astype(np.uint8), 2)
+        )
         for t in np.linspace(0.1, 0.9, 17)
     )
     assert best < 0.6, best
@@ -90,10 +92,12 @@ def _fake_pets(root, n_good=3):
         Image.fromarray(tri).save(root / "annotations" / "trimaps" / f"Cat_{i}.png")
     (root / "images" / "Dog_corrupt.jpg").write_bytes(b"not a jpeg at all")
     Image.fromarray(np.full((30, 40), 2, np.uint8)).save(
-        root / "annotations" / "trimaps" / "Dog_corrupt.png")
+        root / "annotations" / "trimaps" / "Dog_corrupt.png"
+    )
     Image.fromarray(np.zeros((30, 40, 3), np.uint8)).save(root / "images" / "Dog_noTrimap.jpg")
     Image.fromarray(np.full((30, 40), 1, np.uint8)).save(
-        root / "annotations" / "trimaps" / "Dog_noImage.png")
+        root / "annotations" / "trimaps" / "Dog_noImage.png"
+    )
     return root
 
 
@@ -122,9 +126,12 @@ def test_load_oxford_pets_three_classes_and_limit(tmp_path):
 def test_load_oxford_pets_clean_folder_no_warning(tmp_path):
     root = tmp_path / "clean"
     _fake_pets(root, n_good=2)
-    for p in [root / "images" / "Dog_corrupt.jpg", root / "images" / "Dog_noTrimap.jpg",
-              root / "annotations" / "trimaps" / "Dog_corrupt.png",
-              root / "annotations" / "trimaps" / "Dog_noImage.png"]:
+    for p in [
+        root / "images" / "Dog_corrupt.jpg",
+        root / "images" / "Dog_noTrimap.jpg",
+        root / "annotations" / "trimaps" / "Dog_corrupt.png",
+        root / "annotations" / "trimaps" / "Dog_noImage.png",
+    ]:
         p.unlink()
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -10,8 +10,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_terminal_run_suggests_lesson_00():
-    res = subprocess.run([sys.executable, "-m", "course_utils", "doctor"], capture_output=True,
-                         text=True, timeout=120, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, "-m", "course_utils", "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     last = res.stdout.strip().splitlines()[-1]
     assert last.endswith("jupyter lab lessons/00_start_here.ipynb"), last
@@ -19,9 +24,20 @@ def test_terminal_run_suggests_lesson_00():
 
 
 def test_in_a_notebook_it_points_to_lesson_01(capsys, monkeypatch):
-    monkeypatch.setattr(diagnostics, "collect", lambda: {
-        "python": "3.11", "platform": "x", "cpus": 2, "backend": "tensorflow",
-        "packages": {"anywidget": "0.11"}, "problems": [], "gpus": [], "widgets_ok": True})
+    monkeypatch.setattr(
+        diagnostics,
+        "collect",
+        lambda: {
+            "python": "3.11",
+            "platform": "x",
+            "cpus": 2,
+            "backend": "tensorflow",
+            "packages": {"anywidget": "0.11"},
+            "problems": [],
+            "gpus": [],
+            "widgets_ok": True,
+        },
+    )
     assert diagnostics.doctor(terminal=False)
     out = capsys.readouterr().out
     assert "01_convolution" in out and "jupyter lab" not in out

@@ -9,7 +9,8 @@ import pytest
 import course_utils
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(course_utils.__path__, "course_utils.")
+    m.name
+    for m in pkgutil.walk_packages(course_utils.__path__, "course_utils.")
     if not m.name.endswith("__main__")
 )
 

@@ -19,8 +19,9 @@ def digest(b: bytes) -> str:
 def test_step_output_equals_ops_conv2d():
     img = sample_image("camera", gray=True)
     frame = kernel_step(img, KERNEL_PRESETS["sharpen"], 2, "valid")
-    np.testing.assert_allclose(frame.data["output"],
-                               ops.conv2d(img, KERNEL_PRESETS["sharpen"], 2, "valid"))
+    np.testing.assert_allclose(
+        frame.data["output"], ops.conv2d(img, KERNEL_PRESETS["sharpen"], 2, "valid")
+    )
     assert set(frame.images) == {"input", "kernel", "output"}
     assert all(png.startswith(b"\x89PNG") for png in frame.images.values())
     assert "127&times;127" in frame.info
@@ -87,8 +88,10 @@ def test_bad_combination_shows_message_in_widget_and_keeps_last_picture(monkeypa
 
 def test_repr_is_short_and_stable_for_nbval():
     ex = KernelExplorer()
-    assert repr(ex) == ("KernelExplorer(image='camera', preset='Sobel x (vertical edges)', "
-                        "stride=1, padding='same', scale='per map')")
+    assert repr(ex) == (
+        "KernelExplorer(image='camera', preset='Sobel x (vertical edges)', "
+        "stride=1, padding='same', scale='per map')"
+    )
     data, _ = ex._repr_mimebundle_()
     assert data["text/plain"] == repr(ex)
     assert "application/vnd.jupyter.widget-view+json" in data
@@ -148,8 +151,9 @@ def test_linked_view_follows_the_controls_and_computes_like_ops():
     ex = KernelExplorer(preset="sharpen")
     assert ex.linked.op == "conv" and ex.linked.x_shape == [16, 16]
     d = ex.detail()
-    np.testing.assert_allclose(ex.linked.output, ops.conv2d(d, KERNEL_PRESETS["sharpen"], 1, "same"),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        ex.linked.output, ops.conv2d(d, KERNEL_PRESETS["sharpen"], 1, "same"), atol=1e-5
+    )
     ex.set(stride=2, padding="valid", image="coins", scale="shared")
     assert ex.linked.out_shape == [7, 7] and ex.linked.stride == 2
     assert ex.linked.fixed_range == pytest.approx(list(ex.frame.data["range"]))
@@ -157,8 +161,11 @@ def test_linked_view_follows_the_controls_and_computes_like_ops():
     want = ops.conv2d(d, KERNEL_PRESETS["sharpen"], 2, "valid")
     a = ex.linked.explain(3, 4)
     assert a.value == pytest.approx(want[3, 4], abs=1e-5)
-    assert a.window == linked_math.conv_arithmetic(d, KERNEL_PRESETS["sharpen"], 3, 4,
-                                                   stride=2).window == (6, 8, 9, 11)
+    assert (
+        a.window
+        == linked_math.conv_arithmetic(d, KERNEL_PRESETS["sharpen"], 3, 4, stride=2).window
+        == (6, 8, 9, 11)
+    )
     ex.weights[0].value = 2.0  # editing a weight reaches the linked view too
     assert ex.linked.explain(0, 0).terms[0].w == 2.0
     ex.set(scale="per map")

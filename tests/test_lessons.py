@@ -27,8 +27,13 @@ def test_committed_clean_and_in_order(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_headings_carry_the_chinese_term(path):
     nb = nbformat.read(path, as_version=4)
-    headings = [line for c in nb.cells if c.cell_type == "markdown"
-                for line in c.source.splitlines() if re.match(r"#{1,3} ", line)]
+    headings = [
+        line
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if re.match(r"#{1,3} ", line)
+    ]
     assert headings, "no headings"
     missing = [h for h in headings if not CJK.search(h)]
     assert missing == [], f"headings without their Chinese term: {missing}"
@@ -50,20 +55,29 @@ _NOT_YET: dict[str, str] = {}  # lesson stem -> why it may not pass the checks b
 
 
 def _not_yet(paths):
-    return [pytest.param(p, marks=pytest.mark.xfail(reason=_NOT_YET[p.stem], strict=True))
-            if p.stem in _NOT_YET else p for p in paths]
+    return [
+        pytest.param(p, marks=pytest.mark.xfail(reason=_NOT_YET[p.stem], strict=True))
+        if p.stem in _NOT_YET
+        else p
+        for p in paths
+    ]
 
 
 @pytest.mark.parametrize("path", _not_yet(NOTEBOOKS), ids=lambda p: p.stem)
 def test_solution_cells_show_nothing(path):
     """After Run All a collapsed solution's output would be visible: solutions end in `assert`."""
     nb = nbformat.read(path, as_version=4)
-    shown = [c.source.splitlines()[-1] for c in nb.cells
-             if "solution" in c.metadata.get("tags", []) and c.get("outputs")]
+    shown = [
+        c.source.splitlines()[-1]
+        for c in nb.cells
+        if "solution" in c.metadata.get("tags", []) and c.get("outputs")
+    ]
     assert shown == [], f"solution cells with outputs (end them with `assert check_...`): {shown}"
 
 
-NAV = re.compile(r"^(?:← \[(\d\d) · ([^\]]+)\]\((\S+?)\))?(?: · )?(?:\[(\d\d) · ([^\]]+)\]\((\S+?)\) →)?$")
+NAV = re.compile(
+    r"^(?:← \[(\d\d) · ([^\]]+)\]\((\S+?)\))?(?: · )?(?:\[(\d\d) · ([^\]]+)\]\((\S+?)\) →)?$"
+)
 
 
 def _title(number: str):

@@ -34,16 +34,23 @@ CONV_CASES = [  # (input shape, kernel shape, stride, padding)
     ((16, 16), (4, 4), 4, "valid"),
 ]
 POOL_CASES = [((8, 8), 2, 2), ((9, 9), 3, 2), ((7, 10), 2, 3), ((8, 8), 4, 4), ((6, 6), 3, 1)]
-TRANSPOSE_CASES = [((4, 4), (3, 3), 2), ((3, 5), (2, 2), 2), ((4, 3), (4, 4), 2),
-                   ((3, 3), (2, 3), 3), ((5, 5), (3, 3), 1), ((2, 4), (1, 1), 3)]
+TRANSPOSE_CASES = [
+    ((4, 4), (3, 3), 2),
+    ((3, 5), (2, 2), 2),
+    ((4, 3), (4, 4), 2),
+    ((3, 3), (2, 3), 3),
+    ((5, 5), (3, 3), 1),
+    ((2, 4), (1, 1), 3),
+]
 
 
 def _pixels(shape, n=12):
     """Random output pixels plus the four corners."""
     h, w = shape
     corners = [(0, 0), (0, w - 1), (h - 1, 0), (h - 1, w - 1)]
-    return corners + [(int(r), int(c)) for r, c in zip(RNG.integers(0, h, n), RNG.integers(0, w, n),
-                                                       strict=True)]
+    return corners + [
+        (int(r), int(c)) for r, c in zip(RNG.integers(0, h, n), RNG.integers(0, w, n), strict=True)
+    ]
 
 
 # ---- the index math against ops ------------------------------------------------------------------
@@ -52,8 +59,10 @@ def test_conv_arithmetic_sums_to_ops_conv2d(shape, kshape, stride, padding):
     x, k = RNG.normal(size=shape), RNG.normal(size=kshape)
     pads = L.conv_pads(shape, kshape, stride, padding)
     want = ops.conv2d(x, k, stride, padding)
-    assert L.linked_output_shape("conv", shape, kernel_shape=kshape, stride=stride,
-                                 pads=pads) == want.shape
+    assert (
+        L.linked_output_shape("conv", shape, kernel_shape=kshape, stride=stride, pads=pads)
+        == want.shape
+    )
     for r, c in _pixels(want.shape):
         a = L.conv_arithmetic(x, k, r, c, stride=stride, pads=pads, bias=0.25)
         assert a.value == pytest.approx(want[r, c] + 0.25, abs=1e-9)
@@ -106,8 +115,9 @@ def test_pool_argmax_is_the_first_of_equal_values():
 def test_transpose_arithmetic_sums_to_ops_conv2d_transpose(shape, kshape, stride):
     x, k = RNG.normal(size=shape), RNG.normal(size=kshape)
     want = ops.conv2d_transpose(x, k, stride, "valid")
-    assert L.linked_output_shape("transpose", shape, kernel_shape=kshape,
-                                 stride=stride) == want.shape
+    assert (
+        L.linked_output_shape("transpose", shape, kernel_shape=kshape, stride=stride) == want.shape
+    )
     for r, c in [(r, c) for r in range(want.shape[0]) for c in range(want.shape[1])]:
         a = L.transpose_arithmetic(x, k, r, c, stride=stride)
         assert a.value == pytest.approx(want[r, c], abs=1e-9)
@@ -125,31 +135,43 @@ def test_projective_field_is_exactly_the_outputs_that_read_the_pixel(op):
     shape, kshape, stride, pool = (9, 8), (3, 2), 2, 3
     pads = L.conv_pads(shape, kshape, stride, "same") if op == "conv" else (0, 0, 0, 0)
     x = RNG.normal(size=shape)
-    oshape = L.linked_output_shape(op, shape, kernel_shape=kshape, pool_size=pool, stride=stride,
-                                   pads=pads)
+    oshape = L.linked_output_shape(
+        op, shape, kernel_shape=kshape, pool_size=pool, stride=stride, pads=pads
+    )
     readers: dict[tuple[int, int], set] = {}
     for r, c in itertools.product(range(oshape[0]), range(oshape[1])):
-        a = L.arithmetic(op, x, r, c, kernel=np.ones(kshape), stride=stride, pads=pads,
-                         pool_size=pool)
+        a = L.arithmetic(
+            op, x, r, c, kernel=np.ones(kshape), stride=stride, pads=pads, pool_size=pool
+        )
         for t in a.terms:
             if not t.pad:
                 readers.setdefault((t.i, t.j), set()).add((r, c))
     for i, j in itertools.product(range(shape[0]), range(shape[1])):
-        got = L.projective_field(op, shape, i, j, kernel_shape=kshape, pool_size=pool,
-                                 stride=stride, pads=pads)
+        got = L.projective_field(
+            op, shape, i, j, kernel_shape=kshape, pool_size=pool, stride=stride, pads=pads
+        )
         assert set(got) == readers.get((i, j), set()), (op, i, j)
         assert got == sorted(got)
 
 
-@pytest.mark.parametrize(("call", "match"), [
-    (lambda: L.conv_pads((4, 4), (3, 3), 1, "full"), 'padding must be "valid", "same"'),
-    (lambda: L.conv_pads((4, 4), (3, 3), 0, "same"), "stride must be an integer >= 1"),
-    (lambda: L.conv_arithmetic(np.ones((4, 4)), np.ones((3, 3)), 2, 0), r"outside the output 2x2"),
-    (lambda: L.pool_arithmetic(np.ones((2, 2)), 0, 0, pool_size=3), "larger than the input"),
-    (lambda: L.arithmetic("medianpool", np.ones((2, 2)), 0, 0), "op must be one of"),
-    (lambda: L.pool_arithmetic(np.ones((2, 2)), 0, 0, mode="min"), 'mode must be "max"'),
-    (lambda: L.projective_field("conv", (4, 4), 4, 0, kernel_shape=(3, 3)), "outside the input"),
-])
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: L.conv_pads((4, 4), (3, 3), 1, "full"), 'padding must be "valid", "same"'),
+        (lambda: L.conv_pads((4, 4), (3, 3), 0, "same"), "stride must be an integer >= 1"),
+        (
+            lambda: L.conv_arithmetic(np.ones((4, 4)), np.ones((3, 3)), 2, 0),
+            r"outside the output 2x2",
+        ),
+        (lambda: L.pool_arithmetic(np.ones((2, 2)), 0, 0, pool_size=3), "larger than the input"),
+        (lambda: L.arithmetic("medianpool", np.ones((2, 2)), 0, 0), "op must be one of"),
+        (lambda: L.pool_arithmetic(np.ones((2, 2)), 0, 0, mode="min"), 'mode must be "max"'),
+        (
+            lambda: L.projective_field("conv", (4, 4), 4, 0, kernel_shape=(3, 3)),
+            "outside the input",
+        ),
+    ],
+)
 def test_math_validation_messages(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -172,19 +194,40 @@ def test_js_math_matches_python(tmp_path):
 
     js = linked_module._STATIC / "linked.js"
     cases = []
-    setups = ([("conv", s, k, st, p) for s, k, st, p in CONV_CASES[2:6]]
-              + [("maxpool", s, (p, p), st, "valid") for s, p, st in POOL_CASES[:3]]
-              + [("avgpool", s, (p, p), st, "valid") for s, p, st in POOL_CASES[1:4]]
-              + [("transpose", s, k, st, "valid") for s, k, st in TRANSPOSE_CASES[:4]])
+    setups = (
+        [("conv", s, k, st, p) for s, k, st, p in CONV_CASES[2:6]]
+        + [("maxpool", s, (p, p), st, "valid") for s, p, st in POOL_CASES[:3]]
+        + [("avgpool", s, (p, p), st, "valid") for s, p, st in POOL_CASES[1:4]]
+        + [("transpose", s, k, st, "valid") for s, k, st in TRANSPOSE_CASES[:4]]
+    )
     for op, shape, kshape, stride, padding in setups:
-        v = LinkedView(RNG.normal(size=shape), op, kernel=RNG.normal(size=kshape), stride=stride,
-                       padding=padding, pool_size=kshape[0], bias=0.5 if op == "conv" else 0.0)
-        st = {"op": v.op, "h": shape[0], "w": shape[1], "kh": v.kernel_shape[0],
-              "kw": v.kernel_shape[1], "oh": v.out_shape[0], "ow": v.out_shape[1],
-              "x": np.frombuffer(v.x, "<f4").tolist(), "k": np.frombuffer(v.kernel, "<f4").tolist(),
-              "s": v.stride, "pads": v.pads, "pool": v.pool_size, "bias": v.bias}
-        cases.append({"st": st, "outs": _pixels(tuple(v.out_shape), 6),
-                      "ins": _pixels(shape, 4), "view": v})
+        v = LinkedView(
+            RNG.normal(size=shape),
+            op,
+            kernel=RNG.normal(size=kshape),
+            stride=stride,
+            padding=padding,
+            pool_size=kshape[0],
+            bias=0.5 if op == "conv" else 0.0,
+        )
+        st = {
+            "op": v.op,
+            "h": shape[0],
+            "w": shape[1],
+            "kh": v.kernel_shape[0],
+            "kw": v.kernel_shape[1],
+            "oh": v.out_shape[0],
+            "ow": v.out_shape[1],
+            "x": np.frombuffer(v.x, "<f4").tolist(),
+            "k": np.frombuffer(v.kernel, "<f4").tolist(),
+            "s": v.stride,
+            "pads": v.pads,
+            "pool": v.pool_size,
+            "bias": v.bias,
+        }
+        cases.append(
+            {"st": st, "outs": _pixels(tuple(v.out_shape), 6), "ins": _pixels(shape, 4), "view": v}
+        )
     driver = tmp_path / "driver.mjs"
     driver.write_text(
         f"import {{ arithmetic, projectiveField }} from {json.dumps(js.as_uri())};\n"
@@ -194,10 +237,12 @@ def test_js_math_matches_python(tmp_path):
         "console.log(JSON.stringify(cases.map((c) => ({\n"
         "  ar: c.outs.map(([r, q]) => arithmetic(st2(c.st), r, q)),\n"
         "  pf: c.ins.map(([i, j]) => projectiveField(st2(c.st), i, j)),\n"
-        "}))));\n")
+        "}))));\n"
+    )
     payload = json.dumps([{k: c[k] for k in ("st", "outs", "ins")} for c in cases])
-    res = subprocess.run([node, str(driver)], input=payload, capture_output=True, text=True,
-                         timeout=60)
+    res = subprocess.run(
+        [node, str(driver)], input=payload, capture_output=True, text=True, timeout=60
+    )
     assert res.returncode == 0, res.stderr
     got = json.loads(res.stdout)
     checked = 0
@@ -279,24 +324,38 @@ def test_true_relative_sizes_are_the_output_shape():
     assert v.out_shape == [64, 64]
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"x": np.ones((4, 4, 3)), "kernel": np.ones((3, 3))}, r"pass one channel, e.g. x\[..., 0\]"),
-    ({"x": np.ones((4, 4)), "op": "conv"}, "needs a kernel"),
-    ({"x": np.ones((4, 4)), "op": "minpool"}, "op must be one of"),
-    ({"x": np.ones((4, 4)), "kernel": np.ones((5, 5))}, "larger than the padded input"),
-    ({"x": np.ones((4, 4)), "kernel": np.ones((20, 20))}, "between 1 and 16 rows"),
-    ({"x": np.ones((2000, 4)), "kernel": np.ones((3, 3))}, "crop or downsample"),
-    ({"x": np.full((4, 4), np.nan), "kernel": np.ones((3, 3))}, "NaN or infinite"),
-    ({"x": np.array([["a"]]), "kernel": np.ones((1, 1))}, "numeric array"),
-    ({"x": np.ones((4, 4)), "op": "maxpool", "pool_size": 5}, "larger than the input"),
-    ({"x": np.ones((4, 4)), "op": "maxpool", "padding": "same"}, 'supports padding="valid" only'),
-    ({"x": np.ones((4, 4)), "op": "transpose", "kernel": np.ones((2, 2)), "bias": 1.0},
-     'bias is for op="conv" only'),
-    ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "stride": 0}, "stride must be an integer"),
-    ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "fixed_range": (1, 0)}, "lo < hi"),
-    ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "cmap": "jet"}, "cmap must be one of"),
-    ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "labels": ("a",)}, "two strings"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (
+            {"x": np.ones((4, 4, 3)), "kernel": np.ones((3, 3))},
+            r"pass one channel, e.g. x\[..., 0\]",
+        ),
+        ({"x": np.ones((4, 4)), "op": "conv"}, "needs a kernel"),
+        ({"x": np.ones((4, 4)), "op": "minpool"}, "op must be one of"),
+        ({"x": np.ones((4, 4)), "kernel": np.ones((5, 5))}, "larger than the padded input"),
+        ({"x": np.ones((4, 4)), "kernel": np.ones((20, 20))}, "between 1 and 16 rows"),
+        ({"x": np.ones((2000, 4)), "kernel": np.ones((3, 3))}, "crop or downsample"),
+        ({"x": np.full((4, 4), np.nan), "kernel": np.ones((3, 3))}, "NaN or infinite"),
+        ({"x": np.array([["a"]]), "kernel": np.ones((1, 1))}, "numeric array"),
+        ({"x": np.ones((4, 4)), "op": "maxpool", "pool_size": 5}, "larger than the input"),
+        (
+            {"x": np.ones((4, 4)), "op": "maxpool", "padding": "same"},
+            'supports padding="valid" only',
+        ),
+        (
+            {"x": np.ones((4, 4)), "op": "transpose", "kernel": np.ones((2, 2)), "bias": 1.0},
+            'bias is for op="conv" only',
+        ),
+        (
+            {"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "stride": 0},
+            "stride must be an integer",
+        ),
+        ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "fixed_range": (1, 0)}, "lo < hi"),
+        ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "cmap": "jet"}, "cmap must be one of"),
+        ({"x": np.ones((4, 4)), "kernel": np.ones((3, 3)), "labels": ("a",)}, "two strings"),
+    ],
+)
 def test_view_validation_messages(kwargs, match):
     with pytest.raises(ValueError, match=match):
         LinkedView(**kwargs)

@@ -96,8 +96,9 @@ def test_explorer_set_updates_widgets():
     g = ex.set(threshold=0.95, softness=20.0, radius=5)
     assert g.data["iou"] == 0.0
     assert ex.images["outcome"].value == g.images["outcome"]
-    assert repr(ex) == ("MaskMetricsExplorer(radius=5, shift_x=0, shift_y=0, softness=20.0, "
-                        "threshold=0.95)")
+    assert repr(ex) == (
+        "MaskMetricsExplorer(radius=5, shift_x=0, shift_y=0, softness=20.0, threshold=0.95)"
+    )
     with pytest.raises(ValueError):
         MaskMetricsExplorer(size=1)
 
@@ -135,10 +136,11 @@ def test_check_binary_iou():
         return (t & p).sum() / (t | p).sum()
 
     assert check_binary_iou(good)
-    assert "Dice" in check_binary_iou(
-        lambda t, p: 2 * (t * p).sum() / (t.sum() + p.sum())).message
-    assert "counts the overlap twice" in check_binary_iou(
-        lambda t, p: (t * p).sum() / (t.sum() + p.sum())).message
+    assert "Dice" in check_binary_iou(lambda t, p: 2 * (t * p).sum() / (t.sum() + p.sum())).message
+    assert (
+        "counts the overlap twice"
+        in check_binary_iou(lambda t, p: (t * p).sum() / (t.sum() + p.sum())).message
+    )
     assert "recall" in check_binary_iou(lambda t, p: (t * p).sum() / t.sum()).message
     assert "pixel accuracy" in check_binary_iou(lambda t, p: np.mean(t == p)).message
     assert "NotImplementedError" in check_binary_iou(_raise).message
@@ -156,8 +158,10 @@ def test_check_margin_iou():
     assert "square of the radius" in check_margin_iou({**good, "iou_r30": 30 / 35}).message
     assert "square of the radius" in check_margin_iou({**good, "iou_r10": 10 / 15}).message
     assert "that is the IoU" in check_margin_iou({**good, "dice_r10": 4 / 9}).message
-    assert "margin (false positives)" in check_margin_iou(
-        {**good, "iou_r30": 1 - (30 / 35) ** 2}).message
+    assert (
+        "margin (false positives)"
+        in check_margin_iou({**good, "iou_r30": 1 - (30 / 35) ** 2}).message
+    )
     assert "percentages" in check_margin_iou({**good, "iou_r30": 73.4}).message
     assert "inside the one of radius 15" in check_margin_iou({**good, "iou_r10": 0.9}).message
     wrong = check_margin_iou({**good, "iou_r30": 0.5})
@@ -182,8 +186,7 @@ def test_check_bce():
     assert "Sign" in check_bce(lambda y, p: -good(y, p)).message
     assert "np.mean" in check_bce(lambda y, p: good(y, p) * y.size).message
     assert "log10" in check_bce(lambda y, p: good(y, p) / np.log(10)).message
-    assert "(1 - y)" in check_bce(
-        lambda y, p: -np.mean(y * np.log(np.clip(p, 1e-7, 1)))).message
+    assert "(1 - y)" in check_bce(lambda y, p: -np.mean(y * np.log(np.clip(p, 1e-7, 1)))).message
     assert "Clip" in check_bce(noclip).message
     assert "shape" in check_bce(lambda y, p: y * p).message
     assert "NotImplementedError" in check_bce(_raise).message
@@ -202,6 +205,7 @@ def test_check_all_background():
 
 
 def test_check_all_background_placeholders():
-    fb = check_all_background({"accuracy": ..., "iou_object": ..., "iou_background": ...,
-                               "mean_iou": ...})
+    fb = check_all_background(
+        {"accuracy": ..., "iou_object": ..., "iou_background": ..., "mean_iou": ...}
+    )
     assert not fb and "not answered yet" in fb.message

@@ -22,14 +22,15 @@ def test_keras_metrics_equal_numpy_over_batches(c):
     probs = _probs(rng, y_pred, c)
     miou, dice = M.MeanIoUFromProbs(c), M.DiceFromProbs(c)
     for i in range(0, 6, 2):  # accumulated over three batches
-        miou.update_state(y_true[i:i + 2], probs[i:i + 2])
-        dice.update_state(y_true[i:i + 2], probs[i:i + 2])
+        miou.update_state(y_true[i : i + 2], probs[i : i + 2])
+        dice.update_state(y_true[i : i + 2], probs[i : i + 2])
     np.testing.assert_allclose(float(miou.result()), M.mean_iou(y_true, y_pred, c), rtol=1e-6)
     np.testing.assert_allclose(float(dice.result()), M.mean_dice(y_true, y_pred, c), rtol=1e-6)
     miou.reset_state()
     miou.update_state(y_true[:1], probs[:1])
-    np.testing.assert_allclose(float(miou.result()), M.mean_iou(y_true[:1], y_pred[:1], c),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        float(miou.result()), M.mean_iou(y_true[:1], y_pred[:1], c), rtol=1e-6
+    )
 
 
 def test_absent_class_is_skipped_like_numpy():
@@ -63,8 +64,9 @@ def test_metrics_in_compile_match_numpy():
     y = rng.integers(0, 2, (8, 8, 8)).astype("uint8")
     inp = keras.Input((8, 8, 3))
     model = keras.Model(inp, keras.layers.Conv2D(2, 3, padding="same", activation="softmax")(inp))
-    model.compile(loss="sparse_categorical_crossentropy",
-                  metrics=[M.MeanIoUFromProbs(2), M.DiceFromProbs(2)])
+    model.compile(
+        loss="sparse_categorical_crossentropy", metrics=[M.MeanIoUFromProbs(2), M.DiceFromProbs(2)]
+    )
     res = model.evaluate(x, y, batch_size=3, verbose=0, return_dict=True)
     pred = model.predict(x, verbose=0).argmax(-1)
     np.testing.assert_allclose(res["mean_iou"], M.mean_iou(y, pred, 2), rtol=1e-5)

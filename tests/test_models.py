@@ -22,25 +22,25 @@ def seed_unet_model(input_size=(128, 128, 3), num_classes=2):
     """The seed note's code, verbatim except `tensorflow.keras` -> `keras` imports."""
     inputs = Input(input_size)
     # 编码器部分
-    conv1 = Conv2D(64, (3, 3), activation='relu', padding='same')(inputs)
-    conv1 = Conv2D(64, (3, 3), activation='relu', padding='same')(conv1)
+    conv1 = Conv2D(64, (3, 3), activation="relu", padding="same")(inputs)
+    conv1 = Conv2D(64, (3, 3), activation="relu", padding="same")(conv1)
     pool1 = MaxPooling2D(pool_size=(2, 2))(conv1)
-    conv2 = Conv2D(128, (3, 3), activation='relu', padding='same')(pool1)
-    conv2 = Conv2D(128, (3, 3), activation='relu', padding='same')(conv2)
+    conv2 = Conv2D(128, (3, 3), activation="relu", padding="same")(pool1)
+    conv2 = Conv2D(128, (3, 3), activation="relu", padding="same")(conv2)
     pool2 = MaxPooling2D(pool_size=(2, 2))(conv2)
     # 底部
-    conv3 = Conv2D(256, (3, 3), activation='relu', padding='same')(pool2)
-    conv3 = Conv2D(256, (3, 3), activation='relu', padding='same')(conv3)
+    conv3 = Conv2D(256, (3, 3), activation="relu", padding="same")(pool2)
+    conv3 = Conv2D(256, (3, 3), activation="relu", padding="same")(conv3)
     # 解码器部分
     up4 = UpSampling2D(size=(2, 2))(conv3)
     merge4 = concatenate([conv2, up4], axis=3)
-    conv4 = Conv2D(128, (3, 3), activation='relu', padding='same')(merge4)
-    conv4 = Conv2D(128, (3, 3), activation='relu', padding='same')(conv4)
+    conv4 = Conv2D(128, (3, 3), activation="relu", padding="same")(merge4)
+    conv4 = Conv2D(128, (3, 3), activation="relu", padding="same")(conv4)
     up5 = UpSampling2D(size=(2, 2))(conv4)
     merge5 = concatenate([conv1, up5], axis=3)
-    conv5 = Conv2D(64, (3, 3), activation='relu', padding='same')(merge5)
-    conv5 = Conv2D(64, (3, 3), activation='relu', padding='same')(conv5)
-    outputs = Conv2D(num_classes, (1, 1), activation='softmax')(conv5)
+    conv5 = Conv2D(64, (3, 3), activation="relu", padding="same")(merge5)
+    conv5 = Conv2D(64, (3, 3), activation="relu", padding="same")(conv5)
+    outputs = Conv2D(num_classes, (1, 1), activation="softmax")(conv5)
     model = Model(inputs=[inputs], outputs=[outputs])
     return model
 
@@ -57,28 +57,36 @@ def test_default_unet_is_the_seed_network():
         assert a.count_params() == b.count_params()
         if isinstance(a, Conv2D):
             assert (a.kernel_size, a.padding, a.activation.__name__) == (
-                b.kernel_size, b.padding, b.activation.__name__)
+                b.kernel_size,
+                b.padding,
+                b.activation.__name__,
+            )
     assert ours.count_params() == seed.count_params() == 1_883_202
     names = [layer.name for layer in ours.layers]
     assert names[:4] == ["image", "enc1_conv1", "enc1_conv2", "pool1"]
     assert {"bottleneck_conv2", "up4", "skip4", "dec4_conv1", "up5", "skip5", "dec5_conv2"} <= set(
-        names)
+        names
+    )
     assert names[-1] == "classifier"
 
 
 def test_skip_order_matches_seed():  # concatenate([encoder, upsampled]): encoder first
     m = models.unet((8, 8, 1), base_filters=1)
     assert [t.name for t in m.get_layer("skip4").input] == [
-        m.get_layer("enc2_conv2").output.name, m.get_layer("up4").output.name]
+        m.get_layer("enc2_conv2").output.name,
+        m.get_layer("up4").output.name,
+    ]
 
 
 def test_transpose_variant():
     ref, tconv = models.unet(), models.unet(upsampling="transpose")
     assert tconv.count_params() == 2_211_266
     assert tconv.count_params() - ref.count_params() == (2 * 2 * 256 * 256 + 256) + (
-        2 * 2 * 128 * 128 + 128)
+        2 * 2 * 128 * 128 + 128
+    )
     assert [tuple(a.output.shape) for a in tconv.layers] == [
-        tuple(a.output.shape) for a in ref.layers]
+        tuple(a.output.shape) for a in ref.layers
+    ]
     assert type(tconv.get_layer("up4")).__name__ == "Conv2DTranspose"
 
 
@@ -107,8 +115,10 @@ def test_param_count_scales_like_the_formula(f, cin, classes):
 
 
 def test_param_count_independent_of_image_size():
-    assert models.unet((8, 8, 3), base_filters=2).count_params() == models.unet(
-        (32, 64, 3), base_filters=2).count_params()
+    assert (
+        models.unet((8, 8, 3), base_filters=2).count_params()
+        == models.unet((32, 64, 3), base_filters=2).count_params()
+    )
 
 
 @pytest.mark.parametrize(
@@ -148,8 +158,9 @@ def test_feature_maps_functional():
 @pytest.mark.parametrize("with_input", [True, False])
 def test_feature_maps_sequential(with_input):
     first = [keras.Input((8, 8, 1))] if with_input else []
-    m = keras.Sequential(first + [keras.layers.Conv2D(3, 3, name="c"),
-                                  keras.layers.MaxPooling2D(2, name="p")])
+    m = keras.Sequential(
+        first + [keras.layers.Conv2D(3, 3, name="c"), keras.layers.MaxPooling2D(2, name="p")]
+    )
     assert m.built == with_input
     x = np.ones((8, 8, 1), "float32")
     fm = models.feature_maps(m, x, ["c", "p"])
@@ -208,8 +219,14 @@ def test_check_conv_params_not_implemented():
 
 def _student_unet(skips=True, bias=True, classifier=True, classifier_k=1, first_cin=None):
     def unet_params(f, in_channels=3, num_classes=2):
-        levels = _unet_levels(f, in_channels if first_cin is None else f, num_classes,
-                              skips=skips, bias=bias, classifier_k=classifier_k)
+        levels = _unet_levels(
+            f,
+            in_channels if first_cin is None else f,
+            num_classes,
+            skips=skips,
+            bias=bias,
+            classifier_k=classifier_k,
+        )
         return sum(v for k, v in levels.items() if classifier or k != "classifier")
 
     return unet_params
@@ -261,8 +278,12 @@ def test_unet_diagram_from_model_and_rows():
     width_px = fig.get_size_inches()[0] * 100  # notebooks show figures at 100 dpi
     assert width_px < 1000  # shown at (almost) natural size, not shrunk by the notebook
     plt.close(fig)
-    rows = [("image", "input", (8, 8, 3)), ("pool1", "pool", (4, 4, 3)),
-            ("up1", "up", (8, 8, 3)), ("skip1", "concat", (8, 8, 6))]
+    rows = [
+        ("image", "input", (8, 8, 3)),
+        ("pool1", "pool", (4, 4, 3)),
+        ("up1", "up", (8, 8, 3)),
+        ("skip1", "concat", (8, 8, 6)),
+    ]
     fig = viz.unet_diagram(rows)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "skip1: concat 3 + 3 = 6 channels" in texts  # a final concat stays a box

@@ -22,8 +22,9 @@ def keras_out(layer, x):
 def test_conv2d_equals_scipy_correlate2d_valid(kshape):
     x = RNG.normal(size=(13, 11))
     k = RNG.normal(size=kshape)
-    np.testing.assert_allclose(ops.conv2d(x, k), signal.correlate2d(x, k, mode="valid"),
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        ops.conv2d(x, k), signal.correlate2d(x, k, mode="valid"), rtol=1e-12, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("k", [3, 5])
@@ -44,8 +45,9 @@ def test_conv2d_int_padding_and_stride_equal_scipy_subsampled():
 def test_true_convolution_is_correlation_with_flipped_kernel():
     x = RNG.normal(size=(8, 8))
     k = RNG.normal(size=(3, 3))
-    np.testing.assert_allclose(signal.convolve2d(x, k, mode="valid"),
-                               ops.conv2d(x, k[::-1, ::-1]), atol=1e-12)
+    np.testing.assert_allclose(
+        signal.convolve2d(x, k, mode="valid"), ops.conv2d(x, k[::-1, ::-1]), atol=1e-12
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +85,9 @@ def test_conv2d_output_size_formula_over_many_settings():
         if n + 2 * p < k:
             continue
         out = ops.conv2d(np.ones((n, n)), np.ones((k, k)), stride=s, padding=p)
-        assert out.shape == (ops.conv_output_size(n, k, s, p),) * 2 == ((n + 2 * p - k) // s + 1,) * 2
+        assert (
+            out.shape == (ops.conv_output_size(n, k, s, p),) * 2 == ((n + 2 * p - k) // s + 1,) * 2
+        )
 
 
 @pytest.mark.parametrize(
@@ -127,19 +131,33 @@ def test_relu_equals_keras():
     np.testing.assert_allclose(ops.relu(x), keras_out(keras.layers.ReLU(), x), atol=1e-6)
 
 
-@pytest.mark.parametrize("pool,stride,padding", [(2, None, "valid"), (3, 2, "valid"),
-                                                 (3, 2, "same"), (2, 1, "same"), (3, 3, "same")])
+@pytest.mark.parametrize(
+    "pool,stride,padding",
+    [(2, None, "valid"), (3, 2, "valid"), (3, 2, "same"), (2, 1, "same"), (3, 3, "same")],
+)
 def test_pooling_equals_keras(pool, stride, padding):
     x = RNG.normal(size=(7, 9, 2))
-    for layer_cls, fn in [(keras.layers.MaxPooling2D, ops.max_pool2d),
-                          (keras.layers.AveragePooling2D, ops.avg_pool2d)]:
+    for layer_cls, fn in [
+        (keras.layers.MaxPooling2D, ops.max_pool2d),
+        (keras.layers.AveragePooling2D, ops.avg_pool2d),
+    ]:
         ref = keras_out(layer_cls(pool, strides=stride, padding=padding), x)
         np.testing.assert_allclose(fn(x, pool, stride, padding), ref, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("k,s,padding", [(3, 2, "valid"), (3, 2, "same"), (2, 2, "valid"),
-                                         (4, 3, "same"), (2, 3, "valid"), (2, 3, "same"),
-                                         (3, 1, "valid"), (5, 2, "same")])
+@pytest.mark.parametrize(
+    "k,s,padding",
+    [
+        (3, 2, "valid"),
+        (3, 2, "same"),
+        (2, 2, "valid"),
+        (4, 3, "same"),
+        (2, 3, "valid"),
+        (2, 3, "same"),
+        (3, 1, "valid"),
+        (5, 2, "same"),
+    ],
+)
 def test_conv2d_transpose_equals_keras(k, s, padding):
     x = RNG.normal(size=(5, 4, 3))
     kern = RNG.normal(size=(k, k, 2, 3))  # Conv2DTranspose layout (kh, kw, Cout, Cin)
@@ -196,9 +214,12 @@ def test_losses_equal_keras():
     onehot = np.eye(3)[labels]
     cce = keras.losses.CategoricalCrossentropy()(onehot, probs)
     scce = keras.losses.SparseCategoricalCrossentropy()(labels, probs)
-    assert float(ops.categorical_cross_entropy(onehot, probs)) == pytest.approx(float(cce), rel=1e-5)
+    assert float(ops.categorical_cross_entropy(onehot, probs)) == pytest.approx(
+        float(cce), rel=1e-5
+    )
     assert float(ops.sparse_categorical_cross_entropy(labels, probs)) == pytest.approx(
-        float(scce), rel=1e-5)
+        float(scce), rel=1e-5
+    )
 
 
 def test_two_class_softmax_ce_equals_sigmoid_bce_of_logit_difference():

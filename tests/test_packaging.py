@@ -62,12 +62,18 @@ def test_ci_runs_the_readme_commands_not_a_copy():
     assert "readme_command install" in ci and "readme_command test" in ci
     assert "pip install" not in ci.replace("PIP_", ""), ".ci/run must not carry its own install"
     assert "pytest --" not in ci and not re.search(r"^\s*pytest", ci, re.M), (
-        ".ci/run must not carry its own test command")
+        ".ci/run must not carry its own test command"
+    )
 
 
 def test_doctor_cli_prints_report_and_exits_zero():
-    res = subprocess.run([sys.executable, "-m", "course_utils", "doctor"], capture_output=True,
-                         text=True, timeout=120, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, "-m", "course_utils", "doctor"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     for word in ("Python", "Keras backend", "tensorflow", "ipywidgets", "GPU", "All good"):
         assert word in res.stdout
@@ -85,6 +91,11 @@ def test_doctor_reports_missing_package_with_a_fix(monkeypatch, capsys):
 
 
 def test_cli_without_command_shows_help():
-    res = subprocess.run([sys.executable, "-m", "course_utils"], capture_output=True, text=True,
-                         timeout=120, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, "-m", "course_utils"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert res.returncode == 2 and "doctor" in res.stdout

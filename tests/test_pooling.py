@@ -24,7 +24,9 @@ def explorer():
 
 
 # ---- explorer ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("p", "s"), [(2, 2), (3, 2), (2, 3), (4, 4), (3, 1), (1, 1), (8, 8), (8, 1), (5, 7)])
+@pytest.mark.parametrize(
+    ("p", "s"), [(2, 2), (3, 2), (2, 3), (4, 4), (3, 1), (1, 1), (8, 8), (8, 1), (5, 7)]
+)
 def test_step_shape_matches_formula_and_ops(explorer, p, s):
     f = explorer.set(pool_size=p, stride=s, mode="max")
     n = ops.pool_output_size(256, p, s)
@@ -38,7 +40,9 @@ def test_step_shape_matches_formula_and_ops(explorer, p, s):
 def test_mode_and_parameters_change_pictures(explorer):
     a = explorer.set(image="camera", pool_size=2, stride=2, mode="max")
     b = explorer.set(mode="average")
-    np.testing.assert_allclose(b.data["output"], ops.avg_pool2d(sample_image("camera", gray=True), 2))
+    np.testing.assert_allclose(
+        b.data["output"], ops.avg_pool2d(sample_image("camera", gray=True), 2)
+    )
     assert a.images["output"] != b.images["output"]
     assert a.images["windows"] == b.images["windows"]  # same windows, other reduction
     c = explorer.set(pool_size=3)
@@ -153,7 +157,10 @@ def test_check_surviving_positions():
 def test_pooling_equals_window_by_window(shape, p, s, padding):
     """ops pools rows then columns (fast); the result is each window's max / mean of real pixels."""
     x = np.random.default_rng(1).normal(size=(*shape, 2))
-    (t, b), (left, r) = ops.pad_amounts(shape[0], p, s, padding), ops.pad_amounts(shape[1], p, s, padding)
+    (t, b), (left, r) = (
+        ops.pad_amounts(shape[0], p, s, padding),
+        ops.pad_amounts(shape[1], p, s, padding),
+    )
     oh, ow = (shape[0] + t + b - p) // s + 1, (shape[1] + left + r - p) // s + 1
     want_max, want_avg = np.empty((oh, ow, 2)), np.empty((oh, ow, 2))
     for i in range(oh):
@@ -176,7 +183,7 @@ def test_true_size_colour_bars_and_linked_view_follow_the_controls():
     assert ex.linked.op == "maxpool" and ex.linked.out_shape == [8, 8]
     d = ex.detail()
     y0, x0, zs = ex.frame.data["detail"]
-    np.testing.assert_array_equal(d, sample_image("camera", gray=True)[y0:y0 + zs, x0:x0 + zs])
+    np.testing.assert_array_equal(d, sample_image("camera", gray=True)[y0 : y0 + zs, x0 : x0 + zs])
     np.testing.assert_allclose(ex.linked.output, ops.max_pool2d(d, 4, 4), atol=1e-6)
     ex.set(mode="average", pool_size=3, stride=2)
     assert ex.linked.op == "avgpool" and ex.linked.stride == 2 and ex.linked.pool_size == 3

@@ -58,7 +58,8 @@ def test_bias_slider_is_an_exact_grid_of_plus_minus_half(explorer):
     assert -0.3 in values and 0.0 in values  # exact decimals, no -0.29999
     assert explorer.set(bias=-0.3).data["threshold"] == 0.3
     assert explorer.set(bias=-4.0).data["pre"].min() == pytest.approx(
-        explorer.feature_map("camera", "Sobel x (vertical edges)").min() - 0.5)  # snapped
+        explorer.feature_map("camera", "Sobel x (vertical edges)").min() - 0.5
+    )  # snapped
     explorer.set(bias=0.0)
     assert slider.value == 0.0 and explorer.frame.data["threshold"] == 0.0
     with pytest.raises(ValueError, match=r"\[-0.5, 0.5\]"):
@@ -109,8 +110,10 @@ def test_explorer_matches_ops(explorer):
     f = explorer.set(image="camera", preset="Sobel y (horizontal edges)", bias=-0.1)
     from course_utils.data import sample_image
 
-    want = ops.relu(ops.conv2d(sample_image("camera", gray=True),
-                               KERNEL_PRESETS["Sobel y (horizontal edges)"]) - 0.1)
+    want = ops.relu(
+        ops.conv2d(sample_image("camera", gray=True), KERNEL_PRESETS["Sobel y (horizontal edges)"])
+        - 0.1
+    )
     np.testing.assert_allclose(f.data["post"], want)
 
 
@@ -177,7 +180,7 @@ def _scatter(k1, k2):
     out = np.zeros((k1.shape[0] + k2.shape[0] - 1, k1.shape[1] + k2.shape[1] - 1))
     for i in range(k2.shape[0]):
         for j in range(k2.shape[1]):
-            out[i:i + k1.shape[0], j:j + k1.shape[1]] += k2[i, j] * k1
+            out[i : i + k1.shape[0], j : j + k1.shape[1]] += k2[i, j] * k1
     return out
 
 

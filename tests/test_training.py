@@ -16,8 +16,14 @@ import pytest
 from course_utils import training as T
 from course_utils.__main__ import main
 
-TINY = {"image_size": 32, "base_filters": 4, "n_train": 32, "n_val": 16, "n_test": 16,
-        "batch_size": 16}
+TINY = {
+    "image_size": 32,
+    "base_filters": 4,
+    "n_train": 32,
+    "n_val": 16,
+    "n_test": 16,
+    "batch_size": 16,
+}
 
 
 def _rows(out):
@@ -60,8 +66,15 @@ def test_train_tiny_writes_checkpoint_csv_and_loads_safely(tmp_path):
     assert T.latest_checkpoint(out)[0] == 2
     assert [p.name for p in (out / "checkpoints").iterdir()] == ["epoch_002.keras"]
     assert res.history["epoch"] == [1, 2] and res.epochs_run == 2
-    assert set(res.test) == {"pixel_accuracy", "iou", "dice", "mean_iou", "mean_dice",
-                             "object_iou", "object_dice"}
+    assert set(res.test) == {
+        "pixel_accuracy",
+        "iou",
+        "dice",
+        "mean_iou",
+        "mean_dice",
+        "object_iou",
+        "object_dice",
+    }
     # validation chose the epoch: the model holds the weights of the best val_mean_iou epoch ...
     v = res.history["val_mean_iou"]
     assert res.best_epoch == res.history["epoch"][v.index(max(v))]
@@ -72,8 +85,9 @@ def test_train_tiny_writes_checkpoint_csv_and_loads_safely(tmp_path):
     assert T.evaluate(res.model, x_te, y_te) == res.test
     model = keras.saving.load_model(out / "model.keras", safe_mode=True)
     assert model.count_params() == res.model.count_params()
-    np.testing.assert_allclose(model.predict(x_te, verbose=0), res.model.predict(x_te, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(x_te, verbose=0), res.model.predict(x_te, verbose=0), rtol=1e-5, atol=1e-6
+    )
     with pytest.raises(ValueError, match="already holds a training run"):
         T.train("quick", out_dir=out, epochs=2, verbose=0, **TINY)
     with pytest.raises(ValueError, match="different settings"):
@@ -127,16 +141,21 @@ def test_cli_bad_arguments(argv, message, capsys):
 
 
 def test_cli_missing_pets_folder(tmp_path, capsys):
-    code = main(["train", "--data", f"pets:{tmp_path / 'nope'}", "--out", str(tmp_path / "o"),
-                 "--quiet"])
+    code = main(
+        ["train", "--data", f"pets:{tmp_path / 'nope'}", "--out", str(tmp_path / "o"), "--quiet"]
+    )
     assert code != 0
     err = capsys.readouterr().err
     assert "error:" in err and "robots.ox.ac.uk" in err
 
 
 def test_cli_help_lists_options():
-    r = subprocess.run([sys.executable, "-m", "course_utils", "train", "--help"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "course_utils", "train", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0
     for opt in ("--profile", "--data", "--epochs", "--out", "--resume"):
         assert opt in r.stdout
@@ -146,8 +165,22 @@ def test_cli_killed_mid_run_resumes_without_losing_epochs(tmp_path):
     """SIGKILL after the first checkpoint appears; --resume finishes with epochs 1..N exactly once."""
     out = tmp_path / "run"
     epochs = 6
-    cmd = [sys.executable, "-m", "course_utils", "train", "--profile", "quick", "--epochs",
-           str(epochs), "--n-train", "192", "--base-filters", "4", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "course_utils",
+        "train",
+        "--profile",
+        "quick",
+        "--epochs",
+        str(epochs),
+        "--n-train",
+        "192",
+        "--base-filters",
+        "4",
+        "--out",
+        str(out),
+    ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
@@ -235,11 +268,14 @@ def test_choose_precision_by_device_and_compute_capability():
     assert T.choose_precision() == want
 
 
-@pytest.mark.parametrize("precision, compute, optimizer", [
-    ("float32", "float32", "Adam"),
-    ("mixed_float16", "float16", "LossScaleOptimizer"),
-    ("mixed_bfloat16", "bfloat16", "Adam"),
-])
+@pytest.mark.parametrize(
+    "precision, compute, optimizer",
+    [
+        ("float32", "float32", "Adam"),
+        ("mixed_float16", "float16", "LossScaleOptimizer"),
+        ("mixed_bfloat16", "bfloat16", "Adam"),
+    ],
+)
 def test_build_model_precision_policies(precision, compute, optimizer):
     from dataclasses import replace
 
@@ -354,19 +390,30 @@ def test_data_parallel_on_two_simulated_devices(backend, tmp_path):
     """Two short epochs data-parallel on 2 CPU devices: replicas hold identical weights."""
     if backend == "jax":
         pytest.importorskip("jax", reason="jax is in the [test] extra: pip install -e .[test]")
-    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONUNBUFFERED": "1",
-           "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
-           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    r = subprocess.run([sys.executable, "-c", _DIST_SCRIPT, str(tmp_path)], capture_output=True,
-                       text=True, env=env, timeout=300)
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": backend,
+        "PYTHONUNBUFFERED": "1",
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    r = subprocess.run(
+        [sys.executable, "-c", _DIST_SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "data-parallel over 2 devices" in r.stdout
     result = json.loads(r.stdout.strip().splitlines()[-1])
     assert result["devices"] == 2 and result["replicas"] == [2], result
     assert result["epochs"] == [1, 2]
-    print(f"{backend}: one epoch on 2 simulated CPU devices / on 1: time ratio "
-          f"{result['ratio']:.2f} (the devices share this machine's cores: a check that it "
-          "works, not a speed-up)")
+    print(
+        f"{backend}: one epoch on 2 simulated CPU devices / on 1: time ratio "
+        f"{result['ratio']:.2f} (the devices share this machine's cores: a check that it "
+        "works, not a speed-up)"
+    )
 
 
 def test_distribute_on_torch_is_a_clear_error(monkeypatch, tmp_path):
@@ -380,14 +427,22 @@ def test_cli_has_precision_and_distribute(capsys):
     with pytest.raises(SystemExit):
         main(["train", "--precision", "float8"])
     assert "invalid choice: 'float8'" in capsys.readouterr().err
-    r = subprocess.run([sys.executable, "-m", "course_utils", "train", "--help"],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "course_utils", "train", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "--distribute" in r.stdout and "mixed_bfloat16" in r.stdout
 
 
 # ---- exercise checkers of lesson 09 ----------------------------------------------------------
-BASE = {"epoch": [1, 2, 3, 4], "loss": [0.37, 0.30, 0.19, 0.09],
-        "mean_iou": [0.44, 0.44, 0.62, 0.85], "val_mean_iou": [0.44, 0.44, 0.70, 0.91]}
+BASE = {
+    "epoch": [1, 2, 3, 4],
+    "loss": [0.37, 0.30, 0.19, 0.09],
+    "mean_iou": [0.44, 0.44, 0.62, 0.85],
+    "val_mean_iou": [0.44, 0.44, 0.70, 0.91],
+}
 
 
 def test_learning_rate_outcome_reads_the_histories():
@@ -399,7 +454,9 @@ def test_learning_rate_outcome_reads_the_histories():
     assert "0.44 (loss 0.360)" in text and "had 0.70 (loss 0.190)" in text  # the real numbers
     quick = {"loss": [0.3, 0.1], "val_mean_iou": [0.6, 0.8]}
     assert learning_rate_outcome(quick, BASE)[0] == "faster"
-    assert learning_rate_outcome({"loss": [0.3, 0.3], "val_mean_iou": [0.44, 0.45]}, BASE)[0] == "same"
+    assert (
+        learning_rate_outcome({"loss": [0.3, 0.3], "val_mean_iou": [0.44, 0.45]}, BASE)[0] == "same"
+    )
     # both on the all-background plateau (IoU 0.44): the loss still tells them apart
     plateau = {"loss": [3.7, 0.36], "val_mean_iou": [0.4412, 0.4412]}
     assert learning_rate_outcome(plateau, BASE)[0] == "worse"
@@ -453,8 +510,9 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_training.py
 
 def _bench(*args, **env):
     env = {**os.environ, "PYTHONPATH": str(BENCH.parent.parent), **env}
-    return subprocess.run([sys.executable, str(BENCH), *args], capture_output=True, text=True,
-                          env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, str(BENCH), *args], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def test_gpu_benchmark_without_gpu_says_so_and_exits_0():
@@ -466,8 +524,9 @@ def test_gpu_benchmark_without_gpu_says_so_and_exits_0():
 @pytest.mark.slow
 def test_gpu_benchmark_code_path_on_cpu():
     """--allow-cpu runs the same measurement on a tiny budget: two precisions, a ratio."""
-    r = _bench("--allow-cpu", "--profile", "quick", "--steps", "2", "--reps", "1",
-               CUDA_VISIBLE_DEVICES="")
+    r = _bench(
+        "--allow-cpu", "--profile", "quick", "--steps", "2", "--reps", "1", CUDA_VISIBLE_DEVICES=""
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     assert "float32" in r.stdout and "mixed_bfloat16" in r.stdout
     assert "ratio mixed_bfloat16 / float32:" in r.stdout

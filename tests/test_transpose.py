@@ -190,8 +190,10 @@ def test_scatter_true_sizes_values_in_cells_and_linked_view():
     f = ex.frame
     assert "<table" not in f.info  # the values are inside the cells now
     # one pixel scale: input 4 px and output 9 px wide in map pixels
-    assert f.widths["output"] == 9 * f.widths["input"] // 4 and f.widths["kernel"] * 4 == \
-        3 * f.widths["input"]
+    assert (
+        f.widths["output"] == 9 * f.widths["input"] // 4
+        and f.widths["kernel"] * 4 == 3 * f.widths["input"]
+    )
     assert set(f.colorbars) == {"input", "kernel", "output"}
     # the linked view shows the output so far: the stamped pixels, the others count as 0
     np.testing.assert_allclose(ex.linked.output, f.data["partial"], atol=1e-6)
@@ -208,7 +210,10 @@ def test_scatter_true_sizes_values_in_cells_and_linked_view():
 @pytest.mark.parametrize("stride", [1, 4])
 def test_scatter_every_setting_draws_without_error(size, stride):
     ex = ScatterExplorer(size=size, stride=stride, count=size * size)
-    for kernel in ("ones 2x2 (= nearest upsampling at stride 2)", "tent 4x4 (= bilinear upsampling at stride 2)"):
+    for kernel in (
+        "ones 2x2 (= nearest upsampling at stride 2)",
+        "tent 4x4 (= bilinear upsampling at stride 2)",
+    ):
         f = ex.set(kernel=kernel)
         assert f is not None and ex.error.value == ""
         assert all(w >= 64 for name, w in f.widths.items() if name in f.colorbars)

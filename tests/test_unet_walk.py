@@ -52,7 +52,9 @@ def test_u_picture_marks_the_current_layer(small):
     a, b = u_picture(layers, 0, 32), u_picture(layers, 8, 32)
     assert a.shape == b.shape and not np.array_equal(a, b)
     cols = np.nonzero((a == ORANGE).all(-1).any(0))[0]
-    assert cols.min() < a.shape[1] // 5  # the first layer sits at the left of the U (after the sizes)
+    assert (
+        cols.min() < a.shape[1] // 5
+    )  # the first layer sits at the left of the U (after the sizes)
     rows_b = np.nonzero((b == ORANGE).all(-1).any(1))[0]
     rows_a = np.nonzero((a == ORANGE).all(-1).any(1))[0]
     assert rows_b.min() > rows_a.max()  # the bottleneck sits lower than the first layer
@@ -85,7 +87,10 @@ def test_most_active_channels_first(small):
     assert shown[0] == int(np.argmax(std)) and ex.set(channel=0).data["rank"] == 0
     np.testing.assert_allclose(std[shown], np.sort(std)[::-1], rtol=1e-5)  # decreasing
     np.testing.assert_allclose(ex.set(channel=0).data["map"], fmap[:, :, shown[0]], rtol=1e-5)
-    assert f"showing channel <b>{shown[0]}</b>" in ex.frame.info and "no. 1 most active" in ex.frame.info
+    assert (
+        f"showing channel <b>{shown[0]}</b>" in ex.frame.info
+        and "no. 1 most active" in ex.frame.info
+    )
     ex.set(order="index", channel=3)
     assert ex.frame.data["channel"] == 3
 

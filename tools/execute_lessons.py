@@ -32,11 +32,18 @@ def execute(path: Path, timeout: int) -> float:
     for key, val in course_env(kernels=True, COURSE_RUNS_DIR=runs).items():
         os.environ.setdefault(key, val)
     nb = nbformat.read(path, as_version=4)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}},
-                            store_widget_state=False)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        store_widget_state=False,
+    )
     t0 = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - t0

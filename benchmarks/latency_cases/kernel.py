@@ -36,8 +36,9 @@ def cases() -> list[Case]:
     def fast():
         # alternate stride 1/2 so every call really recomputes, as a slider move does;
         # set() = step + the pictures + the linked view's update
-        return ex.set(image="camera", preset="gaussian blur 5x5",
-                      stride=1 + next(strides) % 2, padding="same")
+        return ex.set(
+            image="camera", preset="gaussian blur 5x5", stride=1 + next(strides) % 2, padding="same"
+        )
 
     def naive():
         return naive_figure_png(img, k, naive_conv2d(img, k))

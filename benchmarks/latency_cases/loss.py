@@ -42,8 +42,7 @@ def cases() -> list[Case]:
 
     def fast():
         # vary the shift so every call really recomputes, as a slider move does
-        return ex.step(radius=40, shift_x=next(shifts) % 40, shift_y=5, softness=3.0,
-                       threshold=0.5)
+        return ex.step(radius=40, shift_x=next(shifts) % 40, shift_y=5, softness=3.0, threshold=0.5)
 
     def naive():
         p, truth, _ce, _iou = naive_scores(256, 40, 12, 3.0, 0.5)

@@ -30,8 +30,11 @@ def cases() -> list[Case]:
 
     def fast():
         # a new bias every call, as a slider move gives
-        return ex.step(image="camera", preset="Sobel x (vertical edges)",
-                       bias=-1.0 + (next(biases) % 40) * 0.05)
+        return ex.step(
+            image="camera",
+            preset="Sobel x (vertical edges)",
+            bias=-1.0 + (next(biases) % 40) * 0.05,
+        )
 
     def naive():
         # the naive pattern recomputes the convolution on every move as well

@@ -20,8 +20,12 @@ def naive_decoder_map(feats: np.ndarray, poolings: int) -> np.ndarray:
         for y in range(h // 2):
             for xx in range(w // 2):
                 for ch in range(c):
-                    out[y, xx, ch] = max(x[2 * y, 2 * xx, ch], x[2 * y + 1, 2 * xx, ch],
-                                         x[2 * y, 2 * xx + 1, ch], x[2 * y + 1, 2 * xx + 1, ch])
+                    out[y, xx, ch] = max(
+                        x[2 * y, 2 * xx, ch],
+                        x[2 * y + 1, 2 * xx, ch],
+                        x[2 * y, 2 * xx + 1, ch],
+                        x[2 * y + 1, 2 * xx + 1, ch],
+                    )
         x = out
     h, w, c = x.shape
     padded = np.pad(x, ((1, 1), (1, 1), (0, 0)))
@@ -29,7 +33,7 @@ def naive_decoder_map(feats: np.ndarray, poolings: int) -> np.ndarray:
     for y in range(h):
         for xx in range(w):
             for ch in range(c):
-                ctx[y, xx, ch] = np.sum(padded[y:y + 3, xx:xx + 3, ch] * CONTEXT_KERNEL)
+                ctx[y, xx, ch] = np.sum(padded[y : y + 3, xx : xx + 3, ch] * CONTEXT_KERNEL)
     f = 2**poolings
     up = np.zeros(feats.shape)
     for y in range(feats.shape[0]):
@@ -60,5 +64,4 @@ def cases() -> list[Case]:
         with_skip = naive_fit(np.concatenate([feats, up], axis=-1), img)
         return naive_figure_png(img, without, with_skip, with_skip - without)
 
-    return [Case("SkipExplorer (256x256, 1-3 poolings, side by side)", fast, naive,
-                 target_ms=20.0)]
+    return [Case("SkipExplorer (256x256, 1-3 poolings, side by side)", fast, naive, target_ms=20.0)]

@@ -18,5 +18,7 @@ from .transpose import *  # noqa: F403
 from .unet import *  # noqa: F403
 
 __all__ = ["Feedback"] + [
-    name for mod in (start, conv, relu, pooling, transpose, skip, loss, backprop, unet, training) for name in mod.__all__
+    name
+    for mod in (start, conv, relu, pooling, transpose, skip, loss, backprop, unet, training)
+    for name in mod.__all__
 ]

@@ -78,15 +78,20 @@ def integer_answer(got, want: int, case: str, float_hint: str) -> Feedback | Non
         return None
     if isinstance(got, (float, np.floating)):
         if got == want:
-            return Feedback(False, f"{case} you returned {got!r}, a float. "
-                                   f"Sizes are whole numbers: {float_hint}")
-        return Feedback(False, f"{case} you returned {got!r}; expected {want}. "
-                               f"Sizes are whole numbers: {float_hint}")
+            return Feedback(
+                False,
+                f"{case} you returned {got!r}, a float. Sizes are whole numbers: {float_hint}",
+            )
+        return Feedback(
+            False,
+            f"{case} you returned {got!r}; expected {want}. Sizes are whole numbers: {float_hint}",
+        )
     return Feedback(False, f"{case} expected an integer, got {type(got).__name__} {got!r}.")
 
 
-def check_size_formula(fn, cases, want, *, names: str, float_hint: str, wrong=(),
-                       fallback: str) -> Feedback | None:
+def check_size_formula(
+    fn, cases, want, *, names: str, float_hint: str, wrong=(), fallback: str
+) -> Feedback | None:
     """Run a student's size formula ``fn(*case)`` on every case; ``None`` when all are right.
 
     Otherwise the feedback names the first case that fails and, as the hint, the first

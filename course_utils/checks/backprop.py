@@ -30,7 +30,9 @@ def _as_array(got, shape: tuple[int, ...], what: str) -> np.ndarray | Feedback:
     try:
         arr = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
-        return Feedback(False, f"return a NumPy array of numbers ({what}), got {type(got).__name__}.")
+        return Feedback(
+            False, f"return a NumPy array of numbers ({what}), got {type(got).__name__}."
+        )
     if arr.shape != shape:
         return Feedback(
             False,
@@ -90,19 +92,28 @@ def check_relu_backward(fn, negative_slope: float = 0.0) -> Feedback:
         if _close(got, -want):
             hint = "every value has the wrong sign. The slope of ReLU is +1 (or +slope), not -1."
         elif _close(got, slope):
-            hint = ("you returned the local slope f'(x) but forgot to multiply it by grad_out: "
-                    "chain rule, dL/dx = dL/df * f'(x).")
+            hint = (
+                "you returned the local slope f'(x) but forgot to multiply it by grad_out: "
+                "chain rule, dL/dx = dL/df * f'(x)."
+            )
         elif _close(got, forward(x)) or _close(got, forward(x) * g):
-            hint = "you used the forward output f(x); the backward pass multiplies grad_out by f'(x)."
+            hint = (
+                "you used the forward output f(x); the backward pass multiplies grad_out by f'(x)."
+            )
         elif _close(got, np.where(g > 0, g, a * g)):
             hint = "you tested the sign of grad_out; the slope depends on the *input* x."
         elif a and _close(got, np.where(x > 0, g, 0.0)):
-            hint = (f"this is plain ReLU's gradient: for x <= 0 the leaky version still passes "
-                    f"{a:g} * grad_out.")
+            hint = (
+                f"this is plain ReLU's gradient: for x <= 0 the leaky version still passes "
+                f"{a:g} * grad_out."
+            )
         else:
             hint = "for x > 0 pass grad_out through unchanged, otherwise scale it by the slope."
-        return Feedback(False, f"{name}: your gradient differs from the numeric one (relative "
-                               f"error {_err(got, num)}): {hint}")
+        return Feedback(
+            False,
+            f"{name}: your gradient differs from the numeric one (relative "
+            f"error {_err(got, num)}): {hint}",
+        )
     x0 = np.array([[-1.0, 0.0, 2.0]])
     try:
         got0 = np.asarray(call_student(fn, x0, np.ones((1, 3))), dtype=np.float64)
@@ -115,8 +126,11 @@ def check_relu_backward(fn, negative_slope: float = 0.0) -> Feedback:
             f"derivative does not exist there; Keras uses the left slope {a:g} (test x > 0, not "
             "x >= 0).",
         )
-    return Feedback(True, f"correct: {name}'s gradient matches central differences (relative "
-                          f"error {_err(got, num)}).")
+    return Feedback(
+        True,
+        f"correct: {name}'s gradient matches central differences (relative "
+        f"error {_err(got, num)}).",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -142,8 +156,11 @@ def check_max_pool_backward(fn) -> Feedback:
     except StudentError as err:
         return Feedback(False, str(err))
     if got is not None and np.shape(got) == g.shape:
-        return Feedback(False, f"your answer has the pooled shape {g.shape}; the gradient "
-                               f"w.r.t. the input has the input's shape {x.shape}.")
+        return Feedback(
+            False,
+            f"your answer has the pooled shape {g.shape}; the gradient "
+            f"w.r.t. the input has the input's shape {x.shape}.",
+        )
     got = _as_array(got, x.shape, "x")
     if isinstance(got, Feedback):
         return got
@@ -152,16 +169,22 @@ def check_max_pool_backward(fn) -> Feedback:
         if _close(got, -num):
             hint = "right places, wrong sign: the window's maximum passes grad_out on unchanged."
         elif _close(got, up):
-            hint = ("every pixel of a window got its gradient. Only the maximum influenced the "
-                    "output (nudge another pixel a little and the output does not move).")
+            hint = (
+                "every pixel of a window got its gradient. Only the maximum influenced the "
+                "output (nudge another pixel a little and the output does not move)."
+            )
         elif _close(got, up / 4):
             hint = "you spread each gradient evenly over its window: that is *average* pooling's backward."
         elif _close(got, winner):
             hint = "you marked the maxima but forgot to multiply by grad_out."
         else:
-            hint = "put grad_out[i, j] at the position of the maximum of window (i, j), 0 elsewhere."
-        return Feedback(False, f"your gradient differs from the numeric one (relative error "
-                               f"{_err(got, num)}): {hint}")
+            hint = (
+                "put grad_out[i, j] at the position of the maximum of window (i, j), 0 elsewhere."
+            )
+        return Feedback(
+            False,
+            f"your gradient differs from the numeric one (relative error {_err(got, num)}): {hint}",
+        )
     tie = np.array([[2.0, 2.0, 0.0, 1.0], [1.0, 2.0, 1.0, 1.0]])
     gt = np.array([[1.0, 10.0]])
     try:
@@ -172,16 +195,21 @@ def check_max_pool_backward(fn) -> Feedback:
     if got_t.shape != tie.shape or not _close(got_t, want_t):
         extra = ""
         if got_t.shape == tie.shape and got_t.sum() > want_t.sum() + 1e-9:
-            extra = (f" Your gradients add up to {got_t.sum():g} instead of {want_t.sum():g}: "
-                     "a tied maximum got the gradient more than once.")
+            extra = (
+                f" Your gradients add up to {got_t.sum():g} instead of {want_t.sum():g}: "
+                "a tied maximum got the gradient more than once."
+            )
         return Feedback(
             False,
             f"right without ties, but for x = {tie.tolist()} and grad_out = {gt.tolist()} you "
             f"return {got_t.tolist()}; Keras returns {want_t.tolist()}.{extra} Rule: the *first* "
             "maximum of the window, in row-major order, gets it (np.argmax picks the first).",
         )
-    return Feedback(True, f"correct, ties included: matches central differences (relative "
-                          f"error {_err(got, num)}) and Keras' tie rule.")
+    return Feedback(
+        True,
+        f"correct, ties included: matches central differences (relative "
+        f"error {_err(got, num)}) and Keras' tie rule.",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,12 +234,18 @@ def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
         got = call_student(fn, x.copy(), g.copy())
     except StudentError as err:
         return Feedback(False, str(err))
-    if s > 1 and got is not None and np.shape(got) == (x.shape[0] - g.shape[0] + 1,
-                                                       x.shape[1] - g.shape[1] + 1):
-        return Feedback(False, f"your answer has shape {np.shape(got)}, not (3, 3): that is the "
-                               f"stride-1 recipe. With stride {s}, output (y, x) reads the window "
-                               f"starting at ({s}y, {s}x): dL/dK[i, j] = sum x[{s}y + i, {s}x + j]"
-                               " * grad_out[y, x].")
+    if (
+        s > 1
+        and got is not None
+        and np.shape(got) == (x.shape[0] - g.shape[0] + 1, x.shape[1] - g.shape[1] + 1)
+    ):
+        return Feedback(
+            False,
+            f"your answer has shape {np.shape(got)}, not (3, 3): that is the "
+            f"stride-1 recipe. With stride {s}, output (y, x) reads the window "
+            f"starting at ({s}y, {s}x): dL/dK[i, j] = sum x[{s}y + i, {s}x + j]"
+            " * grad_out[y, x].",
+        )
     got = _as_array(got, k.shape, "the 3x3 kernel")
     if isinstance(got, Feedback):
         return got
@@ -220,22 +254,36 @@ def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
         if _close(got, -num):
             hint = "wrong sign: out = sum of x * K, so d out / dK = +x."
         elif _close(got, num[::-1, ::-1]):
-            hint = ("your kernel gradient is flipped (rotated 180 degrees): that is a true "
-                    "convolution. Conv2D correlates: weight (i, j) meets x[y + i, x + j].")
+            hint = (
+                "your kernel gradient is flipped (rotated 180 degrees): that is a true "
+                "convolution. Conv2D correlates: weight (i, j) meets x[y + i, x + j]."
+            )
         elif _close(got, num / g.size):
-            hint = ("you averaged over the output positions. The same weight is used at every "
-                    "position, so their contributions add up: sum, do not average.")
-        elif any(_close(got, x[s * i:s * i + 3, s * j:s * j + 3] * g[i, j]) for i, j in positions):
-            hint = ("that is the contribution of a single output position. The weight is used at "
-                    f"all {g.size} positions: add up x[{s}y + i, {s}x + j] * grad_out[y, x] over "
-                    "every (y, x).")
+            hint = (
+                "you averaged over the output positions. The same weight is used at every "
+                "position, so their contributions add up: sum, do not average."
+            )
+        elif any(
+            _close(got, x[s * i : s * i + 3, s * j : s * j + 3] * g[i, j]) for i, j in positions
+        ):
+            hint = (
+                "that is the contribution of a single output position. The weight is used at "
+                f"all {g.size} positions: add up x[{s}y + i, {s}x + j] * grad_out[y, x] over "
+                "every (y, x)."
+            )
         else:
             hint = f"dL/dK[i, j] = sum over (y, x) of x[{s}y + i, {s}x + j] * grad_out[y, x]."
-        return Feedback(False, f"your kernel gradient differs from the numeric one (relative "
-                               f"error {_err(got, num)}): {hint}")
-    return Feedback(True, f"correct (relative error {_err(got, num)} to central differences): the "
-                          "kernel's gradient is the input correlated with the upstream gradient"
-                          + (f", read every {s} pixels." if s > 1 else "."))
+        return Feedback(
+            False,
+            f"your kernel gradient differs from the numeric one (relative "
+            f"error {_err(got, num)}): {hint}",
+        )
+    return Feedback(
+        True,
+        f"correct (relative error {_err(got, num)} to central differences): the "
+        "kernel's gradient is the input correlated with the upstream gradient"
+        + (f", read every {s} pixels." if s > 1 else "."),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,11 +322,15 @@ def check_sgd_step(fn) -> Feedback:
     if not _close(got, want):
         n = target.size
         if _close(got, k + lr * grad):
-            hint = ("you stepped *up* the slope: the loss grows. Gradient descent subtracts: "
-                    "K - lr * dL/dK.")
+            hint = (
+                "you stepped *up* the slope: the loss grows. Gradient descent subtracts: "
+                "K - lr * dL/dK."
+            )
         elif _close(got, k - lr * grad * n):
-            hint = (f"your step is {n} times too large: the loss is a *mean* over the {n} output "
-                    "pixels, so divide the gradient by N.")
+            hint = (
+                f"your step is {n} times too large: the loss is a *mean* over the {n} output "
+                "pixels, so divide the gradient by N."
+            )
         elif _close(got, k - lr * grad / 2):
             hint = "your step is half the right size: d(e^2)/de = 2e."
         elif _close(got, k - lr * grad[::-1, ::-1]):
@@ -288,9 +340,17 @@ def check_sgd_step(fn) -> Feedback:
         elif _close(got, grad) or _close(got, -lr * grad):
             hint = "return the *new kernel* K - lr * dL/dK, not the gradient or the step."
         else:
-            hint = ("K_new = K - lr * dL/dK with dL/dK = conv2d_backward(image, K, 2 * err / N)[1] "
-                    "and err = conv2d(image, K) - target.")
-        return Feedback(False, f"your new kernel is off (relative error {_err(got, want)} to one "
-                               f"step along the numeric gradient): {hint}")
-    return Feedback(True, f"correct: the loss goes from {loss(k):.4f} to {loss(got):.4f} in one "
-                          f"step (relative error {_err(got, want)} to the numeric step).")
+            hint = (
+                "K_new = K - lr * dL/dK with dL/dK = conv2d_backward(image, K, 2 * err / N)[1] "
+                "and err = conv2d(image, K) - target."
+            )
+        return Feedback(
+            False,
+            f"your new kernel is off (relative error {_err(got, want)} to one "
+            f"step along the numeric gradient): {hint}",
+        )
+    return Feedback(
+        True,
+        f"correct: the loss goes from {loss(k):.4f} to {loss(got):.4f} in one "
+        f"step (relative error {_err(got, want)} to the numeric step).",
+    )

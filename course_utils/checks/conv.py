@@ -37,16 +37,24 @@ def check_conv_output_size(fn) -> Feedback:
     True
     """
     wrong = [
-        (lambda n, k, s, p: (n + 2 * p - k) // s,
-         "Close: you forgot the `+ 1` (the first window position counts too)."),
+        (
+            lambda n, k, s, p: (n + 2 * p - k) // s,
+            "Close: you forgot the `+ 1` (the first window position counts too).",
+        ),
         (lambda n, k, s, p: n - k + 1, "Your answer ignores the stride and/or padding."),
-        (lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1,
-         "Round *down* (floor): a window that runs off the edge is not used."),
+        (
+            lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1,
+            "Round *down* (floor): a window that runs off the edge is not used.",
+        ),
     ]
     bad = check_size_formula(
-        fn, _SIZE_CASES, ops.conv_output_size, names="n k s p",
+        fn,
+        _SIZE_CASES,
+        ops.conv_output_size,
+        names="n k s p",
         float_hint="use floor division `//`: a window that runs off the edge is dropped.",
-        wrong=wrong, fallback="Remember the padding appears on both sides: n + 2p.",
+        wrong=wrong,
+        fallback="Remember the padding appears on both sides: n + 2p.",
     )
     if bad is not None:
         return bad
@@ -166,8 +174,11 @@ def check_same_padding(fn) -> Feedback:
         if got is None:
             return Feedback(False, "your function returned None: did you forget `return`?")
         if not isinstance(got, (tuple, list)) or len(got) != 2:
-            return Feedback(False, f"{case} you returned {got!r}; return a pair (before, after): "
-                                   "the zeros added before and after the row.")
+            return Feedback(
+                False,
+                f"{case} you returned {got!r}; return a pair (before, after): "
+                "the zeros added before and after the row.",
+            )
         before, after = got
         want = ops.pad_amounts(n, k, s, "same")
         for v in (before, after):
@@ -178,16 +189,25 @@ def check_same_padding(fn) -> Feedback:
             continue
         out = -(-n // s)
         total = (out - 1) * s + k - n
-        hint = ("Start from the output size, ceil(n / s): how many input positions must its last "
-                "window reach?")
-        if (before, after) == ((k - 1) // 2, (k - 1) // 2) or (before, after) == ((k - 1) // 2, k // 2):
-            hint = ("that is the stride-1 rule (k - 1 zeros in all). At stride s the output has "
-                    "ceil(n / s) positions; the last window starts at (out - 1) * s, so only "
-                    "(out - 1) * s + k - n zeros are needed.")
+        hint = (
+            "Start from the output size, ceil(n / s): how many input positions must its last "
+            "window reach?"
+        )
+        if (before, after) == ((k - 1) // 2, (k - 1) // 2) or (before, after) == (
+            (k - 1) // 2,
+            k // 2,
+        ):
+            hint = (
+                "that is the stride-1 rule (k - 1 zeros in all). At stride s the output has "
+                "ceil(n / s) positions; the last window starts at (out - 1) * s, so only "
+                "(out - 1) * s + k - n zeros are needed."
+            )
         elif before + after == total and before > after:
             hint = "right total; TensorFlow/Keras put the odd zero *after*, not before."
         elif before + after == total < 0 or min(before, after) < 0:
-            hint = "a padding cannot be negative: when the windows already fit, pad 0 (max(..., 0))."
+            hint = (
+                "a padding cannot be negative: when the windows already fit, pad 0 (max(..., 0))."
+            )
         elif (before, after) == (total, 0) or (before, after) == (0, total):
             hint = "right total, but Keras splits it: half before, the rest (the odd one) after."
         return Feedback(False, f"{case} you returned ({before}, {after}); expected {want}. {hint}")
@@ -230,10 +250,13 @@ def check_strided_receptive_field(answer) -> Feedback:
     hints = {
         ops.receptive_field(kernels): "that ignores the stride: 2n + 1 holds only at stride 1.",
         1 + 2 * 2 * 3: "the first layer's own window is still 3 wide; the stride only spreads the "
-                       "*later* layers' windows.",
+        "*later* layers' windows.",
         1 + 2 + 2 + 2 * 2: "only the layers *after* the stride see spaced inputs, but both of "
-                           "them do: each adds 2 * 2 = 4 pixels.",
+        "them do: each adds 2 * 2 = 4 pixels.",
     }
-    hint = hints.get(answer, "add, layer by layer, (k - 1) times the spacing of that layer's "
-                             "inputs in pixels; the spacing multiplies by each stride.")
+    hint = hints.get(
+        answer,
+        "add, layer by layer, (k - 1) times the spacing of that layer's "
+        "inputs in pixels; the spacing multiplies by each stride.",
+    )
     return Feedback(False, f"you answered {answer}; that is not it: {hint}")

@@ -58,10 +58,14 @@ def check_binary_iou(fn) -> Feedback:
         union = nt + np_ - inter
         hint = "IoU = |T and P| / |T or P| (pixels in both / pixels in either)."
         if nt + np_ and math.isclose(val, 2 * inter / (nt + np_)):
-            hint = "That is the Dice coefficient 2|T and P| / (|T| + |P|); IoU divides by the union."
+            hint = (
+                "That is the Dice coefficient 2|T and P| / (|T| + |P|); IoU divides by the union."
+            )
         elif nt + np_ and math.isclose(val, inter / (nt + np_)):
-            hint = ("You divided by |T| + |P|, which counts the overlap twice; the union is "
-                    "|T| + |P| - |T and P|.")
+            hint = (
+                "You divided by |T| + |P|, which counts the overlap twice; the union is "
+                "|T| + |P| - |T and P|."
+            )
         elif math.isclose(val, float(np.mean((t > 0) == (p > 0)))):
             hint = "That is the pixel accuracy; IoU ignores the true-negative background pixels."
         elif nt and math.isclose(val, inter / nt):
@@ -73,8 +77,11 @@ def check_binary_iou(fn) -> Feedback:
             f"on a 6x6 case with |T| = {nt}, |P| = {np_}, overlap {inter} you returned {val:.4g}; "
             f"expected {inter}/{union} = {want:.4g}. {hint}",
         )
-    return Feedback(True, "correct on all 5 cases (overlap, identical, disjoint, nested, booleans). "
-                    "course_utils.metrics.iou does the same for every class at once.")
+    return Feedback(
+        True,
+        "correct on all 5 cases (overlap, identical, disjoint, nested, booleans). "
+        "course_utils.metrics.iou does the same for every class at once.",
+    )
 
 
 #: the question of the first exercise: discs of radius 30 and 10 in a 128x128 mask, each
@@ -135,21 +142,31 @@ def check_margin_iou(answer) -> Feedback:
         if abs(g - 100 * w) <= 1.0:
             hint = "give fractions (0 to 1), not percentages."
         elif abs(g - ratio) <= 0.01:
-            hint = (f"{r}/{big} compares the radii, but IoU and Dice compare areas, and an area "
-                    f"grows with the square of the radius: |T| / |P| = ({r}/{big})^2.")
+            hint = (
+                f"{r}/{big} compares the radii, but IoU and Dice compare areas, and an area "
+                f"grows with the square of the radius: |T| / |P| = ({r}/{big})^2."
+            )
         elif k.startswith("dice") and abs(g - iou_here) <= 0.01:
-            hint = ("that is the IoU. Dice counts the overlap twice: 2|T and P| / (|T| + |P|), "
-                    "or 2 IoU / (1 + IoU).")
+            hint = (
+                "that is the IoU. Dice counts the overlap twice: 2|T and P| / (|T| + |P|), "
+                "or 2 IoU / (1 + IoU)."
+            )
         elif abs(g - (1 - ratio**2)) <= 0.01:
-            hint = ("that is the share of the prediction that is margin (false positives). IoU "
-                    "is the share that is object: the object lies inside the prediction, so "
-                    "|T and P| = |T| and |T or P| = |P|.")
+            hint = (
+                "that is the share of the prediction that is margin (false positives). IoU "
+                "is the share that is object: the object lies inside the prediction, so "
+                "|T and P| = |T| and |T or P| = |P|."
+            )
         elif abs(g - (2 - 1 / ratio**2)) <= 0.01:
-            hint = ("you subtracted the margin from the object area and divided by |T|; the "
-                    "object lies inside the prediction, so IoU = |T| / |P|.")
+            hint = (
+                "you subtracted the margin from the object area and divided by |T|; the "
+                "object lies inside the prediction, so IoU = |T| / |P|."
+            )
         elif k.startswith("iou"):
-            hint = (f"the disc of radius {r} lies inside the one of radius {big}: the overlap is "
-                    f"the small disc, the union the big one, so IoU = pi {r}^2 / (pi {big}^2).")
+            hint = (
+                f"the disc of radius {r} lies inside the one of radius {big}: the overlap is "
+                f"the small disc, the union the big one, so IoU = pi {r}^2 / (pi {big}^2)."
+            )
         else:
             hint = f"Dice = 2|T and P| / (|T| + |P|) with |T| = pi {r}^2 and |P| = pi {big}^2."
         return Feedback(False, f"answer[{k!r}] = {g:.4g} is not right: {hint}")
@@ -195,16 +212,21 @@ def check_bce(fn) -> Feedback:
         try:
             val = float(np.asarray(got))
         except (TypeError, ValueError):
-            return Feedback(False, f"return one number (the mean loss), got an array of shape "
-                            f"{np.shape(got)}: take the mean over all pixels.")
+            return Feedback(
+                False,
+                f"return one number (the mean loss), got an array of shape "
+                f"{np.shape(got)}: take the mean over all pixels.",
+            )
         case = f"y={y.ravel().tolist()}, p={p.ravel().tolist()}"
         if math.isclose(val, want, rel_tol=1e-5, abs_tol=1e-7):
             continue
         pc = np.clip(p, 1e-7, 1 - 1e-7)
         terms = y * np.log(pc) + (1 - y) * np.log(1 - pc)
         if not math.isfinite(val):
-            hint = ("You got nan/inf: log(0) = -inf and 0 * -inf = nan. Clip p first: "
-                    "p = np.clip(p, 1e-7, 1 - 1e-7) (what Keras does).")
+            hint = (
+                "You got nan/inf: log(0) = -inf and 0 * -inf = nan. Clip p first: "
+                "p = np.clip(p, 1e-7, 1 - 1e-7) (what Keras does)."
+            )
         elif math.isclose(val, -want, rel_tol=1e-5):
             hint = "Sign: log p is negative, so the loss needs the leading minus to be >= 0."
         elif math.isclose(val, -float(terms.sum()), rel_tol=1e-5):
@@ -262,7 +284,7 @@ def check_all_background(answer) -> Feedback:
     hints = {
         "accuracy": "Every background pixel is right: 9900 of 10000.",
         "iou_object": "No predicted object pixel at all, so the overlap is 0 (the union is the "
-                      "100 true object pixels).",
+        "100 true object pixels).",
         "iou_background": "Background: true 9900 pixels, predicted 10000, overlap 9900.",
         "mean_iou": "The mean of the two per-class IoUs: (IoU_background + IoU_object) / 2.",
     }
@@ -274,8 +296,9 @@ def check_all_background(answer) -> Feedback:
         if abs(got - w) > 5e-3 and not (key != "iou_object" and abs(got - 100 * w) < 0.5):
             return Feedback(False, f"answer[{key!r}] = {got}; expected {w:.4g}. {hints[key]}")
         if abs(got - w) > 5e-3:
-            return Feedback(False, f"answer[{key!r}] = {got}: give fractions (0 to 1), not "
-                            "percentages.")
+            return Feedback(
+                False, f"answer[{key!r}] = {got}: give fractions (0 to 1), not percentages."
+            )
     return Feedback(
         True,
         f"correct: 99% accuracy while the object is missed completely (IoU 0). Mean IoU "

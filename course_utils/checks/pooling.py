@@ -19,10 +19,7 @@ __all__ = [
 ]
 
 #: the 4x4 array of the "max-pool by hand" exercise (pool size 2, stride 2)
-POOL_EXERCISE_X = np.array([[1, 3, 2, 0],
-                            [4, 6, 5, 1],
-                            [7, 2, 9, 8],
-                            [3, 0, 4, 6]])
+POOL_EXERCISE_X = np.array([[1, 3, 2, 0], [4, 6, 5, 1], [7, 2, 9, 8], [3, 0, 4, 6]])
 
 _SIZE_CASES = [  # (n, p, s)
     (128, 2, 2),
@@ -36,14 +33,26 @@ _SIZE_CASES = [  # (n, p, s)
 
 
 _WRONG_SIZE_FORMULAS = [
-    (lambda n, p, s: (n - p) // s, "Close: you forgot the `+ 1` (the window at position 0 counts too)."),
-    (lambda n, p, s: -(-(n - p) // s) + 1,
-     "You rounded up. 'valid' pooling (Keras' default) rounds down: leftover pixels are dropped."),
-    (lambda n, p, s: -(-n // s),
-     "That is the size with padding='same'; 'valid' pooling (Keras' default) gives (n - p) // s + 1."),
-    (lambda n, p, s: n // p,  # equals (n - p) // p + 1
-     "Your answer uses the window size where the stride belongs: windows start every s pixels."),
-    (lambda n, p, s: n // s, "Subtract the window first: the last window must fit, so (n - p) // s + 1."),
+    (
+        lambda n, p, s: (n - p) // s,
+        "Close: you forgot the `+ 1` (the window at position 0 counts too).",
+    ),
+    (
+        lambda n, p, s: -(-(n - p) // s) + 1,
+        "You rounded up. 'valid' pooling (Keras' default) rounds down: leftover pixels are dropped.",
+    ),
+    (
+        lambda n, p, s: -(-n // s),
+        "That is the size with padding='same'; 'valid' pooling (Keras' default) gives (n - p) // s + 1.",
+    ),
+    (
+        lambda n, p, s: n // p,  # equals (n - p) // p + 1
+        "Your answer uses the window size where the stride belongs: windows start every s pixels.",
+    ),
+    (
+        lambda n, p, s: n // s,
+        "Subtract the window first: the last window must fit, so (n - p) // s + 1.",
+    ),
 ]
 
 
@@ -64,9 +73,12 @@ def check_pool_output_size(fn) -> Feedback:
         except StudentError as err:
             return Feedback(False, str(err))
         want = ops.pool_output_size(n, p, s)
-        bad = integer_answer(got, want, f"for n={n}, p={p}, s={s}",
-                             "use floor division `//`: a window that would run off the edge is "
-                             "dropped.")
+        bad = integer_answer(
+            got,
+            want,
+            f"for n={n}, p={p}, s={s}",
+            "use floor division `//`: a window that would run off the edge is dropped.",
+        )
         if bad is not None:  # a Feedback (falsy: it did not pass)
             return bad
         results.append(int(got))
@@ -74,8 +86,11 @@ def check_pool_output_size(fn) -> Feedback:
     if results != wants:
         # name the mistake by the formula that explains *all* the student's answers
         hint = next(
-            (h for wrong, h in _WRONG_SIZE_FORMULAS
-             if results == [wrong(n, p, s) for n, p, s in _SIZE_CASES]),
+            (
+                h
+                for wrong, h in _WRONG_SIZE_FORMULAS
+                if results == [wrong(n, p, s) for n, p, s in _SIZE_CASES]
+            ),
             "Count window positions: 0, s, 2s, ... as long as start + p <= n.",
         )
         i = next(i for i, (a, b) in enumerate(zip(results, wants, strict=True)) if a != b)
@@ -103,35 +118,44 @@ def check_max_pool_by_hand(answer) -> Feedback:
     try:
         a = np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
-        return Feedback(False, "write the answer as a nested list of numbers, e.g. [[a, b], [c, d]].")
+        return Feedback(
+            False, "write the answer as a nested list of numbers, e.g. [[a, b], [c, d]]."
+        )
     if a.shape == (3, 3) and np.allclose(a, ops.max_pool2d(x, 2, stride=1)):
         return Feedback(
-            False, "you slid the window one pixel at a time (stride 1, a 3x3 result). With "
-                   "stride 2 the four windows do not overlap, so the answer is 2x2.",
+            False,
+            "you slid the window one pixel at a time (stride 1, a 3x3 result). With "
+            "stride 2 the four windows do not overlap, so the answer is 2x2.",
         )
     if a.shape != (2, 2):
         return Feedback(
-            False, f"your answer has shape {a.shape}; a 4x4 input with 2x2 windows and stride 2 "
-                   "gives (4 - 2) // 2 + 1 = 2 rows and 2 columns: [[a, b], [c, d]].",
+            False,
+            f"your answer has shape {a.shape}; a 4x4 input with 2x2 windows and stride 2 "
+            "gives (4 - 2) // 2 + 1 = 2 rows and 2 columns: [[a, b], [c, d]].",
         )
     if np.allclose(a, want):
         return Feedback(
-            True, "correct: [[6, 5], [7, 9]]. 12 of the 16 numbers are gone, and so is where in "
-                  "each window the winner sat.",
+            True,
+            "correct: [[6, 5], [7, 9]]. 12 of the 16 numbers are gone, and so is where in "
+            "each window the winner sat.",
         )
     if np.allclose(a, ops.avg_pool2d(x, 2)):
         hint = "those are the window *averages*; max pooling keeps the largest value."
     elif np.allclose(a, want.T):
-        hint = ("rows and columns are swapped: the top-right output comes from the top-right "
-                "window X[0:2, 2:4].")
+        hint = (
+            "rows and columns are swapped: the top-right output comes from the top-right "
+            "window X[0:2, 2:4]."
+        )
     elif np.allclose(a, sliding_window_view(x, (2, 2))[::2, ::2].min(axis=(-2, -1))):
         hint = "those are the window *minima*; max pooling keeps the largest value."
     else:
         wrong = [(r, c) for r in range(2) for c in range(2) if not np.isclose(a[r, c], want[r, c])]
         r, c = wrong[0]
-        win = x[2 * r:2 * r + 2, 2 * c:2 * c + 2].tolist()
-        hint = (f"output[{r}, {c}] comes from the window X[{2 * r}:{2 * r + 2}, "
-                f"{2 * c}:{2 * c + 2}] = {win}; its largest value is {int(want[r, c])}.")
+        win = x[2 * r : 2 * r + 2, 2 * c : 2 * c + 2].tolist()
+        hint = (
+            f"output[{r}, {c}] comes from the window X[{2 * r}:{2 * r + 2}, "
+            f"{2 * c}:{2 * c + 2}] = {win}; its largest value is {int(want[r, c])}."
+        )
     shown = a.astype(int).tolist() if np.allclose(a, a.round()) else a.tolist()
     return Feedback(False, f"your answer {shown} is not it: {hint}")
 
@@ -181,8 +205,10 @@ def check_surviving_positions(fn) -> Feedback:
         if g.shape != x.shape:
             hint = ""
             if g.shape == want[::2, ::2].shape:
-                hint = (" That is the pooled size; the mask has the *input's* shape, with True "
-                        "where a window's maximum sits.")
+                hint = (
+                    " That is the pooled size; the mask has the *input's* shape, with True "
+                    "where a window's maximum sits."
+                )
             return Feedback(
                 False, f"for an input of shape {x.shape} you returned shape {g.shape}.{hint}"
             )
@@ -193,13 +219,17 @@ def check_surviving_positions(fn) -> Feedback:
             continue
         n_win = want.sum()
         if np.array_equal(g, x >= np.sort(x, axis=None)[-n_win]):
-            hint = ("you took the largest values of the whole array; pooling keeps the largest "
-                    "value of *each* 2x2 window (even a small one).")
+            hint = (
+                "you took the largest values of the whole array; pooling keeps the largest "
+                "value of *each* 2x2 window (even a small one)."
+            )
         elif g.sum() != n_win:
             hint = f"there are {n_win} windows, so exactly {n_win} pixels survive, one per window."
         else:
-            hint = ("compare each pixel with the maximum of its own window, e.g. "
-                    "x == np.repeat(np.repeat(pooled, 2, 0), 2, 1).")
+            hint = (
+                "compare each pixel with the maximum of its own window, e.g. "
+                "x == np.repeat(np.repeat(pooled, 2, 0), 2, 1)."
+            )
         return Feedback(
             False,
             f"for x =\n{x.astype(int)}\nyou marked {np.argwhere(g).tolist()}; the maxima sit at "
@@ -214,9 +244,14 @@ def check_surviving_positions(fn) -> Feedback:
 
 #: the seed U-Net's encoder up to the bottleneck: (name, kernel or window size, stride) per layer
 SEED_ENCODER = [
-    ("conv", 3, 1), ("conv", 3, 1), ("pool", 2, 2),
-    ("conv", 3, 1), ("conv", 3, 1), ("pool", 2, 2),
-    ("conv", 3, 1), ("conv", 3, 1),
+    ("conv", 3, 1),
+    ("conv", 3, 1),
+    ("pool", 2, 2),
+    ("conv", 3, 1),
+    ("conv", 3, 1),
+    ("pool", 2, 2),
+    ("conv", 3, 1),
+    ("conv", 3, 1),
 ]
 
 
@@ -234,7 +269,9 @@ def check_encoder_receptive_field(answer) -> Feedback:
     want = ops.receptive_field(kernels, strides)
     if answer is ...:
         return Feedback(False, "replace `...` with your answer, a whole number.")
-    bad = integer_answer(answer, want, "for the seed's encoder", "the receptive field counts pixels.")
+    bad = integer_answer(
+        answer, want, "for the seed's encoder", "the receptive field counts pixels."
+    )
     if bad is not None:
         return bad
     if answer == want:
@@ -247,16 +284,19 @@ def check_encoder_receptive_field(answer) -> Feedback:
     convs = [k for name, k, _ in SEED_ENCODER if name == "conv"]
     hints = {
         ops.receptive_field(convs): "that counts the six convolutions only: the poolings matter "
-                                    "twice, with their own 2-pixel window and with their stride.",
+        "twice, with their own 2-pixel window and with their stride.",
         ops.receptive_field(kernels): "that treats the poolings as stride-1 layers: after a "
-                                      "pooling, neighbouring pixels sit 2 input pixels apart.",
+        "pooling, neighbouring pixels sit 2 input pixels apart.",
         2 * len(kernels) + 1: "that counts every layer as a 3x3 at stride 1; pooling windows are "
-                              "2 wide and their stride spreads every later layer.",
+        "2 wide and their stride spreads every later layer.",
         want - 1 - 2: "close: the pooling windows themselves widen the view too, by (2 - 1) times "
-                      "their input spacing (1 for the first pooling, 2 for the second).",
+        "their input spacing (1 for the first pooling, 2 for the second).",
         1 + 2 + 2 + 1 + 4 + 4 + 2 + 4 + 4: "the spacing multiplies: after two poolings "
-                                           "neighbouring pixels are 2 * 2 = 4 input pixels apart.",
+        "neighbouring pixels are 2 * 2 = 4 input pixels apart.",
     }
-    hint = hints.get(answer, "go layer by layer: add (k - 1) times the current spacing, then "
-                             "multiply the spacing by the layer's stride.")
+    hint = hints.get(
+        answer,
+        "go layer by layer: add (k - 1) times the current spacing, then "
+        "multiply the spacing by the layer's stride.",
+    )
     return Feedback(False, f"you answered {answer}; that is not it: {hint}")

@@ -56,8 +56,10 @@ def check_relu(fn) -> Feedback:
         if g.shape != want.shape:
             hint = "ReLU acts on every element, so the output has the input's shape."
             if g.shape == np.max(before, axis=0).shape or g.ndim == 0:
-                hint = ("np.max(x, 0) *reduces* (it finds the largest value along axis 0). "
-                        "The element-wise version is np.maximum(x, 0).")
+                hint = (
+                    "np.max(x, 0) *reduces* (it finds the largest value along axis 0). "
+                    "The element-wise version is np.maximum(x, 0)."
+                )
             return Feedback(
                 False, f"for an input of shape {before.shape} you returned shape {g.shape}. {hint}"
             )
@@ -87,9 +89,14 @@ def check_relu(fn) -> Feedback:
 
 
 _KERNEL_CASES = [
-    (np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0], [1.0, 0.0, -2.0]]),
-     np.array([[0.0, 1.0, -1.0], [2.0, 0.0, 1.0], [-1.0, 1.0, 0.0]])),
-    (np.array([[1.0, -1.0], [2.0, 0.5]]), np.array([[1.0, 0.0, 2.0], [0.0, -1.0, 0.0], [3.0, 1.0, 1.0]])),
+    (
+        np.array([[1.0, 2.0, 0.0], [0.0, -1.0, 3.0], [1.0, 0.0, -2.0]]),
+        np.array([[0.0, 1.0, -1.0], [2.0, 0.0, 1.0], [-1.0, 1.0, 0.0]]),
+    ),
+    (
+        np.array([[1.0, -1.0], [2.0, 0.5]]),
+        np.array([[1.0, 0.0, 2.0], [0.0, -1.0, 0.0], [3.0, 1.0, 1.0]]),
+    ),
     (KERNEL_PRESETS["Sobel x (vertical edges)"], KERNEL_PRESETS["box blur 3x3"]),
 ]
 
@@ -126,11 +133,15 @@ def check_combined_kernel(fn) -> Feedback:
             )
         if np.allclose(g, want):
             continue
-        hint = ("Build it by scattering: for every weight k2[i, j], add k2[i, j] * k1 into the "
-                "window out[i:i+k1h, j:j+k1w].")
+        hint = (
+            "Build it by scattering: for every weight k2[i, j], add k2[i, j] * k1 into the "
+            "window out[i:i+k1h, j:j+k1w]."
+        )
         if np.allclose(g, want[::-1, ::-1]):
-            hint = ("your kernel is rotated by 180 degrees. Scatter k2[i, j] * k1 at offset "
-                    "(i, j), without flipping either kernel.")
+            hint = (
+                "your kernel is rotated by 180 degrees. Scatter k2[i, j] * k1 at offset "
+                "(i, j), without flipping either kernel."
+            )
         two = ops.conv2d(ops.conv2d(x, k1), k2)
         one = ops.conv2d(x, g)
         return Feedback(
@@ -209,8 +220,9 @@ def check_abs_from_relu(fn) -> Feedback:
         if got is None:
             return Feedback(False, "your function returned None: did you forget `return`?")
         if not np.array_equal(x, before):
-            return Feedback(False, "your function changed its input array in place: return a "
-                                   "new array instead.")
+            return Feedback(
+                False, "your function changed its input array in place: return a new array instead."
+            )
         g = np.asarray(got, dtype=float)
         want = np.abs(before)
         if g.shape == want.shape and np.allclose(g, want):
@@ -219,17 +231,24 @@ def check_abs_from_relu(fn) -> Feedback:
         if g.shape != want.shape:
             hint = f"the output must have the input's shape {before.shape}, got {g.shape}."
         elif np.allclose(g, before):
-            hint = ("relu(x) - relu(-x) is x itself (the pair loses nothing). For |x| both "
-                    "parts must count as positive.")
+            hint = (
+                "relu(x) - relu(-x) is x itself (the pair loses nothing). For |x| both "
+                "parts must count as positive."
+            )
         elif np.allclose(g, np.maximum(before, 0)):
-            hint = "that is relu(x): the negative values are lost. relu(-x) holds them, as positives."
+            hint = (
+                "that is relu(x): the negative values are lost. relu(-x) holds them, as positives."
+            )
         elif np.allclose(g, np.maximum(-before, 0)):
             hint = "that is relu(-x) alone: the positive values are missing."
         elif np.allclose(g, -want):
             hint = "the sign is flipped: |x| is never negative."
-        return Feedback(False, f"for x = {np.round(before, 3).tolist()} you returned "
-                               f"{np.round(g, 3).tolist()}; expected {np.round(want, 3).tolist()}. "
-                               f"{hint}")
+        return Feedback(
+            False,
+            f"for x = {np.round(before, 3).tolist()} you returned "
+            f"{np.round(g, 3).tolist()}; expected {np.round(want, 3).tolist()}. "
+            f"{hint}",
+        )
     return Feedback(
         True,
         "correct: |x| = relu(x) + relu(-x), two ReLU units with opposite weights. A network that "

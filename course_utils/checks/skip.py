@@ -29,8 +29,9 @@ def check_merge_channels(fn) -> Feedback:
             c4, c5 = (int(v) for v in got)
         except (TypeError, ValueError):
             return Feedback(
-                False, f"return a pair (merge4_channels, merge5_channels); for f={f} you returned "
-                f"{got!r}."
+                False,
+                f"return a pair (merge4_channels, merge5_channels); for f={f} you returned "
+                f"{got!r}.",
             )
         want = (6 * f, 3 * f)
         if (c4, c5) == want:
@@ -38,17 +39,25 @@ def check_merge_channels(fn) -> Feedback:
         if (c4, c5) == (3 * f, 6 * f):
             hint = "You swapped them: merge4 is the deeper merge (64x64 level for a 128 input)."
         elif (c4, c5) == (4 * f, 2 * f):
-            hint = ("That is only the upsampled half. Concatenation ADDS the encoder's channels: "
-                    "merge4 = conv2 (2f) + up4 (4f).")
+            hint = (
+                "That is only the upsampled half. Concatenation ADDS the encoder's channels: "
+                "merge4 = conv2 (2f) + up4 (4f)."
+            )
         elif (c4, c5) == (2 * f, f):
-            hint = ("That is only the encoder (skip) half. UpSampling2D keeps the channels of the "
-                    "map it enlarges, and concat stacks both.")
+            hint = (
+                "That is only the encoder (skip) half. UpSampling2D keeps the channels of the "
+                "map it enlarges, and concat stacks both."
+            )
         elif c4 == 2 * f + 2 * f:
-            hint = ("up4 upsamples conv3, the bottleneck with 4f channels; UpSampling2D has no "
-                    "weights and does not change the channel count.")
+            hint = (
+                "up4 upsamples conv3, the bottleneck with 4f channels; UpSampling2D has no "
+                "weights and does not change the channel count."
+            )
         else:
-            hint = ("Follow the seed code: conv1 has f channels, conv2 2f, conv3 4f; "
-                    "up4 = UpSampling2D(conv3), up5 = UpSampling2D(conv4) with conv4 = 2f.")
+            hint = (
+                "Follow the seed code: conv1 has f channels, conv2 2f, conv3 4f; "
+                "up4 = UpSampling2D(conv3), up5 = UpSampling2D(conv4) with conv4 = 2f."
+            )
         return Feedback(False, f"for f={f} you returned {(c4, c5)}; expected {want}. {hint}")
     p = 3 * 3 * 384 * 128 + 128
     return Feedback(
@@ -76,20 +85,26 @@ def check_round_trip_size(fn) -> Feedback:
         except StudentError as err:
             return Feedback(False, str(err))
         want = (n // 2**k) * 2**k
-        bad = integer_answer(got, want, f"for n={n}, poolings={k}",
-                             "pooling floors at every step (25 -> 12, not 12.5): use floor "
-                             "division `//`.")
+        bad = integer_answer(
+            got,
+            want,
+            f"for n={n}, poolings={k}",
+            "pooling floors at every step (25 -> 12, not 12.5): use floor division `//`.",
+        )
         if bad is not None:  # a Feedback (falsy: it did not pass)
             return bad
         if got != want:
             hint = "Each 2x2 pooling floors: n -> n // 2; each upsampling doubles."
             if got == n:
-                hint = ("Odd sizes lose a row or column at the pooling that sees them: 25 -> 12 "
-                        "-> 24, not 25.")
+                hint = (
+                    "Odd sizes lose a row or column at the pooling that sees them: 25 -> 12 "
+                    "-> 24, not 25."
+                )
             elif got == n // 2**k:
                 hint = "That is the size at the bottom; now upsample back up k times (x 2**k)."
-            return Feedback(False, f"for n={n}, poolings={k} you returned {got}; expected "
-                            f"{want}. {hint}")
+            return Feedback(
+                False, f"for n={n}, poolings={k} you returned {got}; expected {want}. {hint}"
+            )
     ok = [n for n in range(120, 133) if (n // 4) * 4 == n]
     return Feedback(
         True,
@@ -121,16 +136,20 @@ def check_concat_vs_add(answer) -> Feedback:
         return Feedback(False, f"your dict misses the key(s) {missing}.")
     todo = [k for k in CONCAT_ADD_EXPECTED if answer[k] is Ellipsis]
     if todo:
-        return Feedback(False, f"not answered yet: replace the `...` of {todo} with a shape "
-                        "tuple (or None where the operation fails).")
+        return Feedback(
+            False,
+            f"not answered yet: replace the `...` of {todo} with a shape "
+            "tuple (or None where the operation fails).",
+        )
     for key, want in CONCAT_ADD_EXPECTED.items():
         got = answer[key]
         if got is not None:
             try:
                 got = tuple(int(v) for v in got)
             except (TypeError, ValueError):
-                return Feedback(False, f"answer[{key!r}] must be a shape tuple or None, got "
-                                f"{answer[key]!r}.")
+                return Feedback(
+                    False, f"answer[{key!r}] must be a shape tuple or None, got {answer[key]!r}."
+                )
         if got == want:
             continue
         if key == "concat":
@@ -140,11 +159,15 @@ def check_concat_vs_add(answer) -> Feedback:
             elif got is not None and len(got) == 3 and got[:2] != (64, 64):
                 hint = "Concat along the last axis (channels) leaves height and width alone."
         elif key == "add":
-            hint = ("Element-wise addition needs identical shapes; 128 and 256 channels do not "
-                    "broadcast, so it raises an error: answer None.")
+            hint = (
+                "Element-wise addition needs identical shapes; 128 and 256 channels do not "
+                "broadcast, so it raises an error: answer None."
+            )
         else:
-            hint = ("The 1x1 conv with 128 filters maps D to (64, 64, 128); now both have 128 "
-                    "channels and the sum keeps that shape.")
+            hint = (
+                "The 1x1 conv with 128 filters maps D to (64, 64, 128); now both have 128 "
+                "channels and the sum keeps that shape."
+            )
             if got == (64, 64, 256):
                 hint = "Conv2D(128, 1) outputs 128 channels, so the sum has 128, not 256."
         return Feedback(False, f"answer[{key!r}] = {answer[key]!r}; expected {want}. {hint}")

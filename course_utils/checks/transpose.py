@@ -36,24 +36,38 @@ def check_transpose_output_size(fn) -> Feedback:
     False
     """
     wrong = [
-        (lambda n, k, s, p: n * s,
-         "n*s is UpSampling2D's size (and Keras' padding='same'); a transposed conv without "
-         "padding gives (n-1)*s + k: the last stamp sticks out."),
-        (lambda n, k, s, p: (n - 1) * s + k,
-         "Close: padding p crops p pixels from *each* side: subtract 2p."),
+        (
+            lambda n, k, s, p: n * s,
+            "n*s is UpSampling2D's size (and Keras' padding='same'); a transposed conv without "
+            "padding gives (n-1)*s + k: the last stamp sticks out.",
+        ),
+        (
+            lambda n, k, s, p: (n - 1) * s + k,
+            "Close: padding p crops p pixels from *each* side: subtract 2p.",
+        ),
         (lambda n, k, s, p: (n - 1) * s + k - p, "Padding crops both sides: subtract 2p, not p."),
-        (lambda n, k, s, p: (n - 1) * s + k + 2 * p,
-         "In a transposed conv padding *removes* pixels: subtract 2p, don't add."),
-        (lambda n, k, s, p: n * s + k - 2 * p,
-         "n pixels are n-1 strides apart: the last stamp starts at (n-1)*s, so use (n-1)*s, "
-         "not n*s."),
-        (lambda n, k, s, p: (n + 2 * p - k) // s + 1,
-         "that is the ordinary convolution's size (it shrinks); the transposed conv runs the "
-         "formula backwards: n = (out + 2p - k)/s + 1, solve for out."),
+        (
+            lambda n, k, s, p: (n - 1) * s + k + 2 * p,
+            "In a transposed conv padding *removes* pixels: subtract 2p, don't add.",
+        ),
+        (
+            lambda n, k, s, p: n * s + k - 2 * p,
+            "n pixels are n-1 strides apart: the last stamp starts at (n-1)*s, so use (n-1)*s, "
+            "not n*s.",
+        ),
+        (
+            lambda n, k, s, p: (n + 2 * p - k) // s + 1,
+            "that is the ordinary convolution's size (it shrinks); the transposed conv runs the "
+            "formula backwards: n = (out + 2p - k)/s + 1, solve for out.",
+        ),
     ]
     bad = check_size_formula(
-        fn, _SIZE_CASES, ops.conv_transpose_output_size, names="n k s p",
-        float_hint="use only integer arithmetic (no `/`).", wrong=wrong,
+        fn,
+        _SIZE_CASES,
+        ops.conv_transpose_output_size,
+        names="n k s p",
+        float_hint="use only integer arithmetic (no `/`).",
+        wrong=wrong,
         fallback="Think of the stamps: the last one starts at (n-1)*s and is k wide.",
     )
     if bad is not None:
@@ -119,31 +133,41 @@ def check_scatter_add(fn) -> Feedback:
         except (TypeError, ValueError):
             return Feedback(False, f"{case} you returned {type(got).__name__}, not an array.")
         if got.shape != want.shape:
-            hint = ("the output has (H-1)*s + kh rows and (W-1)*s + kw columns: the last "
-                    "stamp starts at (H-1)*s and is kh tall.")
+            hint = (
+                "the output has (H-1)*s + kh rows and (W-1)*s + kw columns: the last "
+                "stamp starts at (H-1)*s and is kh tall."
+            )
             if got.shape == (xs[0] * s, xs[1] * s):
                 hint = "H*s x W*s is too small: " + hint
             elif s > 1 and got.shape == (xs[0] - 1 + ks[0], xs[1] - 1 + ks[1]):
                 hint = "that is the stride-1 size: " + hint
-            return Feedback(False, f"{case} your output has shape {got.shape}; expected "
-                                   f"{want.shape}. Hint: {hint}")
+            return Feedback(
+                False,
+                f"{case} your output has shape {got.shape}; expected {want.shape}. Hint: {hint}",
+            )
         if np.allclose(got, want):
             continue
         hints = {
             "overwrite": "where stamps overlap you kept only the last one: use `+=`, not `=`.",
             "flipped": "you flipped the kernel: stamp K as it is, K[a, b] lands at "
-                       "(s*i + a, s*j + b).",
+            "(s*i + a, s*j + b).",
             "stride1": "stamps must start at (s*i, s*j): multiply the position by the stride.",
         }
         for name, arr in _scatter_variants(x, k, s).items():
             if arr.shape == got.shape and np.allclose(got, arr):
                 return Feedback(False, f"{case} your output is wrong: {hints[name]}")
         r, c = np.argwhere(~np.isclose(got, want))[0]
-        return Feedback(False, f"{case} out[{r}, {c}] is {got[r, c]:.4g}; expected "
-                               f"{want[r, c]:.4g}. Each input pixel x[i, j] adds x[i, j] * K to "
-                               "out[s*i : s*i+kh, s*j : s*j+kw].")
-    return Feedback(True, f"correct on all {len(_SCATTER_CASES)} cases, overlaps included: this "
-                          "is exactly what Conv2DTranspose computes (before cropping for padding).")
+        return Feedback(
+            False,
+            f"{case} out[{r}, {c}] is {got[r, c]:.4g}; expected "
+            f"{want[r, c]:.4g}. Each input pixel x[i, j] adds x[i, j] * K to "
+            "out[s*i : s*i+kh, s*j : s*j+kw].",
+        )
+    return Feedback(
+        True,
+        f"correct on all {len(_SCATTER_CASES)} cases, overlaps included: this "
+        "is exactly what Conv2DTranspose computes (before cropping for padding).",
+    )
 
 
 _CB_CASES = [(3, 2), (4, 2), (2, 2), (1, 2), (3, 1), (5, 2), (6, 3), (4, 3), (3, 3), (8, 4)]
@@ -169,15 +193,21 @@ def check_checkerboard(fn) -> Feedback:
         except StudentError as err:
             return Feedback(False, str(err))
         if not isinstance(got, (bool, np.bool_)):
-            return Feedback(False, f"for k={k}, s={s} you returned {got!r}; return True "
-                                   "(uneven, checkerboard) or False (even).")
+            return Feedback(
+                False,
+                f"for k={k}, s={s} you returned {got!r}; return True "
+                "(uneven, checkerboard) or False (even).",
+            )
         lo, hi = ops.overlap_map(k, s)[1]
         if bool(got) != (lo != hi):
             wrong.append((k, s, bool(got), lo, hi))
     if not wrong:
-        return Feedback(True, f"correct on all {len(_CB_CASES)} pairs: the cover is even exactly "
-                              "when the stride divides the kernel size (k % s == 0). That is why "
-                              "decoders use k=2 or k=4 with s=2.")
+        return Feedback(
+            True,
+            f"correct on all {len(_CB_CASES)} pairs: the cover is even exactly "
+            "when the stride divides the kernel size (k % s == 0). That is why "
+            "decoders use k=2 or k=4 with s=2.",
+        )
     k, s, got, lo, hi = wrong[0]
     if len(wrong) == len(_CB_CASES):
         hint = "your answers are all inverted: return True when the cover is *uneven*."
@@ -186,11 +216,16 @@ def check_checkerboard(fn) -> Feedback:
     elif s == 1:
         hint = "with stride 1 every interior pixel is covered k*k times: always even."
     else:
-        hint = ("count the stamps per pixel (CheckerboardExplorer shows them): along one axis "
-                "a pixel gets floor(k/s) or ceil(k/s) of them; these agree when s divides k.")
-    return Feedback(False, f"{len(wrong)} of {len(_CB_CASES)} pairs wrong, e.g. k={k}, s={s}: you "
-                           f"said {'uneven' if got else 'even'}, but the interior counts run from "
-                           f"{lo} to {hi}. {hint}")
+        hint = (
+            "count the stamps per pixel (CheckerboardExplorer shows them): along one axis "
+            "a pixel gets floor(k/s) or ceil(k/s) of them; these agree when s divides k."
+        )
+    return Feedback(
+        False,
+        f"{len(wrong)} of {len(_CB_CASES)} pairs wrong, e.g. k={k}, s={s}: you "
+        f"said {'uneven' if got else 'even'}, but the interior counts run from "
+        f"{lo} to {hi}. {hint}",
+    )
 
 
 def check_doubling_choices(answer) -> Feedback:
@@ -227,10 +262,15 @@ def check_doubling_choices(answer) -> Feedback:
         size = 2 * 8 - 2 + k - 2 * p
         hint = f"(k={k}, p={p}) turns n=8 into {size}, not 16."
         if size == 15:
-            hint += (" One short: an odd kernel cannot double with padding alone; that is "
-                     "what output_padding=1 is for.")
+            hint += (
+                " One short: an odd kernel cannot double with padding alone; that is "
+                "what output_padding=1 is for."
+            )
         elif p >= k:
             hint += " The padding crops more than the kernel adds."
         return Feedback(False, hint + " Solve (n - 1) * 2 + k - 2p = 2n for k and p.")
-    return Feedback(False, f"all your pairs work, but you missed {len(missing)} (k up to 6): try "
-                           "every even k and solve k - 2p = 2 for p.")
+    return Feedback(
+        False,
+        f"all your pairs work, but you missed {len(missing)} (k up to 6): try "
+        "every even k and solve k - 2p = 2 for p.",
+    )

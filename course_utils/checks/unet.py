@@ -34,8 +34,9 @@ def _as_int(got, what: str) -> tuple[int | None, Feedback | None]:
         )
     if not np.isfinite(float(got)) or float(got) != int(got):
         return None, Feedback(
-            False, f"{what} returned {got!r}, not a whole number: parameters are counted, not "
-            "measured. Use only `*` and `+` (no division)."
+            False,
+            f"{what} returned {got!r}, not a whole number: parameters are counted, not "
+            "measured. Use only `*` and `+` (no division).",
         )
     return int(got), None
 
@@ -72,8 +73,11 @@ def check_conv_params(fn) -> Feedback:
             k * k * (cin + cout): "Weights multiply: k*k*cin*cout (plus cout biases), they do "
             "not add.",
         }
-        hint = hints.get(got, "Count: k*k weights for each (input channel, output channel) pair, "
-                              "plus one bias per output channel.")
+        hint = hints.get(
+            got,
+            "Count: k*k weights for each (input channel, output channel) pair, "
+            "plus one bias per output channel.",
+        )
         return Feedback(
             False, f"for k={k}, cin={cin}, cout={cout} you returned {got}; expected {want}. {hint}"
         )
@@ -85,9 +89,11 @@ def check_conv_params(fn) -> Feedback:
     )
 
 
-def _unet_levels(f: int, cin: int, classes: int, skips: bool = True, bias: bool = True,
-                 classifier_k: int = 1) -> dict[str, int]:
+def _unet_levels(
+    f: int, cin: int, classes: int, skips: bool = True, bias: bool = True, classifier_k: int = 1
+) -> dict[str, int]:
     """Parameters of ``models.unet`` by block (the reference the checker compares against)."""
+
     def conv(k, a, b):
         return k * k * a * b + (b if bias else 0)
 
@@ -142,9 +148,12 @@ def check_unet_params(fn) -> Feedback:
             sum(_unet_levels(f, f, classes).values()): "The very first convolution sees the "
             "image's `in_channels`, not f.",
         }
-        hint = hints.get(got, "Add the 11 convolutions level by level: enc1, enc2, bottleneck, "
-                              "dec4, dec5 (two 3x3 each) and the 1x1 classifier; pooling, "
-                              "upsampling and concatenation have no parameters.")
+        hint = hints.get(
+            got,
+            "Add the 11 convolutions level by level: enc1, enc2, bottleneck, "
+            "dec4, dec5 (two 3x3 each) and the 1x1 classifier; pooling, "
+            "upsampling and concatenation have no parameters.",
+        )
         return Feedback(False, f"for {args} you returned {got:,}; expected {want:,}. {hint}")
     seed = _unet_levels(64, 3, 2)
     lines = ", ".join(f"{name} {n:,}" for name, n in seed.items())
@@ -159,11 +168,11 @@ def check_unet_params(fn) -> Feedback:
 #: the three predictions of lesson 08's first exercise, and what each one asks
 PREDICTION_KEYS = {
     "first_block_2015": "Ronneberger et al.'s first block: two 3x3 convolutions, a grey "
-                        "(1-channel) tile -> 64 -> 64 channels",
+    "(1-channel) tile -> 64 -> 64 channels",
     "up_conv_2015": "their first 2x2 up-convolution: Conv2DTranspose(512, 2, strides=2) on the "
-                    "1024-channel bottom map",
+    "1024-channel bottom map",
     "halving_factor": "how many times fewer parameters models.unet(base_filters=32) has than the "
-                      "seed's base_filters=64 (a whole number)",
+    "seed's base_filters=64 (a whole number)",
 }
 
 
@@ -221,11 +230,11 @@ def check_unet_predictions(answer) -> Feedback:
         },
         "halving_factor": {
             2: "Most weights are a product of two channel counts (k*k*cin*cout): halve both "
-               "and the product shrinks 2 x 2 times.",
+            "and the product shrinks 2 x 2 times.",
             8: "Only the channels halve (input and output of each convolution), not the 3x3 "
-               "kernel: 2 x 2 times fewer weights.",
+            "kernel: 2 x 2 times fewer weights.",
             1: "The parameters do not depend on the image size, but they do depend on the "
-               "channels: k*k*cin*cout.",
+            "channels: k*k*cin*cout.",
         },
     }
     for key, right in want.items():
@@ -234,10 +243,14 @@ def check_unet_predictions(answer) -> Feedback:
             return Feedback(False, f"answer[{key!r}] must be a number, got {got!r}.")
         if float(got) == right:
             continue
-        hint = hints[key].get(int(got) if float(got).is_integer() else None, (
-            "Count with k*k*cin*cout + cout for each convolution"
-            if key != "halving_factor" else
-            "Write the count of one conv as k*k*cin*cout + cout and replace cin, cout by half."))
+        hint = hints[key].get(
+            int(got) if float(got).is_integer() else None,
+            (
+                "Count with k*k*cin*cout + cout for each convolution"
+                if key != "halving_factor"
+                else "Write the count of one conv as k*k*cin*cout + cout and replace cin, cout by half."
+            ),
+        )
         return Feedback(False, f"answer[{key!r}] = {got!r} is not right. {hint}")
     return Feedback(
         True,

@@ -17,5 +17,7 @@ from .transpose import *  # noqa: F403
 from .unet import *  # noqa: F403
 
 __all__ = ["Explorer", "Frame"] + [
-    name for mod in (kernel, relu, pooling, transpose, skip, loss, learn, unet, features) for name in mod.__all__
+    name
+    for mod in (kernel, relu, pooling, transpose, skip, loss, learn, unet, features)
+    for name in mod.__all__
 ]

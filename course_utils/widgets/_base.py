@@ -44,8 +44,9 @@ class Frame:
     colorbars: dict[str, tuple[str, float, float]] = field(default_factory=dict)
 
 
-def float_slider(description: str, lo: float, hi: float, step: float, value: float,
-                 fmt: str = ".2f") -> W.SelectionSlider:
+def float_slider(
+    description: str, lo: float, hi: float, step: float, value: float, fmt: str = ".2f"
+) -> W.SelectionSlider:
     """A slider over the exact grid ``lo, lo + step, ..., hi`` (values rounded to ``fmt``).
 
     Why not ``ipywidgets.FloatSlider``: the browser recomputes a float slider's value with its
@@ -66,8 +67,12 @@ def float_slider(description: str, lo: float, hi: float, step: float, value: flo
     decimals = int(fmt[1:-1]) if fmt.startswith(".") and fmt.endswith("f") else 6
     grid = [round(lo + i * step, decimals) + 0.0 for i in range(n + 1)]
     options = [(format(v, fmt), v) for v in grid]
-    return W.SelectionSlider(options=options, value=_nearest(grid, value),
-                             description=description, continuous_update=True)
+    return W.SelectionSlider(
+        options=options,
+        value=_nearest(grid, value),
+        description=description,
+        continuous_update=True,
+    )
 
 
 def _nearest(grid, value):
@@ -107,14 +112,19 @@ class Explorer:
         self.error = W.HTML()
         self.error.add_class("course-explorer-error")
         columns = [
-            W.VBox([W.HTML(f"<b>{html.escape(caption)}</b>"), self.images[name],
-                    self.colorbars[name]])
+            W.VBox(
+                [W.HTML(f"<b>{html.escape(caption)}</b>"), self.images[name], self.colorbars[name]]
+            )
             for name, caption in panels.items()
         ]
         self.widget = W.VBox(
-            [_STYLE, W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
-             W.HBox(columns, layout=W.Layout(grid_gap="16px", align_items="flex-start")),
-             self.info, self.error]
+            [
+                _STYLE,
+                W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
+                W.HBox(columns, layout=W.Layout(grid_gap="16px", align_items="flex-start")),
+                self.info,
+                self.error,
+            ]
         )
         self.widget.add_class("course-explorer")
         self.frame: Frame | None = None
@@ -139,9 +149,7 @@ class Explorer:
         try:
             frame = self.step(**self.values())
         except (ValueError, ZeroDivisionError) as err:  # bad combination chosen by the student
-            self.error.value = (
-                f'<span style="color:#c00">&#9888; {html.escape(str(err))}</span>'
-            )
+            self.error.value = f'<span style="color:#c00">&#9888; {html.escape(str(err))}</span>'
             return None
         self.error.value = ""
         for name, png in frame.images.items():

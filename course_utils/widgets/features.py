@@ -18,8 +18,15 @@ from .unet import MIN_COLUMN, map_colours
 __all__ = ["FeatureMapExplorer", "feature_step"]
 
 
-def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, channel: int,
-                 layer: str = "", mask: np.ndarray | None = None, display: int = 192) -> Frame:
+def feature_step(
+    image: np.ndarray,
+    untrained: np.ndarray,
+    trained: np.ndarray,
+    channel: int,
+    layer: str = "",
+    mask: np.ndarray | None = None,
+    display: int = 192,
+) -> Frame:
     """The pure update: pick ``channel`` of two feature maps and encode input + both maps as PNG.
 
     Parameters
@@ -76,9 +83,12 @@ def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, 
     def stats(a):
         return f"range [{a.min():.3g}, {a.max():.3g}], {100 * np.mean(a > 0):.0f}% of pixels &gt; 0"
 
-    how = ("probabilities on the fixed scale 0 to 1" if layer == "classifier" else
-           "each map on its own robust scale (0 or &minus;s to s, s = its 99.5th percentile of "
-           "|value|: the brightest pixels saturate)")
+    how = (
+        "probabilities on the fixed scale 0 to 1"
+        if layer == "classifier"
+        else "each map on its own robust scale (0 or &minus;s to s, s = its 99.5th percentile of "
+        "|value|: the brightest pixels saturate)"
+    )
     info = (
         f"layer <b>{html.escape(layer)}</b>, channel <b>{channel}</b> of {c}, map "
         f"{um.shape[0]}&times;{um.shape[1]}, drawn at {px:g} screen pixel"
@@ -86,10 +96,13 @@ def feature_step(image: np.ndarray, untrained: np.ndarray, trained: np.ndarray, 
         f"<br>untrained: {stats(um)}<br>trained: {stats(tm)}"
     )
     col = max(width, MIN_COLUMN)
-    return Frame(images=images, info=info,
-                 data={"untrained": um, "trained": tm, "vrange": ranges, "width": width},
-                 widths={"input": display, "untrained": col, "trained": col},
-                 colorbars=colorbars)
+    return Frame(
+        images=images,
+        info=info,
+        data={"untrained": um, "trained": tm, "vrange": ranges, "width": width},
+        widths={"input": display, "untrained": col, "trained": col},
+        colorbars=colorbars,
+    )
 
 
 class FeatureMapExplorer(Explorer):
@@ -121,8 +134,17 @@ class FeatureMapExplorer(Explorer):
 
     image_width = "192px"
 
-    def __init__(self, trained, untrained, images, masks=None, layers=None, layer=None,
-                 channel: int = 0, image: int = 0):
+    def __init__(
+        self,
+        trained,
+        untrained,
+        images,
+        masks=None,
+        layers=None,
+        layer=None,
+        channel: int = 0,
+        image: int = 0,
+    ):
         x = np.asarray(images, dtype="float32")
         if x.ndim != 4 or x.shape[-1] != 3:
             raise ValueError(f"images must be (N, H, W, 3), got shape {x.shape}.")
@@ -136,9 +158,14 @@ class FeatureMapExplorer(Explorer):
             raise ValueError("no layers to show; pass layers=[...] with layer names.")
         self.x, self.masks = x, None if masks is None else np.asarray(masks)
         # the input pictures (mask tinted) once, read-only: their PNGs are then encoded once
-        self._shown = freeze(np.stack([
-            img if self.masks is None else overlay_mask(img, self.masks[i], alpha=0.35)
-            for i, img in enumerate(x)]))
+        self._shown = freeze(
+            np.stack(
+                [
+                    img if self.masks is None else overlay_mask(img, self.masks[i], alpha=0.35)
+                    for i, img in enumerate(x)
+                ]
+            )
+        )
         self.maps = {  # read-only copies: a map's colour scale is then remembered (memo)
             kind: {k: freeze(np.array(v)) for k, v in feature_maps(model, x, layers).items()}
             for kind, model in (("trained", trained), ("untrained", untrained))
@@ -153,13 +180,24 @@ class FeatureMapExplorer(Explorer):
         check_choice("layer", layer, layers)
         controls = {
             "layer": W.Dropdown(options=layers, value=layer, description="layer"),
-            "channel": W.IntSlider(value=channel, min=0, max=self._channels(layer) - 1,
-                                   description="channel", continuous_update=True),
+            "channel": W.IntSlider(
+                value=channel,
+                min=0,
+                max=self._channels(layer) - 1,
+                description="channel",
+                continuous_update=True,
+            ),
             "image": W.IntSlider(value=image, min=0, max=len(x) - 1, description="image"),
         }
         controls["layer"].observe(self._on_layer, names="value")
-        self._build(controls, {"input": "input (true mask tinted)",
-                               "untrained": "untrained net", "trained": "trained net"})
+        self._build(
+            controls,
+            {
+                "input": "input (true mask tinted)",
+                "untrained": "untrained net",
+                "trained": "trained net",
+            },
+        )
 
     def _channels(self, layer: str) -> int:
         return int(self.maps["trained"][layer].shape[-1])
@@ -172,6 +210,9 @@ class FeatureMapExplorer(Explorer):
         check_choice("layer", layer, self.maps["trained"])
         image = check_int("image", image, 0, len(self.x) - 1)
         return feature_step(
-            self._shown[image], self.maps["untrained"][layer][image],
-            self.maps["trained"][layer][image], channel, layer,
+            self._shown[image],
+            self.maps["untrained"][layer][image],
+            self.maps["trained"][layer][image],
+            channel,
+            layer,
         )

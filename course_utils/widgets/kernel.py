@@ -70,8 +70,14 @@ def _ranges(image: np.ndarray, out: np.ndarray, k: np.ndarray, scale: str):
     return photo_scale, ("gray", (lo, hi if hi > lo else lo + 1.0)), False
 
 
-def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding,
-                scale: str = "per map", detail: tuple[int, int] | None = None) -> Frame:
+def kernel_step(
+    image: np.ndarray,
+    kernel: np.ndarray,
+    stride: int,
+    padding,
+    scale: str = "per map",
+    detail: tuple[int, int] | None = None,
+) -> Frame:
     """The pure update: convolve, encode input, kernel and output as PNG, describe the shapes.
 
     Parameters
@@ -113,23 +119,33 @@ def kernel_step(image: np.ndarray, kernel: np.ndarray, stride: int, padding,
     else:
         in_png = boxed_png(image, tuple(detail), min(DETAIL, h, w), in_cmap, in_range)
     width = int(Explorer.image_width.removesuffix("px"))
-    shared = (f"<br>shared colour scale {in_range[0]:.2f} to {in_range[1]:.2f} for input and "
-              "output" if scale == "shared" else "")
+    shared = (
+        f"<br>shared colour scale {in_range[0]:.2f} to {in_range[1]:.2f} for input and output"
+        if scale == "shared"
+        else ""
+    )
     info = (
         f"input <b>{h}&times;{w}</b> &rarr; kernel {k.shape[0]}&times;{k.shape[1]}, stride {stride}, "
         f"padding {html.escape(repr(padding))} &rarr; output <b>{out.shape[0]}&times;{out.shape[1]}</b>"
         f"<br>rows: {_size_formula(h, k.shape[0], stride, padding)}"
         f"<br>output values in [{out.min():.2f}, {out.max():.2f}]"
-        + (" (blue negative, red positive)" if signed else "") + shared
+        + (" (blue negative, red positive)" if signed else "")
+        + shared
     )
     return Frame(
         images={"input": in_png, "kernel": k_png, "output": to_png(out, out_cmap, out_range)},
         info=info,
         data={"output": out, "kernel": k, "range": out_range, "input_range": in_range},
-        widths={"input": width, "kernel": k_cell * k.shape[1],
-                "output": max(1, round(width * out.shape[1] / w))},
-        colorbars={"input": (in_cmap, *in_range), "kernel": ("RdBu_r", -kmax, kmax),
-                   "output": (out_cmap, *out_range)},
+        widths={
+            "input": width,
+            "kernel": k_cell * k.shape[1],
+            "output": max(1, round(width * out.shape[1] / w)),
+        },
+        colorbars={
+            "input": (in_cmap, *in_range),
+            "kernel": ("RdBu_r", -kmax, kmax),
+            "output": (out_cmap, *out_range),
+        },
     )
 
 
@@ -155,39 +171,61 @@ class KernelExplorer(Explorer):
     [8, 8]
     """
 
-    def __init__(self, image: str = "camera", preset: str = "Sobel x (vertical edges)",
-                 stride: int = 1, padding: str = "same", scale: str = "per map") -> None:
+    def __init__(
+        self,
+        image: str = "camera",
+        preset: str = "Sobel x (vertical edges)",
+        stride: int = 1,
+        padding: str = "same",
+        scale: str = "per map",
+    ) -> None:
         check_choice("preset", preset, KERNEL_PRESETS)
         check_choice("image", image, SAMPLE_IMAGES)
         check_choice("scale", scale, SCALES)
         self.weights = [
-            W.FloatText(value=0.0, step=0.5, layout=W.Layout(width="64px"),
-                        description="", tooltip=f"w[{i // 3},{i % 3}]")
+            W.FloatText(
+                value=0.0,
+                step=0.5,
+                layout=W.Layout(width="64px"),
+                description="",
+                tooltip=f"w[{i // 3},{i % 3}]",
+            )
             for i in range(9)
         ]
-        self._load_weights(KERNEL_PRESETS[preset] if KERNEL_PRESETS[preset].shape == (3, 3)
-                           else np.zeros((3, 3)))
+        self._load_weights(
+            KERNEL_PRESETS[preset] if KERNEL_PRESETS[preset].shape == (3, 3) else np.zeros((3, 3))
+        )
         controls = {
             "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
-            "preset": W.Dropdown(options=[*KERNEL_PRESETS, CUSTOM], value=preset,
-                                 description="kernel"),
-            "stride": W.IntSlider(value=stride, min=1, max=4, description="stride",
-                                  continuous_update=True),
-            "padding": W.ToggleButtons(options=["valid", "same"], value=padding,
-                                       description="padding"),
-            "scale": W.ToggleButtons(options=list(SCALES), value=scale,
-                                     description="colour scale"),
+            "preset": W.Dropdown(
+                options=[*KERNEL_PRESETS, CUSTOM], value=preset, description="kernel"
+            ),
+            "stride": W.IntSlider(
+                value=stride, min=1, max=4, description="stride", continuous_update=True
+            ),
+            "padding": W.ToggleButtons(
+                options=["valid", "same"], value=padding, description="padding"
+            ),
+            "scale": W.ToggleButtons(options=list(SCALES), value=scale, description="colour scale"),
         }
-        self._grid = W.GridBox(self.weights, layout=W.Layout(
-            grid_template_columns="repeat(3, 68px)", width="220px"))
+        self._grid = W.GridBox(
+            self.weights, layout=W.Layout(grid_template_columns="repeat(3, 68px)", width="220px")
+        )
         self.linked: LinkedView | None = None
-        self._build(controls, {"input": "input (yellow box = detail below)", "kernel": "kernel",
-                               "output": "feature map"})
+        self._build(
+            controls,
+            {
+                "input": "input (yellow box = detail below)",
+                "kernel": "kernel",
+                "output": "feature map",
+            },
+        )
         for wgt in self.weights:
             wgt.observe(self._on_weight, names="value")
         controls["preset"].observe(self._on_preset, names="value")
-        self.linked = LinkedView(np.zeros((DETAIL, DETAIL)), "conv", kernel=np.zeros((3, 3)),
-                                 size=384)
+        self.linked = LinkedView(
+            np.zeros((DETAIL, DETAIL)), "conv", kernel=np.zeros((3, 3)), size=384
+        )
         self._update_linked(self.frame)
         style, control_row, *rest = self.widget.children
         self.widget.children = (
@@ -195,9 +233,11 @@ class KernelExplorer(Explorer):
             control_row,
             W.HBox([W.HTML("<b>3&times;3 weights</b> (editing switches to custom)"), self._grid]),
             *rest,
-            W.HTML("<b>The detail in the yellow box, linked</b>: hover an output pixel to see "
-                   "its window and the arithmetic; click an input pixel to see every output "
-                   "pixel it reaches."),
+            W.HTML(
+                "<b>The detail in the yellow box, linked</b>: hover an output pixel to see "
+                "its window and the arithmetic; click an input pixel to see every output "
+                "pixel it reaches."
+            ),
             self.linked,
         )
 
@@ -232,11 +272,13 @@ class KernelExplorer(Explorer):
             return np.array([w.value for w in self.weights], float).reshape(3, 3)
         return KERNEL_PRESETS[preset]
 
-    def step(self, image: str, preset: str, stride: int, padding: str,
-             scale: str = "per map") -> Frame:
+    def step(
+        self, image: str, preset: str, stride: int, padding: str, scale: str = "per map"
+    ) -> Frame:
         img = photo(image, gray=True)
-        return kernel_step(img, self.kernel(preset), stride, padding, scale,
-                           detail=detail_corner(image, img.shape))
+        return kernel_step(
+            img, self.kernel(preset), stride, padding, scale, detail=detail_corner(image, img.shape)
+        )
 
     def refresh(self) -> Frame | None:
         frame = super().refresh()
@@ -247,7 +289,7 @@ class KernelExplorer(Explorer):
         """The 16x16 detail of the current photo that the linked view shows."""
         img = photo(self.controls["image"].value, gray=True)
         y0, x0 = detail_corner(self.controls["image"].value, img.shape)
-        return img[y0:y0 + DETAIL, x0:x0 + DETAIL]
+        return img[y0 : y0 + DETAIL, x0 : x0 + DETAIL]
 
     def _update_linked(self, frame: Frame | None) -> None:
         if self.linked is None or frame is None:
@@ -255,6 +297,11 @@ class KernelExplorer(Explorer):
         v = self.values()
         shared = v["scale"] == "shared"
         self.linked.update(
-            self.detail(), "conv", kernel=self.kernel(), stride=v["stride"],
-            padding=v["padding"], fixed_range=frame.data["range"] if shared else (),
-            labels=("detail", "its feature map"))
+            self.detail(),
+            "conv",
+            kernel=self.kernel(),
+            stride=v["stride"],
+            padding=v["padding"],
+            fixed_range=frame.data["range"] if shared else (),
+            labels=("detail", "its feature map"),
+        )

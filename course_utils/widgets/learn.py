@@ -45,8 +45,11 @@ def kernel_picture(kernel, vmax: float, cell: int = 56) -> np.ndarray:
         shade = rgb[r * cell + cell // 2, c * cell + cell // 2].astype(int)
         ink = (0, 0, 0) if shade.sum() > 360 else (255, 255, 255)
         x0, y0, x1, y1 = draw.textbbox((0, 0), text)
-        draw.text((c * cell + (cell - (x1 - x0)) / 2, r * cell + (cell - (y1 - y0)) / 2 - y0),
-                  text, fill=ink)
+        draw.text(
+            (c * cell + (cell - (x1 - x0)) / 2, r * cell + (cell - (y1 - y0)) / 2 - y0),
+            text,
+            fill=ink,
+        )
     draw_grid = np.asarray(img).copy()
     draw_grid[::cell, :] = 255
     draw_grid[:, ::cell] = 255
@@ -113,8 +116,9 @@ def _png(rgb: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def learn_step(image: np.ndarray, run: backprop.KernelTrajectory, step: int,
-               display: int = 200) -> Frame:
+def learn_step(
+    image: np.ndarray, run: backprop.KernelTrajectory, step: int, display: int = 200
+) -> Frame:
     """The pure update: the kernel after ``step`` steps of ``run``, its output, error and loss.
 
     Parameters
@@ -155,8 +159,9 @@ def learn_step(image: np.ndarray, run: backprop.KernelTrajectory, step: int,
     kmax = float(np.abs(run.target_kernel).max()) or 1.0
     loss = float(run.losses[step])
     images = {
-        "target": _target_png(np.ascontiguousarray(run.target_kernel).tobytes(),
-                              run.target_kernel.shape, kmax),
+        "target": _target_png(
+            np.ascontiguousarray(run.target_kernel).tobytes(), run.target_kernel.shape, kmax
+        ),
         "kernel": _png(kernel_picture(k, kmax)),
         "output": to_png(out, "RdBu_r", (-scale, scale)),
         "error": to_png(out - target, "RdBu_r", (-scale, scale)),
@@ -177,11 +182,22 @@ def learn_step(image: np.ndarray, run: backprop.KernelTrajectory, step: int,
     )
     out_px = round(display * out.shape[1] / image.shape[1])  # true size: the photo is `display`
     return Frame(
-        images=images, info=info, data={"kernel": k, "output": out, "loss": loss},
-        widths={"target": KERNEL_PX, "kernel": KERNEL_PX, "output": out_px, "error": out_px,
-                "loss": 256},
-        colorbars={"target": ("RdBu_r", -kmax, kmax), "kernel": ("RdBu_r", -kmax, kmax),
-                   "output": ("RdBu_r", -scale, scale), "error": ("RdBu_r", -scale, scale)},
+        images=images,
+        info=info,
+        data={"kernel": k, "output": out, "loss": loss},
+        widths={
+            "target": KERNEL_PX,
+            "kernel": KERNEL_PX,
+            "output": out_px,
+            "error": out_px,
+            "loss": 256,
+        },
+        colorbars={
+            "target": ("RdBu_r", -kmax, kmax),
+            "kernel": ("RdBu_r", -kmax, kmax),
+            "output": ("RdBu_r", -scale, scale),
+            "error": ("RdBu_r", -scale, scale),
+        },
     )
 
 
@@ -203,8 +219,15 @@ class FilterLearningExplorer(Explorer):
 
     image_width = "200px"
 
-    def __init__(self, image: str = "camera", target=None, lr: float = 0.1, step: int = 0,
-                 steps: int = 60, learning_rates=LEARNING_RATES) -> None:
+    def __init__(
+        self,
+        image: str = "camera",
+        target=None,
+        lr: float = 0.1,
+        step: int = 0,
+        steps: int = 60,
+        learning_rates=LEARNING_RATES,
+    ) -> None:
         rates = tuple(float(r) for r in learning_rates)
         if float(lr) not in rates:
             raise ValueError(f"lr must be one of the learning rates {rates}, got {lr!r}.")
@@ -212,15 +235,27 @@ class FilterLearningExplorer(Explorer):
         tk = ops.KERNEL_PRESETS["Sobel x (vertical edges)"] if target is None else target
         self.runs = {r: backprop.learn_kernel(self.photo, tk, r, steps) for r in rates}
         controls = {
-            "step": W.IntSlider(value=step, min=0, max=steps, description="step",
-                                continuous_update=True),
-            "lr": W.SelectionSlider(options=[(f"{r:g}", r) for r in rates], value=float(lr),
-                                    description="learning rate", continuous_update=True,
-                                    style={"description_width": "initial"}),
+            "step": W.IntSlider(
+                value=step, min=0, max=steps, description="step", continuous_update=True
+            ),
+            "lr": W.SelectionSlider(
+                options=[(f"{r:g}", r) for r in rates],
+                value=float(lr),
+                description="learning rate",
+                continuous_update=True,
+                style={"description_width": "initial"},
+            ),
         }
-        self._build(controls, {"target": "hidden target kernel", "kernel": "learned kernel",
-                               "output": "conv2d(photo, kernel)", "error": "error = output - target",
-                               "loss": "loss curve"})
+        self._build(
+            controls,
+            {
+                "target": "hidden target kernel",
+                "kernel": "learned kernel",
+                "output": "conv2d(photo, kernel)",
+                "error": "error = output - target",
+                "loss": "loss curve",
+            },
+        )
 
     def step(self, step: int, lr: float) -> Frame:
         return learn_step(self.photo, self.runs[lr], step)

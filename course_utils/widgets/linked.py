@@ -36,21 +36,28 @@ def _f32_bytes(a: np.ndarray) -> bytes:
 def _map2d(name: str, a, max_side: int = MAX_SIDE) -> np.ndarray:
     """A finite 2-D float array, rounded to float32 (what the browser sees), as float64."""
     arr = np.asarray(a)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number)
-                                   or np.issubdtype(arr.dtype, np.bool_)):
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
         raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D map (H, W), got shape {arr.shape}; "
-                         f"for a multi-channel map pass one channel, e.g. {name}[..., 0].")
+        raise ValueError(
+            f"{name} must be a 2-D map (H, W), got shape {arr.shape}; "
+            f"for a multi-channel map pass one channel, e.g. {name}[..., 0]."
+        )
     if 0 in arr.shape or max(arr.shape) > max_side:
-        raise ValueError(f"{name} must have between 1 and {max_side} rows and columns, got "
-                         f"shape {arr.shape}; crop or downsample it first.")
+        raise ValueError(
+            f"{name} must have between 1 and {max_side} rows and columns, got "
+            f"shape {arr.shape}; crop or downsample it first."
+        )
     arr = arr.astype(np.float32).astype(np.float64)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values (after conversion to "
-                         "float32); fix the data first, e.g. np.nan_to_num.")
+        raise ValueError(
+            f"{name} contains NaN or infinite values (after conversion to "
+            "float32); fix the data first, e.g. np.nan_to_num."
+        )
     return arr
 
 
@@ -123,20 +130,55 @@ class LinkedView(anywidget.AnyWidget):
     hover = t.Dict({}).tag(sync=True)
     selected = t.Dict({}).tag(sync=True)
 
-    def __init__(self, x, op: str = "conv", *, kernel=None, stride: int | None = None,
-                 padding="valid", pool_size: int = 2, bias: float = 0.0, fixed_range=None,
-                 cmap: str = "auto", size: int = 384, show_values: bool | None = None,
-                 labels=("input", "output")) -> None:
+    def __init__(
+        self,
+        x,
+        op: str = "conv",
+        *,
+        kernel=None,
+        stride: int | None = None,
+        padding="valid",
+        pool_size: int = 2,
+        bias: float = 0.0,
+        fixed_range=None,
+        cmap: str = "auto",
+        size: int = 384,
+        show_values: bool | None = None,
+        labels=("input", "output"),
+    ) -> None:
         super().__init__()
-        self.update(x, op, kernel=kernel, stride=stride, padding=padding, pool_size=pool_size,
-                    bias=bias, fixed_range=fixed_range, cmap=cmap, size=size,
-                    show_values=show_values, labels=labels)
+        self.update(
+            x,
+            op,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            pool_size=pool_size,
+            bias=bias,
+            fixed_range=fixed_range,
+            cmap=cmap,
+            size=size,
+            show_values=show_values,
+            labels=labels,
+        )
 
     # ---- state ------------------------------------------------------------------------------
-    def update(self, x=None, op: str | None = None, *, kernel=None, stride: int | None = None,
-               padding=None, pool_size: int | None = None, bias: float | None = None,
-               fixed_range=None, cmap: str | None = None, size: int | None = None,
-               show_values: bool | None = None, labels=None) -> LinkedView:
+    def update(
+        self,
+        x=None,
+        op: str | None = None,
+        *,
+        kernel=None,
+        stride: int | None = None,
+        padding=None,
+        pool_size: int | None = None,
+        bias: float | None = None,
+        fixed_range=None,
+        cmap: str | None = None,
+        size: int | None = None,
+        show_values: bool | None = None,
+        labels=None,
+    ) -> LinkedView:
         """Change any of the constructor's arguments (``None`` keeps the current value).
 
         Everything is validated and computed first, then sent in one message. ``fixed_range``
@@ -154,8 +196,11 @@ class LinkedView(anywidget.AnyWidget):
             ka = None
         pool = self.pool_size if pool_size is None else linked_math._int("pool_size", pool_size)
         if stride is None:
-            stride = {"conv": 1, "maxpool": pool, "avgpool": pool, "transpose": 2}[op] if (
-                op != self.op or not hasattr(self, "_x")) else self.stride
+            stride = (
+                {"conv": 1, "maxpool": pool, "avgpool": pool, "transpose": 2}[op]
+                if (op != self.op or not hasattr(self, "_x"))
+                else self.stride
+            )
         stride = linked_math._int("stride", stride)
         if padding is None:  # kept while the op stays the same
             padding = getattr(self, "_padding", "valid") if op == self.op else "valid"
@@ -180,8 +225,9 @@ class LinkedView(anywidget.AnyWidget):
 
         if op == "conv":
             pads = linked_math.conv_pads(xa.shape, ka.shape, stride, padding)
-            linked_math.linked_output_shape("conv", xa.shape, kernel_shape=ka.shape,
-                                            stride=stride, pads=pads)  # raises if too small
+            linked_math.linked_output_shape(
+                "conv", xa.shape, kernel_shape=ka.shape, stride=stride, pads=pads
+            )  # raises if too small
             out = ops.conv2d(xa, ka, stride, padding) + bias
         elif op in linked_math.POOLS:
             pads = (0, 0, 0, 0)
@@ -215,16 +261,31 @@ class LinkedView(anywidget.AnyWidget):
     # ---- the same math the browser does ----------------------------------------------------
     def explain(self, r: int, c: int) -> linked_math.Arithmetic:
         """The arithmetic of output pixel ``(r, c)``, as the browser shows it on hover."""
-        return linked_math.arithmetic(self.op, self._x, r, c, kernel=self._k, stride=self.stride,
-                                      pads=tuple(self.pads), pool_size=self.pool_size,
-                                      bias=self.bias)
+        return linked_math.arithmetic(
+            self.op,
+            self._x,
+            r,
+            c,
+            kernel=self._k,
+            stride=self.stride,
+            pads=tuple(self.pads),
+            pool_size=self.pool_size,
+            bias=self.bias,
+        )
 
     def projective_field(self, i: int, j: int) -> list[tuple[int, int]]:
         """Output pixels that input pixel ``(i, j)`` reaches, as the browser highlights on click."""
         kshape = None if self._k is None else self._k.shape
-        return linked_math.projective_field(self.op, self._x.shape, i, j, kernel_shape=kshape,
-                                            pool_size=self.pool_size, stride=self.stride,
-                                            pads=tuple(self.pads))
+        return linked_math.projective_field(
+            self.op,
+            self._x.shape,
+            i,
+            j,
+            kernel_shape=kshape,
+            pool_size=self.pool_size,
+            stride=self.stride,
+            pads=tuple(self.pads),
+        )
 
     # ---- a picture for readers without a kernel ---------------------------------------------
     def static_png(self) -> bytes:
@@ -243,13 +304,22 @@ class LinkedView(anywidget.AnyWidget):
             lo, hi = self.fixed_range or (float(arr.min()), float(arr.max()))
             diverging = self.cmap == "diverging" or (self.cmap == "auto" and lo < 0 < hi)
             m = max(abs(lo), abs(hi)) or 1.0
-            pictures.append(viz.to_rgb8(arr, "RdBu_r" if diverging else "gray",
-                                        (-m, m) if diverging else (lo, hi), scale))
+            pictures.append(
+                viz.to_rgb8(
+                    arr,
+                    "RdBu_r" if diverging else "gray",
+                    (-m, m) if diverging else (lo, hi),
+                    scale,
+                )
+            )
         gap = 24
-        canvas = np.full((max(p.shape[0] for p in pictures),
-                          sum(p.shape[1] for p in pictures) + gap, 3), 255, np.uint8)
+        canvas = np.full(
+            (max(p.shape[0] for p in pictures), sum(p.shape[1] for p in pictures) + gap, 3),
+            255,
+            np.uint8,
+        )
         canvas[: pictures[0].shape[0], : pictures[0].shape[1]] = pictures[0]
-        canvas[: pictures[1].shape[0], pictures[0].shape[1] + gap:] = pictures[1]
+        canvas[: pictures[1].shape[0], pictures[0].shape[1] + gap :] = pictures[1]
         buf = io.BytesIO()
         Image.fromarray(canvas).save(buf, format="PNG", compress_level=6)
         return buf.getvalue()
@@ -267,10 +337,10 @@ class LinkedView(anywidget.AnyWidget):
         oh, ow = self.out_shape
         detail = {
             "conv": f"kernel {self.kernel_shape[0]}x{self.kernel_shape[1]}, stride {self.stride}, "
-                    f"padding {self._padding!r}",
+            f"padding {self._padding!r}",
             "maxpool": f"pool {self.pool_size}, stride {self.stride}",
             "avgpool": f"pool {self.pool_size}, stride {self.stride}",
             "transpose": f"kernel {self.kernel_shape[0]}x{self.kernel_shape[1]}, "
-                         f"stride {self.stride}",
+            f"stride {self.stride}",
         }[self.op]
         return f"LinkedView({self.op}: {h}x{w} -> {oh}x{ow}, {detail})"

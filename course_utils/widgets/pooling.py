@@ -18,8 +18,12 @@ __all__ = ["PoolingExplorer", "pooling_step", "draw_window_grid"]
 
 #: top-left corner of the 32x32 detail shown enlarged, per sample photo (something with edges)
 ZOOM_CORNERS: dict[str, tuple[int, int]] = {
-    "camera": (80, 112), "astronaut": (48, 96), "cat": (72, 48),
-    "coffee": (24, 96), "coins": (84, 84), "brick": (96, 96),
+    "camera": (80, 112),
+    "astronaut": (48, 96),
+    "cat": (72, 48),
+    "coffee": (24, 96),
+    "coins": (84, 84),
+    "brick": (96, 96),
 }
 _ZOOM_SIZE, _ZOOM = 32, 8
 _LINE = np.array([0, 200, 255], np.uint8)  # window borders: cyan
@@ -27,8 +31,14 @@ _FIRST = np.array([255, 140, 0], np.uint8)  # one whole window: orange
 _BOX = np.array([255, 220, 0], np.uint8)  # the zoomed region on the full photo: yellow
 
 
-def draw_window_grid(crop: np.ndarray, origin: tuple[int, int], pool_size: int, stride: int,
-                     image_shape: tuple[int, int], zoom: int = _ZOOM) -> np.ndarray:
+def draw_window_grid(
+    crop: np.ndarray,
+    origin: tuple[int, int],
+    pool_size: int,
+    stride: int,
+    image_shape: tuple[int, int],
+    zoom: int = _ZOOM,
+) -> np.ndarray:
     """Enlarge a gray crop ``zoom`` times and draw the pooling windows into it (NumPy only).
 
     Cyan lines mark where windows start (and end, when they do not overlap); one whole window is outlined in orange;
@@ -57,8 +67,8 @@ def draw_window_grid(crop: np.ndarray, origin: tuple[int, int], pool_size: int, 
     h, w = crop.shape
     y0, x0 = origin
     rgb = to_rgb8(crop, "gray", (0.0, 1.0), scale=zoom).copy()
-    cov_r = window_coverage(image_shape[0], pool_size, stride)[y0:y0 + h]
-    cov_c = window_coverage(image_shape[1], pool_size, stride)[x0:x0 + w]
+    cov_r = window_coverage(image_shape[0], pool_size, stride)[y0 : y0 + h]
+    cov_c = window_coverage(image_shape[1], pool_size, stride)[x0 : x0 + w]
     dim = ~np.repeat(np.repeat(np.outer(cov_r, cov_c), zoom, 0), zoom, 1)
     rgb[dim] = rgb[dim] // 3
     n_out_r = ops.pool_output_size(image_shape[0], pool_size, stride)
@@ -82,15 +92,20 @@ def draw_window_grid(crop: np.ndarray, origin: tuple[int, int], pool_size: int, 
         t, b = fy * zoom, min((fy + pool_size) * zoom, h * zoom - 1)
         left, r = fx * zoom, min((fx + pool_size) * zoom, w * zoom - 1)
         for d in (0, 1):
-            rgb[min(t + d, b), left:r + 1] = _FIRST
-            rgb[max(b - d, t), left:r + 1] = _FIRST
-            rgb[t:b + 1, min(left + d, r)] = _FIRST
-            rgb[t:b + 1, max(r - d, left)] = _FIRST
+            rgb[min(t + d, b), left : r + 1] = _FIRST
+            rgb[max(b - d, t), left : r + 1] = _FIRST
+            rgb[t : b + 1, min(left + d, r)] = _FIRST
+            rgb[t : b + 1, max(r - d, left)] = _FIRST
     return rgb
 
 
-def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "max",
-                 corner: tuple[int, int] = (0, 0)) -> Frame:
+def pooling_step(
+    image: np.ndarray,
+    pool_size: int,
+    stride: int,
+    mode: str = "max",
+    corner: tuple[int, int] = (0, 0),
+) -> Frame:
     """The pure update: pool the image, draw the windows on an enlarged detail, describe shapes.
 
     Parameters
@@ -123,12 +138,23 @@ def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "ma
     h, w = img.shape
     zs = min(_ZOOM_SIZE, h, w)
     y0, x0 = min(max(corner[0], 0), h - zs), min(max(corner[1], 0), w - zs)
-    grid = draw_window_grid(img[y0:y0 + zs, x0:x0 + zs], (y0, x0), pool_size, stride, (h, w),
-                            zoom=_ZOOM * _ZOOM_SIZE // zs)
+    grid = draw_window_grid(
+        img[y0 : y0 + zs, x0 : x0 + zs],
+        (y0, x0),
+        pool_size,
+        stride,
+        (h, w),
+        zoom=_ZOOM * _ZOOM_SIZE // zs,
+    )
     cov = np.outer(window_coverage(h, pool_size, stride), window_coverage(w, pool_size, stride))
     word = "largest" if mode == "max" else "mean"
-    overlap = ("windows overlap" if stride < pool_size else
-               "windows tile without overlap" if stride == pool_size else "windows leave gaps")
+    overlap = (
+        "windows overlap"
+        if stride < pool_size
+        else "windows tile without overlap"
+        if stride == pool_size
+        else "windows leave gaps"
+    )
     info = (
         f"input <b>{h}&times;{w}</b>, window {pool_size}&times;{pool_size}, stride {stride} "
         f"&rarr; output <b>{out.shape[0]}&times;{out.shape[1]}</b>"
@@ -143,8 +169,11 @@ def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "ma
     if out_width >= 96:  # narrower maps share the input's bar (pooling keeps the grey scale)
         bars["output"] = ("gray", 0.0, 1.0)
     return Frame(
-        images={"input": boxed_png(img, (y0, x0), zs), "windows": to_png(grid),
-                "output": to_png(out, "gray", (0.0, 1.0))},
+        images={
+            "input": boxed_png(img, (y0, x0), zs),
+            "windows": to_png(grid),
+            "output": to_png(out, "gray", (0.0, 1.0)),
+        },
         info=info,
         data={"output": out, "windows": grid, "coverage": cov, "detail": (y0, x0, zs)},
         widths={"input": width, "windows": width, "output": out_width},
@@ -153,8 +182,9 @@ def pooling_step(image: np.ndarray, pool_size: int, stride: int, mode: str = "ma
 
 
 @memo(maxsize=32)
-def boxed_png(img: np.ndarray, corner: tuple[int, int], size: int, cmap: str = "gray",
-              vrange=(0.0, 1.0)) -> bytes:
+def boxed_png(
+    img: np.ndarray, corner: tuple[int, int], size: int, cmap: str = "gray", vrange=(0.0, 1.0)
+) -> bytes:
     """The photo as RGB PNG (``cmap`` over ``vrange``) with a yellow box around a detail.
 
     Examples
@@ -166,8 +196,8 @@ def boxed_png(img: np.ndarray, corner: tuple[int, int], size: int, cmap: str = "
     rgb = to_rgb8(img, cmap, vrange).copy()
     y0, x0 = corner
     y1, x1 = y0 + size - 1, x0 + size - 1
-    rgb[[y0, y1], x0:x1 + 1] = _BOX
-    rgb[y0:y1 + 1, [x0, x1]] = _BOX
+    rgb[[y0, y1], x0 : x1 + 1] = _BOX
+    rgb[y0 : y1 + 1, [x0, x1]] = _BOX
     return to_png(rgb)
 
 
@@ -192,8 +222,9 @@ class PoolingExplorer(Explorer):
     ('maxpool', [30, 30])
     """
 
-    def __init__(self, image: str = "camera", pool_size: int = 2, stride: int = 2,
-                 mode: str = "max") -> None:
+    def __init__(
+        self, image: str = "camera", pool_size: int = 2, stride: int = 2, mode: str = "max"
+    ) -> None:
         check_choice("image", image, SAMPLE_IMAGES)
         check_choice("mode", mode, ("max", "average"))
         controls = {
@@ -203,21 +234,29 @@ class PoolingExplorer(Explorer):
             "mode": W.ToggleButtons(options=["max", "average"], value=mode, description="pooling"),
         }
         self.linked: LinkedView | None = None
-        self._build(controls, {"input": "input (yellow box = detail)",
-                               "windows": "detail x8 with the windows",
-                               "output": "pooled map (true size, same grey scale)"})
+        self._build(
+            controls,
+            {
+                "input": "input (yellow box = detail)",
+                "windows": "detail x8 with the windows",
+                "output": "pooled map (true size, same grey scale)",
+            },
+        )
         self.linked = LinkedView(np.zeros((4, 4)), "maxpool", size=384)
         self._update_linked(self.frame)
         self.widget.children = (
             *self.widget.children,
-            W.HTML("<b>The detail, linked</b>: hover a pooled pixel to see its window and the "
-                   "value it keeps; click an input pixel to see which pooled pixels read it."),
+            W.HTML(
+                "<b>The detail, linked</b>: hover a pooled pixel to see its window and the "
+                "value it keeps; click an input pixel to see which pooled pixels read it."
+            ),
             self.linked,
         )
 
     def step(self, image: str, pool_size: int, stride: int, mode: str) -> Frame:
-        return pooling_step(photo(image, gray=True), pool_size, stride, mode,
-                            ZOOM_CORNERS.get(image, (0, 0)))
+        return pooling_step(
+            photo(image, gray=True), pool_size, stride, mode, ZOOM_CORNERS.get(image, (0, 0))
+        )
 
     def refresh(self) -> Frame | None:
         frame = super().refresh()
@@ -227,12 +266,17 @@ class PoolingExplorer(Explorer):
     def detail(self) -> np.ndarray:
         """The detail of the current photo that the windows picture and the linked view show."""
         y0, x0, zs = self.frame.data["detail"]
-        return photo(self.controls["image"].value, gray=True)[y0:y0 + zs, x0:x0 + zs]
+        return photo(self.controls["image"].value, gray=True)[y0 : y0 + zs, x0 : x0 + zs]
 
     def _update_linked(self, frame: Frame | None) -> None:
         if self.linked is None or frame is None:
             return
         v = self.values()
         op = "maxpool" if v["mode"] == "max" else "avgpool"
-        self.linked.update(self.detail(), op, pool_size=v["pool_size"], stride=v["stride"],
-                           labels=("detail", "pooled"))
+        self.linked.update(
+            self.detail(),
+            op,
+            pool_size=v["pool_size"],
+            stride=v["stride"],
+            labels=("detail", "pooled"),
+        )

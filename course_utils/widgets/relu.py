@@ -43,8 +43,12 @@ def map_histogram(feature_map: np.ndarray, scale: float) -> tuple[np.ndarray, np
     return np.histogram(clipped, bins=HIST_BINS, range=(-r, r))
 
 
-def relu_step(feature_map: np.ndarray, bias: float, scale: float | None = None,
-              hist: tuple[np.ndarray, np.ndarray] | None = None) -> Frame:
+def relu_step(
+    feature_map: np.ndarray,
+    bias: float,
+    scale: float | None = None,
+    hist: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Frame:
     """The pure update: ``pre = feature_map + bias``, ``post = relu(pre)``, and the histogram of
     ``feature_map`` with the threshold ``-bias``, each as PNG.
 
@@ -97,11 +101,20 @@ def relu_step(feature_map: np.ndarray, bias: float, scale: float | None = None,
         f"{threshold:+.2f}); {100 * (1 - zero):.1f}% pass unchanged."
     )
     return Frame(
-        images={"pre": to_png(pre, "RdBu_r", (-m, m)), "post": to_png(post, "gray", (0.0, m)),
-                "hist": histogram_png(counts, edges, threshold, width=256, height=110)},
+        images={
+            "pre": to_png(pre, "RdBu_r", (-m, m)),
+            "post": to_png(post, "gray", (0.0, m)),
+            "hist": histogram_png(counts, edges, threshold, width=256, height=110),
+        },
         info=info,
-        data={"pre": pre, "post": post, "zero_fraction": zero, "threshold": threshold,
-              "counts": counts, "edges": edges},
+        data={
+            "pre": pre,
+            "post": post,
+            "zero_fraction": zero,
+            "threshold": threshold,
+            "counts": counts,
+            "edges": edges,
+        },
         colorbars={"pre": ("RdBu_r", -m, m), "post": ("gray", 0.0, m)},
     )
 
@@ -133,22 +146,28 @@ class ReluExplorer(Explorer):
     0.3
     """
 
-    def __init__(self, image: str = "camera", preset: str = "Sobel x (vertical edges)",
-                 bias: float = 0.0) -> None:
+    def __init__(
+        self, image: str = "camera", preset: str = "Sobel x (vertical edges)", bias: float = 0.0
+    ) -> None:
         check_choice("image", image, SAMPLE_IMAGES)
         check_choice("preset", preset, KERNEL_PRESETS)
         if not (isinstance(bias, (int, float)) and -0.5 <= bias <= 0.5):
-            raise ValueError(f"bias must be a number in [-0.5, 0.5] (the slider's range), "
-                             f"got {bias!r}.")
+            raise ValueError(
+                f"bias must be a number in [-0.5, 0.5] (the slider's range), got {bias!r}."
+            )
         controls = {
             "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
-            "preset": W.Dropdown(options=list(KERNEL_PRESETS), value=preset,
-                                 description="kernel"),
+            "preset": W.Dropdown(options=list(KERNEL_PRESETS), value=preset, description="kernel"),
             "bias": float_slider("bias", -0.5, 0.5, 0.01, bias, fmt="+.2f"),
         }
-        self._build(controls, {"pre": "pre-activation conv + bias",
-                               "post": "after ReLU = max(0, ·)",
-                               "hist": "histogram of conv (log count), line at −bias"})
+        self._build(
+            controls,
+            {
+                "pre": "pre-activation conv + bias",
+                "post": "after ReLU = max(0, ·)",
+                "hist": "histogram of conv (log count), line at −bias",
+            },
+        )
 
     def feature_map(self, image: str, preset: str) -> np.ndarray:
         """``conv2d(gray photo, kernel)`` ("valid": no artificial edges at the border)."""

@@ -122,14 +122,17 @@ class SkipExplorer(Explorer):
     (5, 10)
     """
 
-    def __init__(self, image: str = "shapes", poolings: int = 3,
-                 interpolation: str = "nearest") -> None:
+    def __init__(
+        self, image: str = "shapes", poolings: int = 3, interpolation: str = "nearest"
+    ) -> None:
         check_choice("input", image, SKIP_EXPLORER_INPUTS)
         check_choice("interpolation", interpolation, ("nearest", "bilinear"))
         controls = {
-            "image": W.Dropdown(options=[(label, name)
-                                         for name, label in SKIP_EXPLORER_INPUTS.items()],
-                                value=image, description="input"),
+            "image": W.Dropdown(
+                options=[(label, name) for name, label in SKIP_EXPLORER_INPUTS.items()],
+                value=image,
+                description="input",
+            ),
             "poolings": W.IntSlider(value=poolings, min=1, max=3, description="poolings"),
             "interpolation": W.ToggleButtons(
                 options=["nearest", "bilinear"], value=interpolation, description="upsampling"

@@ -123,9 +123,11 @@ def scatter_step(x: np.ndarray, kernel: np.ndarray, stride: int, count: int) -> 
         rgb_in, rgb_out = rgb_in.copy(), rgb_out.copy()
         _outline(rgb_in, i, j, i + 1, j + 1, cell, _RED)
         _outline(rgb_out, s * i, s * j, s * i + kh, s * j + kw, cell, _RED)
-        what = (f"stamp {count} of {h * w}: pixel ({i}, {j}) = {short_number(x[i, j])} adds "
-                f"{short_number(x[i, j])} &times; K to output rows {s * i}..{s * i + kh - 1}, "
-                f"columns {s * j}..{s * j + kw - 1} (red frame)")
+        what = (
+            f"stamp {count} of {h * w}: pixel ({i}, {j}) = {short_number(x[i, j])} adds "
+            f"{short_number(x[i, j])} &times; K to output rows {s * i}..{s * i + kh - 1}, "
+            f"columns {s * j}..{s * j + kw - 1} (red frame)"
+        )
     else:
         what = f"nothing stamped yet: move <i>pixels stamped</i> (0..{h * w})"
     info = (
@@ -133,14 +135,20 @@ def scatter_step(x: np.ndarray, kernel: np.ndarray, stride: int, count: int) -> 
         f"<b>{oh}&times;{ow}</b> = ({h}&minus;1)&middot;{s} + {kh}<br>{what}"
     )
     widths = {"input": w * cell, "kernel": kw * cell, "output": ow * cell}
-    bars = {"input": ("viridis", 0.0, float(x.max()) or 1.0),
-            "kernel": ("viridis", 0.0, float(k.max()) or 1.0),
-            "output": ("viridis", 0.0, top)}
+    bars = {
+        "input": ("viridis", 0.0, float(x.max()) or 1.0),
+        "kernel": ("viridis", 0.0, float(k.max()) or 1.0),
+        "output": ("viridis", 0.0, top),
+    }
     return Frame(
         images={"input": to_png(rgb_in), "kernel": to_png(rgb_k), "output": to_png(rgb_out)},
         info=info,
-        data={"partial": partial, "full": full, "current": (i, j) if count else None,
-              "stamped": np.where(done, x, 0.0)},
+        data={
+            "partial": partial,
+            "full": full,
+            "current": (i, j) if count else None,
+            "stamped": np.where(done, x, 0.0),
+        },
         widths=widths,
         # a bar needs some width to be read; the values are in the cells (and the linked view)
         colorbars={name: bar for name, bar in bars.items() if widths[name] >= _MIN_BAR},
@@ -165,30 +173,39 @@ class ScatterExplorer(Explorer):
     True
     """
 
-    def __init__(self, size: int = 4, kernel: str = "ones 3x3", stride: int = 2,
-                 count: int = 1) -> None:
+    def __init__(
+        self, size: int = 4, kernel: str = "ones 3x3", stride: int = 2, count: int = 1
+    ) -> None:
         check_choice("kernel", kernel, SCATTER_KERNELS)
         check_int("size", size, 2, 8)
         controls = {
             "size": W.IntSlider(value=size, min=2, max=8, description="input size"),
             "kernel": W.Dropdown(options=list(SCATTER_KERNELS), value=kernel, description="kernel"),
             "stride": W.IntSlider(value=stride, min=1, max=4, description="stride"),
-            "count": W.IntSlider(value=min(count, size * size), min=0, max=size * size,
-                                 description="pixels stamped"),
+            "count": W.IntSlider(
+                value=min(count, size * size), min=0, max=size * size, description="pixels stamped"
+            ),
         }
         # registered before _build's observers, so the count slider is clamped first
         controls["size"].observe(self._on_size, names="value")
         self.linked: LinkedView | None = None
-        self._build(controls, {"input": "input x (pale = not stamped yet)", "kernel": "kernel K",
-                               "output": "output so far"})
-        self.linked = LinkedView(np.zeros((2, 2)), "transpose", kernel=np.ones((1, 1)),
-                                 size=384)
+        self._build(
+            controls,
+            {
+                "input": "input x (pale = not stamped yet)",
+                "kernel": "kernel K",
+                "output": "output so far",
+            },
+        )
+        self.linked = LinkedView(np.zeros((2, 2)), "transpose", kernel=np.ones((1, 1)), size=384)
         self._update_linked(self.frame)
         self.widget.children = (
             *self.widget.children,
-            W.HTML("<b>Output so far, linked</b> (pixels not stamped yet count as 0): hover an "
-                   "output pixel to see the stamps that add up to it; click an input pixel to "
-                   "see its stamp."),
+            W.HTML(
+                "<b>Output so far, linked</b> (pixels not stamped yet count as 0): hover an "
+                "output pixel to see the stamps that add up to it; click an input pixel to "
+                "see its stamp."
+            ),
             self.linked,
         )
 
@@ -201,8 +218,13 @@ class ScatterExplorer(Explorer):
         if self.linked is None or frame is None:
             return
         v = self.values()
-        self.linked.update(frame.data["stamped"], "transpose", kernel=SCATTER_KERNELS[v["kernel"]],
-                           stride=v["stride"], labels=("input stamped so far", "output so far"))
+        self.linked.update(
+            frame.data["stamped"],
+            "transpose",
+            kernel=SCATTER_KERNELS[v["kernel"]],
+            stride=v["stride"],
+            labels=("input stamped so far", "output so far"),
+        )
 
     def _on_size(self, change) -> None:
         self.controls["count"].max = change["new"] ** 2
@@ -253,14 +275,20 @@ def checkerboard_step(kernel_size: int, stride: int, image: str = "camera") -> F
     small, photo = toys.checkerboard_photo(image, k, s)
     uneven = lo != hi
     if lo == 0:
-        verdict = ("<b style='color:#c00'>holes</b>: k &lt; s, some output pixels get no stamp "
-                   "at all (a grid of black lines)")
+        verdict = (
+            "<b style='color:#c00'>holes</b>: k &lt; s, some output pixels get no stamp "
+            "at all (a grid of black lines)"
+        )
     elif uneven:
-        verdict = (f"<b style='color:#c00'>uneven &rarr; checkerboard</b>: k % s = {k % s} "
-                   "&ne; 0, so neighbouring pixels get different numbers of stamps")
+        verdict = (
+            f"<b style='color:#c00'>uneven &rarr; checkerboard</b>: k % s = {k % s} "
+            "&ne; 0, so neighbouring pixels get different numbers of stamps"
+        )
     else:
-        verdict = (f"<b style='color:#1a7f37'>even</b>: k % s = 0, every interior pixel gets "
-                   f"exactly {lo} stamp{'s' if lo != 1 else ''}")
+        verdict = (
+            f"<b style='color:#1a7f37'>even</b>: k % s = 0, every interior pixel gets "
+            f"exactly {lo} stamp{'s' if lo != 1 else ''}"
+        )
     info = (
         f"kernel {k}&times;{k}, stride {s}: interior overlap count min <b>{lo}</b>, max "
         f"<b>{hi}</b> &mdash; {verdict}.<br>Photo: pooled to {small.shape[0]}&times;"
@@ -294,8 +322,13 @@ class CheckerboardExplorer(Explorer):
             "stride": W.IntSlider(value=stride, min=1, max=4, description="stride"),
             "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
         }
-        self._build(controls, {"counts": "overlap count (8x8 input of ones)",
-                               "photo": "photo, pooled then upsampled"})
+        self._build(
+            controls,
+            {
+                "counts": "overlap count (8x8 input of ones)",
+                "photo": "photo, pooled then upsampled",
+            },
+        )
 
     def step(self, kernel_size: int, stride: int, image: str) -> Frame:
         return checkerboard_step(kernel_size, stride, image)

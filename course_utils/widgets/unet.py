@@ -143,14 +143,20 @@ def walk_step(
     px = display / img.shape[0]  # screen pixels per input pixel, the same for every map
     width = max(1, round(w * px))
     cmap, vrange = map_colours(m, info.role == "classifier")
-    how = {"magma": "probabilities on the fixed scale 0 to 1",
-           "viridis": "0 to this channel's 99.5th percentile (robust scale: brighter pixels "
-                      "saturate)",
-           "RdBu_r": "&plusmn;this channel's 99.5th percentile of |value|"}[cmap]
+    how = {
+        "magma": "probabilities on the fixed scale 0 to 1",
+        "viridis": "0 to this channel's 99.5th percentile (robust scale: brighter pixels saturate)",
+        "RdBu_r": "&plusmn;this channel's 99.5th percentile of |value|",
+    }[cmap]
     images = {
         "input": to_png(img, scale=max(1, math.ceil(px))),
-        "map": to_png(m, cmap, vrange, scale=max(1, math.ceil(width / w)),
-                       min_width=math.ceil(MIN_COLUMN * math.ceil(width / w) * w / width)),
+        "map": to_png(
+            m,
+            cmap,
+            vrange,
+            scale=max(1, math.ceil(width / w)),
+            min_width=math.ceil(MIN_COLUMN * math.ceil(width / w) * w / width),
+        ),
     }
     images["u"], u_px = _u_png(layers, index, img.shape[0])
     source = ""
@@ -218,8 +224,9 @@ class UNetWalkExplorer(Explorer):
 
     image_width = "256px"
 
-    def __init__(self, model, image: str = "cat", layer: int = 0, channel: int = 0,
-                 order: str = "activity") -> None:
+    def __init__(
+        self, model, image: str = "cat", layer: int = 0, channel: int = 0, order: str = "activity"
+    ) -> None:
         shape = tuple(model.inputs[0].shape)[1:] if getattr(model, "inputs", None) else ()
         if len(shape) != 3 or shape[0] != shape[1] or shape[2] not in (1, 3):
             raise ValueError(
@@ -236,16 +243,26 @@ class UNetWalkExplorer(Explorer):
             _u_png(self.layers, i, self.size)
         controls = {
             "image": W.Dropdown(options=list(SAMPLE_IMAGES), value=image, description="photo"),
-            "order": W.Dropdown(options=list(ORDERS.items()), value=order,
-                                description="channels"),
-            "layer": W.IntSlider(value=layer, min=0, max=len(self.layers) - 1,
-                                 description="layer", continuous_update=True),
-            "channel": W.IntSlider(value=channel, min=0, max=self.layers[layer].shape[2] - 1,
-                                   description="channel", continuous_update=True),
+            "order": W.Dropdown(options=list(ORDERS.items()), value=order, description="channels"),
+            "layer": W.IntSlider(
+                value=layer,
+                min=0,
+                max=len(self.layers) - 1,
+                description="layer",
+                continuous_update=True,
+            ),
+            "channel": W.IntSlider(
+                value=channel,
+                min=0,
+                max=self.layers[layer].shape[2] - 1,
+                description="channel",
+                continuous_update=True,
+            ),
         }
         controls["layer"].observe(self._on_layer, names="value")
-        self._build(controls, {"input": "input", "map": "feature map (true size)",
-                               "u": "where in the U"})
+        self._build(
+            controls, {"input": "input", "map": "feature map (true size)", "u": "where in the U"}
+        )
 
     def _on_layer(self, change) -> None:
         self.controls["channel"].max = self.layers[change["new"]].shape[2] - 1  # clamps value
@@ -270,6 +287,10 @@ class UNetWalkExplorer(Explorer):
         layer = check_int("layer", layer, 0, len(self.layers) - 1)  # negative must not wrap
         fmap = self._layer_maps(image)[self.layers[layer].name]
         return walk_step(
-            photo(image, gray=False, size=self.size), fmap, self.layers, layer, channel,
+            photo(image, gray=False, size=self.size),
+            fmap,
+            self.layers,
+            layer,
+            channel,
             order=order,
         )

@@ -45,10 +45,14 @@ def lab_server(tmp_path_factory) -> LabServer:
     # jupyter_client replaces a bare "python" by the server's own interpreter (this venv's)
     if not (argv[0] in {"python", "python3"} or argv[0].startswith(sys.prefix)):
         server.stop()
-        pytest.fail(f"kernelspec python3 would run {argv[0]!r}, not this environment's "
-                    f"python ({sys.executable})", pytrace=False)
-    print(f"\nJupyterLab up in {time.monotonic() - t0:.1f} s at {server.url} "
-          f"(log {server.log_path})")
+        pytest.fail(
+            f"kernelspec python3 would run {argv[0]!r}, not this environment's "
+            f"python ({sys.executable})",
+            pytrace=False,
+        )
+    print(
+        f"\nJupyterLab up in {time.monotonic() - t0:.1f} s at {server.url} (log {server.log_path})"
+    )
     yield server
     server.stop()
 
@@ -59,8 +63,10 @@ def browser_context(chromium_path, tmp_path_factory):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("playwright not installed: pip install 'course_utils[test]', "
-                 "or deselect browser tests with -m 'not browser'")
+        _missing(
+            "playwright not installed: pip install 'course_utils[test]', "
+            "or deselect browser tests with -m 'not browser'"
+        )
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
@@ -107,11 +113,16 @@ def artefacts_on_failure(page, lab_server, tmp_path):
         except Exception as shot_err:  # noqa: BLE001
             shot = f"(no screenshot: {shot_err})"
         console.write_text("\n".join(page.console_lines) + "\n")
-        msg = str(err).strip() if isinstance(err, AssertionError) else (
-            f"{type(err).__name__}: {str(err).strip().splitlines()[0]}")
+        msg = (
+            str(err).strip()
+            if isinstance(err, AssertionError)
+            else (f"{type(err).__name__}: {str(err).strip().splitlines()[0]}")
+        )
         raise pytest.fail.Exception(
             f"{msg}\n  screenshot: {shot}\n  browser console log: {console}"
-            f"\n  JupyterLab log: {lab_server.log_path}", pytrace=False) from None
+            f"\n  JupyterLab log: {lab_server.log_path}",
+            pytrace=False,
+        ) from None
 
     return guard
 
@@ -124,5 +135,7 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("browser: slider-to-picture and hover-to-highlight latency")
         for line in LATENCY_REPORT:
             terminalreporter.write_line(line)
-        terminalreporter.write_line(f"browser suite total: {time.monotonic() - _T0:.0f} s "
-                                    "(collection to summary; budget 120 s)")
+        terminalreporter.write_line(
+            f"browser suite total: {time.monotonic() - _T0:.0f} s "
+            "(collection to summary; budget 120 s)"
+        )

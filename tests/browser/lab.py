@@ -39,6 +39,7 @@ def report_latency(line: str) -> None:
     print("\n" + line)
     LATENCY_REPORT.append(line)
 
+
 CHROMIUM_MISSING = (
     "Chromium not found: install it with `sudo apt-get install chromium`, "
     "or deselect browser tests with -m 'not browser'"
@@ -112,8 +113,11 @@ class LabServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.base / "jupyterlab.log"
         self.proc: subprocess.Popen | None = None
-        shutil.copytree(lessons, self.root,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "runs"))
+        shutil.copytree(
+            lessons,
+            self.root,
+            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "runs"),
+        )
         self.env = self._environment()
 
     def _environment(self) -> dict[str, str]:
@@ -150,7 +154,9 @@ class LabServer:
 
     def _start(self, timeout: float) -> None:
         cmd = [
-            sys.executable, "-m", "jupyterlab",
+            sys.executable,
+            "-m",
+            "jupyterlab",
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
@@ -162,15 +168,22 @@ class LabServer:
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         log = open(self.log_path, "wb")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=self.root,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"jupyter lab exited with code {self.proc.returncode} during start-up; "
-                    f"log ({self.log_path}):\n{self.log_tail()}")
+                    f"log ({self.log_path}):\n{self.log_tail()}"
+                )
             try:
                 if self.api("status").get("started"):
                     return
@@ -178,14 +191,15 @@ class LabServer:
                 pass
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"jupyter lab did not answer /api/status within {timeout:.0f} s;"
-                                   f" log ({self.log_path}):\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"jupyter lab did not answer /api/status within {timeout:.0f} s;"
+                    f" log ({self.log_path}):\n{self.log_tail()}"
+                )
             time.sleep(0.25)
 
     def api(self, path: str, method: str = "GET") -> dict | list:
         sep = "&" if "?" in path else "?"
-        req = urllib.request.Request(f"{self.url}/api/{path}{sep}token={self.token}",
-                                     method=method)
+        req = urllib.request.Request(f"{self.url}/api/{path}{sep}token={self.token}", method=method)
         with urllib.request.urlopen(req, timeout=5) as resp:
             body = resp.read()
         return json.loads(body) if body else {}
@@ -206,8 +220,9 @@ class LabServer:
             text = self.log_path.read_bytes()[since:].decode(errors="replace")
         except OSError:
             return []
-        return [ln.strip() for ln in text.splitlines()
-                if re.match(r"\s*\w+(Error|Exception)\b.*:", ln)]
+        return [
+            ln.strip() for ln in text.splitlines() if re.match(r"\s*\w+(Error|Exception)\b.*:", ln)
+        ]
 
     def log_size(self) -> int:
         try:
@@ -239,8 +254,10 @@ class LabServer:
                 if sess.get("path") == notebook and kernel.get("execution_state") == "idle":
                     return
             time.sleep(0.2)
-        raise CheckFailed(f"no idle kernel for {notebook} within {timeout_s:.0f} s; sessions: "
-                          f"{self.api('sessions')}")
+        raise CheckFailed(
+            f"no idle kernel for {notebook} within {timeout_s:.0f} s; sessions: "
+            f"{self.api('sessions')}"
+        )
 
     def shutdown_kernels(self) -> None:
         """Shut down every kernel of this server (between tests: frees memory and CPU)."""
@@ -366,7 +383,9 @@ def _wait(page, js: str, arg=None, *, timeout_s: float, what: str):
 
 def _click_menu(page, menu: str, item: str, tries: int = 10) -> None:
     """Click menu bar ``menu``, then its item labelled ``item`` once it is enabled."""
-    entry = page.locator(f'.lm-Menu-content .lm-Menu-item:has(.lm-Menu-itemLabel:text-is("{item}"))')
+    entry = page.locator(
+        f'.lm-Menu-content .lm-Menu-item:has(.lm-Menu-itemLabel:text-is("{item}"))'
+    )
     for _ in range(tries):
         page.locator(f'#jp-menu-panel .lm-MenuBar-itemLabel:text-is("{menu}")').click()
         entry.wait_for(state="visible", timeout=5000)
@@ -474,8 +493,7 @@ def log_console_errors(page) -> list[str]:
         text = panel.inner_text()
     except Exception:  # noqa: BLE001 - only used to enrich a failure message
         return []
-    return [ln.strip() for ln in text.splitlines()
-            if re.match(r"\s*\w+(Error|Exception)\b.*:", ln)]
+    return [ln.strip() for ln in text.splitlines() if re.match(r"\s*\w+(Error|Exception)\b.*:", ln)]
 
 
 def image_digest(img) -> dict:
@@ -496,12 +514,18 @@ def open_and_run(page, server: LabServer, notebook: str, *, timeout_s: float = 1
     page.goto(server.lab_url(notebook))
     server.wait_kernel_idle(notebook, timeout_s=60)
     # the page's indicator also says "idle" before any kernel exists: the API decides above
-    _wait(page, "() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status"
-                " === 'idle' && document.querySelectorAll('.jp-Notebook .jp-Cell').length > 0",
-          timeout_s=30, what=f"{notebook} to open with an idle kernel")
+    _wait(
+        page,
+        "() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status"
+        " === 'idle' && document.querySelectorAll('.jp-Notebook .jp-Cell').length > 0",
+        timeout_s=30,
+        what=f"{notebook} to open with an idle kernel",
+    )
     _click_menu(page, "Edit", "Clear Outputs of All Cells")
-    started = ("() => [...document.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')]"
-               ".some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))")
+    started = (
+        "() => [...document.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')]"
+        ".some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"
+    )
     _wait(page, f"() => !({started})()", timeout_s=10, what="Clear Outputs to clear prompts")
     for attempt in range(3):
         _click_menu(page, "Run", "Run All Cells")
@@ -515,15 +539,15 @@ def open_and_run(page, server: LabServer, notebook: str, *, timeout_s: float = 1
     state, steady = None, 0
     deadline = time.monotonic() + timeout_s
     while steady < 3:  # the same answer 3 polls in a row: no idle gap between two cells
-        new = _wait(page, _RUN_STATE_JS, timeout_s=max(1.0, deadline - time.monotonic()),
-                    what=what).json_value()
+        new = _wait(
+            page, _RUN_STATE_JS, timeout_s=max(1.0, deadline - time.monotonic()), what=what
+        ).json_value()
         steady = steady + 1 if new == state else 1
         state = new
         time.sleep(0.2)
     problems = page.evaluate(_PROBLEMS_JS)
     settle = time.monotonic() + 15  # widgets still drawing right after the kernel went idle
-    while problems and all("Loading widget" in p for p in problems) and (
-            time.monotonic() < settle):
+    while problems and all("Loading widget" in p for p in problems) and (time.monotonic() < settle):
         time.sleep(0.3)
         problems = page.evaluate(_PROBLEMS_JS)
     if state == "done" and not problems:
@@ -531,8 +555,10 @@ def open_and_run(page, server: LabServer, notebook: str, *, timeout_s: float = 1
     if state == "error" and not problems:
         problems = ["a cell raised an error (run stopped)"]
     if problems:
-        raise CheckFailed(f"{notebook}: after Run All Cells the notebook shows problems:\n  - "
-                          + "\n  - ".join(problems))
+        raise CheckFailed(
+            f"{notebook}: after Run All Cells the notebook shows problems:\n  - "
+            + "\n  - ".join(problems)
+        )
     return page.locator(".jp-Notebook .jp-Cell").count()
 
 
@@ -589,8 +615,10 @@ _CONTROL_JS = r"""
 
 def shown_controls(root, labels) -> dict[str, list[str]]:
     """Label -> the values shown by the explorer's controls with that label (one per control)."""
-    return {label: root.evaluate(f"(el) => ({_CONTROL_JS})([el, {json.dumps(label)}])")
-            for label in labels}
+    return {
+        label: root.evaluate(f"(el) => ({_CONTROL_JS})([el, {json.dumps(label)}])")
+        for label in labels
+    }
 
 
 def check_state(root, case: ExplorerCase) -> None:
@@ -606,8 +634,10 @@ def check_state(root, case: ExplorerCase) -> None:
         elif got[0] != want:
             wrong.append(f"{label!r} shows {got[0]!r}, the code asked for {want!r}")
     if wrong:
-        raise CheckFailed(f"{case.id}: after Run All the {case.name} does not show the state its "
-                          "code asked for:\n  - " + "\n  - ".join(wrong))
+        raise CheckFailed(
+            f"{case.id}: after Run All the {case.name} does not show the state its "
+            "code asked for:\n  - " + "\n  - ".join(wrong)
+        )
 
 
 def _cell_centre(canvas, cell: float, r: int, c: int) -> tuple[float, float]:
@@ -624,18 +654,26 @@ def hover_output(page, view, r: int, c: int, what: str) -> dict:
     canvas = view.locator(".linked-output canvas.linked-base")
     view.evaluate("el => { delete el.dataset.hoverOut; delete el.dataset.frameMs; }")
     page.mouse.move(*_cell_centre(canvas, cell, r, c))
-    _wait(page, "(el) => el.dataset.hoverOut !== undefined && el.dataset.frameMs !== undefined",
-          view.element_handle(), timeout_s=5, what=f"{what} to highlight output pixel ({r}, {c})")
+    _wait(
+        page,
+        "(el) => el.dataset.hoverOut !== undefined && el.dataset.frameMs !== undefined",
+        view.element_handle(),
+        timeout_s=5,
+        what=f"{what} to highlight output pixel ({r}, {c})",
+    )
     data = view.evaluate("el => ({...el.dataset})")
     data["out"] = tuple(int(v) for v in data["hoverOut"].split(","))
     if data["out"] != (r, c):
-        raise CheckFailed(f"{what}: the mouse over output pixel ({r}, {c}) (cell {cell:.2f} px) "
-                          f"highlighted {data['out']}")
+        raise CheckFailed(
+            f"{what}: the mouse over output pixel ({r}, {c}) (cell {cell:.2f} px) "
+            f"highlighted {data['out']}"
+        )
     return data
 
 
-def check_linked(page, root, case: ExplorerCase, report: ExplorerReport,
-                 screenshot_to: Path | None) -> None:
+def check_linked(
+    page, root, case: ExplorerCase, report: ExplorerReport, screenshot_to: Path | None
+) -> None:
     """Hover and click the explorer's linked view; compare with ``case.linked()`` (from ops).
 
     Every hovered output pixel must outline the expected input window and show the value
@@ -649,13 +687,17 @@ def check_linked(page, root, case: ExplorerCase, report: ExplorerReport,
     if view.count() != 1:
         raise CheckFailed(f"{case.id}: found {view.count()} linked views in the explorer")
     what = f"{case.id} linked view"
-    _wait(page, "(el) => el.querySelector('.linked-output canvas.linked-base') !== null",
-          view.element_handle(), timeout_s=10, what=f"{what} to draw")
+    _wait(
+        page,
+        "(el) => el.querySelector('.linked-output canvas.linked-base') !== null",
+        view.element_handle(),
+        timeout_s=10,
+        what=f"{what} to draw",
+    )
     caption = view.locator(".linked-output .linked-caption").inner_text()  # "output 8×8"
     shape = tuple(int(v) for v in caption.split()[-1].split("\u00d7"))
     if shape != probe.out.shape:
-        raise CheckFailed(f"{what}: the output is drawn as {shape}, ops computes "
-                          f"{probe.out.shape}")
+        raise CheckFailed(f"{what}: the output is drawn as {shape}, ops computes {probe.out.shape}")
     view.scroll_into_view_if_needed()
     for k, (r, c) in enumerate(probe.pixels):
         data = hover_output(page, view, r, c, what)
@@ -663,37 +705,59 @@ def check_linked(page, root, case: ExplorerCase, report: ExplorerReport,
         window = tuple(int(v) for v in data["window"].split(","))
         want_window, value = probe.window(r, c), float(probe.out[r, c])
         if window != tuple(want_window):
-            raise CheckFailed(f"{what}: hovering output ({r}, {c}) outlined input window "
-                              f"{window}, expected {tuple(want_window)}")
+            raise CheckFailed(
+                f"{what}: hovering output ({r}, {c}) outlined input window "
+                f"{window}, expected {tuple(want_window)}"
+            )
         if round(float(data["sum"]), 4) != round(value, 4):
-            raise CheckFailed(f"{what}: output ({r}, {c}) shows {data['sum']}, ops computes "
-                              f"{value:.6f}")
+            raise CheckFailed(
+                f"{what}: output ({r}, {c}) shows {data['sum']}, ops computes {value:.6f}"
+            )
         if k == 0:
             text = view.locator(".linked-sum-value").inner_text()
             if not (text == f"{value:.4f}" or (text == "0.0000" and abs(value) < 5e-5)):
-                raise CheckFailed(f"{what}: the arithmetic panel says {text!r} for output "
-                                  f"({r}, {c}), ops computes {value:.4f}")
-            report.linked_lines.append(f"hover output ({r}, {c}) -> window {window}, "
-                                       f"value {float(data['sum']):.4f} (ops {value:.4f})")
+                raise CheckFailed(
+                    f"{what}: the arithmetic panel says {text!r} for output "
+                    f"({r}, {c}), ops computes {value:.4f}"
+                )
+            report.linked_lines.append(
+                f"hover output ({r}, {c}) -> window {window}, "
+                f"value {float(data['sum']):.4f} (ops {value:.4f})"
+            )
             if screenshot_to is not None:
                 root.screenshot(path=str(screenshot_to), animations="disabled")
     i, j = probe.click
     canvas = view.locator(".linked-input canvas.linked-base")
-    page.mouse.click(*_cell_centre(canvas, float(view.get_attribute("data-cell")),
-                                   i + probe.offset[0], j + probe.offset[1]))
-    _wait(page, "([el, want]) => el.dataset.fieldIn === want",
-          [view.element_handle(), f"{i},{j}"], timeout_s=5,
-          what=f"{what}: the projective field of input ({i}, {j})")
+    page.mouse.click(
+        *_cell_centre(
+            canvas, float(view.get_attribute("data-cell")), i + probe.offset[0], j + probe.offset[1]
+        )
+    )
+    _wait(
+        page,
+        "([el, want]) => el.dataset.fieldIn === want",
+        [view.element_handle(), f"{i},{j}"],
+        timeout_s=5,
+        what=f"{what}: the projective field of input ({i}, {j})",
+    )
     count = int(view.get_attribute("data-field-count"))
     if count != probe.field:
-        raise CheckFailed(f"{what}: clicking input ({i}, {j}) lit up {count} output pixels; "
-                          f"{probe.field} change when that pixel changes (ops)")
+        raise CheckFailed(
+            f"{what}: clicking input ({i}, {j}) lit up {count} output pixels; "
+            f"{probe.field} change when that pixel changes (ops)"
+        )
     report.linked_lines.append(f"click input ({i}, {j}) -> {count} output pixels")
     page.mouse.move(0, 0)
 
 
-def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = True,
-                   screenshot_to: Path | None = None) -> ExplorerReport:
+def check_explorer(
+    page,
+    server: LabServer,
+    case: ExplorerCase,
+    *,
+    run: bool = True,
+    screenshot_to: Path | None = None,
+) -> ExplorerReport:
     """Check in JupyterLab that an explorer responds like it should.
 
     1. (``run=True``) open the notebook, Run All Cells: no error outputs, stderr, widget errors;
@@ -713,18 +777,27 @@ def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = T
     log_start = server.log_size()
     cells = open_and_run(page, server, case.notebook) if run else 0
     explorers = page.locator(".jp-OutputArea-output .course-explorer")
-    _wait(page, f"() => document.querySelectorAll('.jp-OutputArea-output .course-explorer')"
-                f".length > {case.index}",
-          timeout_s=30, what=f"explorer #{case.index} (.course-explorer) to render in "
-                             f"{case.notebook}")
+    _wait(
+        page,
+        f"() => document.querySelectorAll('.jp-OutputArea-output .course-explorer')"
+        f".length > {case.index}",
+        timeout_s=30,
+        what=f"explorer #{case.index} (.course-explorer) to render in {case.notebook}",
+    )
     root = explorers.nth(case.index)
     root.scroll_into_view_if_needed()
-    _wait(page, _IMAGES_READY_JS, root.element_handle(), timeout_s=30,
-          what="the explorer's pictures to load")
+    _wait(
+        page,
+        _IMAGES_READY_JS,
+        root.element_handle(),
+        timeout_s=30,
+        what="the explorer's pictures to load",
+    )
     error = root.locator(".course-explorer-error").inner_text().strip()
     if error:
-        raise CheckFailed(f"{case.id}: the explorer's error area shows {error!r} right after "
-                          "Run All Cells")
+        raise CheckFailed(
+            f"{case.id}: the explorer's error area shows {error!r} right after Run All Cells"
+        )
     check_state(root, case)
     img = root.locator("img.course-explorer-image").nth(case.image)
     if case.picture is not None:
@@ -733,28 +806,39 @@ def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = T
         want = hashlib.sha256(case.picture()).hexdigest()
         got = image_digest(img)["sha"]
         if got != want:
-            raise CheckFailed(f"{case.id}: after Run All picture {case.image} is not the one the "
-                              f"code's state gives (sha256 {got[:12]}..., expected "
-                              f"{want[:12]}...)")
+            raise CheckFailed(
+                f"{case.id}: after Run All picture {case.image} is not the one the "
+                f"code's state gives (sha256 {got[:12]}..., expected "
+                f"{want[:12]}...)"
+            )
     report = ExplorerReport([], [], cells)
     viewport = page.viewport_size
     if screenshot_to is not None:  # tall enough that the whole explorer is on the screen
         page.set_viewport_size({"width": viewport["width"], "height": 2600})
         root.scroll_into_view_if_needed()
         page.mouse.move(0, 0)
-        root.screenshot(path=str(screenshot_to / f"explorer{case.index}.png"),
-                        animations="disabled")
+        root.screenshot(
+            path=str(screenshot_to / f"explorer{case.index}.png"), animations="disabled"
+        )
     if case.linked is not None:
-        check_linked(page, root, case, report, None if screenshot_to is None else
-                     screenshot_to / f"explorer{case.index}_hover.png")
+        check_linked(
+            page,
+            root,
+            case,
+            report,
+            None if screenshot_to is None else screenshot_to / f"explorer{case.index}_hover.png",
+        )
     if screenshot_to is not None:
         page.set_viewport_size(viewport)
         root.scroll_into_view_if_needed()
-    slider = root.locator(f'.widget-slider:has(label:text-is("{case.slider}")) '
-                          '.noUi-handle[role="slider"]')
+    slider = root.locator(
+        f'.widget-slider:has(label:text-is("{case.slider}")) .noUi-handle[role="slider"]'
+    )
     if slider.count() != 1:
-        raise CheckFailed(f"{case.id}: found {slider.count()} sliders labelled "
-                          f"{case.slider!r} in the explorer (expected 1)")
+        raise CheckFailed(
+            f"{case.id}: found {slider.count()} sliders labelled "
+            f"{case.slider!r} in the explorer (expected 1)"
+        )
 
     def value() -> float:  # aria-valuenow is rounded to 0.1; aria-valuetext is exact
         text = slider.get_attribute("aria-valuetext") or slider.get_attribute("aria-valuenow")
@@ -769,23 +853,29 @@ def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = T
 
     def _changed(before: dict, what: str) -> dict:
         try:
-            _wait(page, "([img, old]) => img.src !== old && img.complete && img.naturalWidth > 0",
-                  [img.element_handle(), before["src"]], timeout_s=case.change_timeout_s,
-                  what=f"the picture to change after {what}")
+            _wait(
+                page,
+                "([img, old]) => img.src !== old && img.complete && img.naturalWidth > 0",
+                [img.element_handle(), before["src"]],
+                timeout_s=case.change_timeout_s,
+                what=f"the picture to change after {what}",
+            )
         except CheckFailed as err:
             shown = root.locator(".course-explorer-error").inner_text().strip()
             logged = log_console_errors(page) + server.log_errors(log_start)
             extra = (f"; the explorer's error area shows {shown!r}" if shown else "") + (
-                f"; JupyterLab's log console shows: {' | '.join(logged[-3:])}" if logged else "")
+                f"; JupyterLab's log console shows: {' | '.join(logged[-3:])}" if logged else ""
+            )
             raise CheckFailed(f"{case.id}: {err}{extra}") from None
         after = image_digest(img)
         if after["sha"] == before["sha"]:
-            raise CheckFailed(f"{case.id}: after {what} the picture got a new URL but the same "
-                              f"bytes (sha256 {after['sha'][:12]}...)")
+            raise CheckFailed(
+                f"{case.id}: after {what} the picture got a new URL but the same "
+                f"bytes (sha256 {after['sha'][:12]}...)"
+            )
         shown = root.locator(".course-explorer-error").inner_text().strip()
         if shown:
-            raise CheckFailed(f"{case.id}: after {what} the explorer's error area shows "
-                              f"{shown!r}")
+            raise CheckFailed(f"{case.id}: after {what} the explorer's error area shows {shown!r}")
         return after
 
     start = value()
@@ -794,16 +884,20 @@ def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = T
     move(first, f"{first} on slider {case.slider!r} (from {start:g})")
     moved = value()
     if abs(moved - start) < 1e-6:
-        raise CheckFailed(f"{case.id}: {first} did not move slider {case.slider!r} "
-                          f"(still {start:g}, range {lo:g}..{hi:g})")
+        raise CheckFailed(
+            f"{case.id}: {first} did not move slider {case.slider!r} "
+            f"(still {start:g}, range {lo:g}..{hi:g})"
+        )
     if case.info is not None:
         want = case.info(moved)
         try:
             root.get_by_text(want, exact=False).first.wait_for(timeout=5000)
         except Exception:
-            raise CheckFailed(f"{case.id}: after moving {case.slider!r} to {moved:g} the info "
-                              f"line should contain {want!r}; the explorer shows:\n"
-                              f"{root.inner_text()[-600:]}") from None
+            raise CheckFailed(
+                f"{case.id}: after moving {case.slider!r} to {moved:g} the info "
+                f"line should contain {want!r}; the explorer shows:\n"
+                f"{root.inner_text()[-600:]}"
+            ) from None
 
     if case.dropdown is not None:
         label, option = case.dropdown
@@ -811,8 +905,10 @@ def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = T
         if select.count() != 1:
             raise CheckFailed(f"{case.id}: found {select.count()} dropdowns labelled {label!r}")
         if select.evaluate("s => s.value") == option:
-            raise CheckFailed(f"{case.id}: dropdown {label!r} already shows {option!r}; "
-                              "pick another option in the case table")
+            raise CheckFailed(
+                f"{case.id}: dropdown {label!r} already shows {option!r}; "
+                "pick another option in the case table"
+            )
         before = image_digest(img)
         select.select_option(value=option)
         _changed(before, f"choosing {option!r} in dropdown {label!r}")
@@ -822,20 +918,28 @@ def check_explorer(page, server: LabServer, case: ExplorerCase, *, run: bool = T
     keys = [back, first] * (case.moves // 2)
     for i, key in enumerate(keys):
         slider.press(key)
-        _wait(page, f"() => window.__courseLatency.src.length > {i}"
-                    f" && window.__courseLatency.pending === null",
-              timeout_s=10, what=f"the picture to change after latency move {i + 1} ({key})")
+        _wait(
+            page,
+            f"() => window.__courseLatency.src.length > {i}"
+            f" && window.__courseLatency.pending === null",
+            timeout_s=10,
+            what=f"the picture to change after latency move {i + 1} ({key})",
+        )
     lat = page.evaluate("() => window.__courseLatency")
     report.latencies_ms, report.load_latencies_ms = lat["src"], lat["load"]
 
     if report.median_ms > case.max_latency_ms:
-        raise CheckFailed(f"{case.id}: median slider-to-image latency {report.median_ms:.0f} ms "
-                          f"over {len(report.latencies_ms)} moves exceeds "
-                          f"{case.max_latency_ms:.0f} ms (all: "
-                          f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms)")
+        raise CheckFailed(
+            f"{case.id}: median slider-to-image latency {report.median_ms:.0f} ms "
+            f"over {len(report.latencies_ms)} moves exceeds "
+            f"{case.max_latency_ms:.0f} ms (all: "
+            f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms)"
+        )
     hover = report.median_hover_ms
     if hover is not None and hover > HOVER_TARGET_MS:
-        raise CheckFailed(f"{case.id}: median hover-to-highlight {hover:.2f} ms exceeds "
-                          f"{HOVER_TARGET_MS:.0f} ms (all: "
-                          f"{', '.join(f'{x:.1f}' for x in report.hover_ms)} ms)")
+        raise CheckFailed(
+            f"{case.id}: median hover-to-highlight {hover:.2f} ms exceeds "
+            f"{HOVER_TARGET_MS:.0f} ms (all: "
+            f"{', '.join(f'{x:.1f}' for x in report.hover_ms)} ms)"
+        )
     return report

@@ -71,8 +71,9 @@ def _kernel_picture() -> bytes:
     from course_utils.widgets.kernel import detail_corner, kernel_step
 
     img = photo("camera", gray=True)
-    return kernel_step(img, _SOBEL_X, 1, "same", "per map",
-                       detail=detail_corner("camera", img.shape)).images["output"]
+    return kernel_step(
+        img, _SOBEL_X, 1, "same", "per map", detail=detail_corner("camera", img.shape)
+    ).images["output"]
 
 
 def _kernel_linked() -> LinkedProbe:
@@ -81,23 +82,26 @@ def _kernel_linked() -> LinkedProbe:
 
     img = photo("camera", gray=True)
     y0, x0 = detail_corner("camera", img.shape)
-    x = _f32(img[y0:y0 + 16, x0:x0 + 16])
+    x = _f32(img[y0 : y0 + 16, x0 : x0 + 16])
     one = np.zeros((16, 16))
     one[4, 9] = 1.0
     return LinkedProbe(
         out=ops.conv2d(x, _SOBEL_X, 1, "same"),
         window=lambda r, c: (r - 1, c - 1, r + 2, c + 2),
         pixels=[(5, 7), (0, 0), (15, 15), *_PIXELS],
-        click=(4, 9), field=_reached(ops.conv2d(one, np.ones((3, 3)), 1, "same")),
-        offset=(1, 1))
+        click=(4, 9),
+        field=_reached(ops.conv2d(one, np.ones((3, 3)), 1, "same")),
+        offset=(1, 1),
+    )
 
 
 # ---- lesson 03: PoolingExplorer(image="camera", pool_size=2, stride=2, mode="max") ----------
 def _pooling_picture() -> bytes:
     from course_utils.widgets.pooling import ZOOM_CORNERS, pooling_step
 
-    return pooling_step(photo("camera", gray=True), 2, 2, "max",
-                        ZOOM_CORNERS["camera"]).images["output"]
+    return pooling_step(photo("camera", gray=True), 2, 2, "max", ZOOM_CORNERS["camera"]).images[
+        "output"
+    ]
 
 
 def _pooling_linked() -> LinkedProbe:
@@ -105,11 +109,14 @@ def _pooling_linked() -> LinkedProbe:
     from course_utils.widgets.pooling import ZOOM_CORNERS
 
     y0, x0 = ZOOM_CORNERS["camera"]
-    x = _f32(photo("camera", gray=True)[y0:y0 + 32, x0:x0 + 32])
+    x = _f32(photo("camera", gray=True)[y0 : y0 + 32, x0 : x0 + 32])
     return LinkedProbe(
         out=ops.max_pool2d(x, 2, 2),
         window=lambda r, c: (2 * r, 2 * c, 2 * r + 2, 2 * c + 2),
-        pixels=[(6, 9), (0, 15), *_PIXELS], click=(13, 20), field=1)
+        pixels=[(6, 9), (0, 15), *_PIXELS],
+        click=(13, 20),
+        field=1,
+    )
 
 
 # ---- lesson 04: ScatterExplorer(size=4, kernel="ones 3x3", stride=2, count=6) ---------------
@@ -124,6 +131,7 @@ def _scatter_picture() -> bytes:
 
 def _transpose_window(n: int, k: int, s: int):
     """Bounding box of the input pixels whose stamps cover output (r, c) (s * i + a == r)."""
+
     def axis(r):
         return [i for i in range(n) if 0 <= r - s * i < k]
 
@@ -145,7 +153,9 @@ def _scatter_linked() -> LinkedProbe:
         out=ops.conv2d_transpose(stamped, np.ones((3, 3)), 2, "valid"),
         window=_transpose_window(4, 3, 2),
         pixels=[(2, 2), (0, 4), (8, 8), (4, 3), (1, 6), (6, 1), (3, 3), (5, 5)],
-        click=(1, 1), field=_reached(ops.conv2d_transpose(one, np.ones((3, 3)), 2, "valid")))
+        click=(1, 1),
+        field=_reached(ops.conv2d_transpose(one, np.ones((3, 3)), 2, "valid")),
+    )
 
 
 def _checkerboard_picture() -> bytes:
@@ -156,57 +166,124 @@ def _checkerboard_picture() -> bytes:
 
 # One row per explorer: notebook, explorer index in the page, slider label, then options.
 CASES = [
-    ExplorerCase("01_convolution.ipynb", 0, "stride", name="KernelExplorer", info=_conv_same,
-                 dropdown=("kernel", "box blur 3x3"), screenshot="docs/kernel_explorer",
-                 state={"photo": "camera", "kernel": "Sobel x (vertical edges)", "stride": "1",
-                        "padding": "same", "colour scale": "per map"},
-                 picture=_kernel_picture, linked=_kernel_linked),
-    ExplorerCase("02_relu.ipynb", 0, "bias", name="ReluExplorer",
-                 dropdown=("kernel", "box blur 3x3"),
-                 state={"photo": "camera", "kernel": "Sobel x (vertical edges)", "bias": "+0.00"}),
-    ExplorerCase("03_pooling.ipynb", 0, "stride", name="PoolingExplorer", info=_pool_2x2,
-                 dropdown=("photo", "coins"), screenshot="docs/pooling_explorer",
-                 state={"photo": "camera", "pool size": "2", "stride": "2", "pooling": "max"},
-                 picture=_pooling_picture, linked=_pooling_linked),
-    ExplorerCase("04_transposed_conv.ipynb", 0, "pixels stamped", name="ScatterExplorer",
-                 dropdown=("kernel", "tent 3x3"), screenshot="docs/scatter_explorer",
-                 state={"input size": "4", "kernel": "ones 3x3", "stride": "2",
-                        "pixels stamped": "6"},
-                 picture=_scatter_picture, linked=_scatter_linked),
-    ExplorerCase("04_transposed_conv.ipynb", 1, "stride", name="CheckerboardExplorer",
-                 dropdown=("photo", "coins"),
-                 state={"kernel size": "3", "stride": "2", "photo": "camera"},
-                 picture=_checkerboard_picture),
-    ExplorerCase("05_skip_connections.ipynb", 0, "poolings", name="SkipExplorer",
-                 dropdown=("input", "photo: coins (copy it)"),
-                 state={"input": "shapes: mark the big ones", "poolings": "3",
-                        "upsampling": "nearest"}),
-    ExplorerCase("06_loss_and_metrics.ipynb", 0, "shift x", name="MaskMetricsExplorer",
-                 state={"object radius": "40", "shift x": "12", "shift y": "0",
-                        "blur (px)": "3.0", "threshold": "0.50"}),
-    ExplorerCase("07_backpropagation.ipynb", 0, "step", name="FilterLearningExplorer",
-                 info=lambda v: f"step {int(v)} of 60",
-                 state={"step": "20", "learning rate": "0.1"}),
-    ExplorerCase("08_unet.ipynb", 0, "layer", name="UNetWalkExplorer", image=1,
-                 info=lambda v: f"layer {int(v)} of 0..16", dropdown=("photo", "coins"),
-                 state={"photo": "cat", "layer": "9", "channel": "0"}),
+    ExplorerCase(
+        "01_convolution.ipynb",
+        0,
+        "stride",
+        name="KernelExplorer",
+        info=_conv_same,
+        dropdown=("kernel", "box blur 3x3"),
+        screenshot="docs/kernel_explorer",
+        state={
+            "photo": "camera",
+            "kernel": "Sobel x (vertical edges)",
+            "stride": "1",
+            "padding": "same",
+            "colour scale": "per map",
+        },
+        picture=_kernel_picture,
+        linked=_kernel_linked,
+    ),
+    ExplorerCase(
+        "02_relu.ipynb",
+        0,
+        "bias",
+        name="ReluExplorer",
+        dropdown=("kernel", "box blur 3x3"),
+        state={"photo": "camera", "kernel": "Sobel x (vertical edges)", "bias": "+0.00"},
+    ),
+    ExplorerCase(
+        "03_pooling.ipynb",
+        0,
+        "stride",
+        name="PoolingExplorer",
+        info=_pool_2x2,
+        dropdown=("photo", "coins"),
+        screenshot="docs/pooling_explorer",
+        state={"photo": "camera", "pool size": "2", "stride": "2", "pooling": "max"},
+        picture=_pooling_picture,
+        linked=_pooling_linked,
+    ),
+    ExplorerCase(
+        "04_transposed_conv.ipynb",
+        0,
+        "pixels stamped",
+        name="ScatterExplorer",
+        dropdown=("kernel", "tent 3x3"),
+        screenshot="docs/scatter_explorer",
+        state={"input size": "4", "kernel": "ones 3x3", "stride": "2", "pixels stamped": "6"},
+        picture=_scatter_picture,
+        linked=_scatter_linked,
+    ),
+    ExplorerCase(
+        "04_transposed_conv.ipynb",
+        1,
+        "stride",
+        name="CheckerboardExplorer",
+        dropdown=("photo", "coins"),
+        state={"kernel size": "3", "stride": "2", "photo": "camera"},
+        picture=_checkerboard_picture,
+    ),
+    ExplorerCase(
+        "05_skip_connections.ipynb",
+        0,
+        "poolings",
+        name="SkipExplorer",
+        dropdown=("input", "photo: coins (copy it)"),
+        state={"input": "shapes: mark the big ones", "poolings": "3", "upsampling": "nearest"},
+    ),
+    ExplorerCase(
+        "06_loss_and_metrics.ipynb",
+        0,
+        "shift x",
+        name="MaskMetricsExplorer",
+        state={
+            "object radius": "40",
+            "shift x": "12",
+            "shift y": "0",
+            "blur (px)": "3.0",
+            "threshold": "0.50",
+        },
+    ),
+    ExplorerCase(
+        "07_backpropagation.ipynb",
+        0,
+        "step",
+        name="FilterLearningExplorer",
+        info=lambda v: f"step {int(v)} of 60",
+        state={"step": "20", "learning rate": "0.1"},
+    ),
+    ExplorerCase(
+        "08_unet.ipynb",
+        0,
+        "layer",
+        name="UNetWalkExplorer",
+        image=1,
+        info=lambda v: f"layer {int(v)} of 0..16",
+        dropdown=("photo", "coins"),
+        state={"photo": "cat", "layer": "9", "channel": "0"},
+    ),
 ]
 NOTEBOOKS = list(dict.fromkeys(c.notebook for c in CASES))  # in order, each once
 
 
 def _report(case: ExplorerCase, report) -> None:
     med = report.median_ms
-    line = (f"{case.name} slider-to-picture: median {med:.0f} ms over "
-            f"{len(report.latencies_ms)} moves (target {SLIDER_TARGET_MS:.0f} ms: "
-            f"{'met' if med <= SLIDER_TARGET_MS else 'MISSED'}; picture loaded: median "
-            f"{report.median_load_ms:.0f} ms) [{case.id}, slider {case.slider!r}; all: "
-            f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms]")
+    line = (
+        f"{case.name} slider-to-picture: median {med:.0f} ms over "
+        f"{len(report.latencies_ms)} moves (target {SLIDER_TARGET_MS:.0f} ms: "
+        f"{'met' if med <= SLIDER_TARGET_MS else 'MISSED'}; picture loaded: median "
+        f"{report.median_load_ms:.0f} ms) [{case.id}, slider {case.slider!r}; all: "
+        f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms]"
+    )
     if report.hover_ms:
         hov = report.median_hover_ms
-        line += (f"\n{case.name} hover-to-highlight: median {hov:.2f} ms over "
-                 f"{len(report.hover_ms)} hovers (target {HOVER_TARGET_MS:.0f} ms: "
-                 f"{'met' if hov <= HOVER_TARGET_MS else 'MISSED'}; max "
-                 f"{max(report.hover_ms):.2f} ms); " + "; ".join(report.linked_lines))
+        line += (
+            f"\n{case.name} hover-to-highlight: median {hov:.2f} ms over "
+            f"{len(report.hover_ms)} hovers (target {HOVER_TARGET_MS:.0f} ms: "
+            f"{'met' if hov <= HOVER_TARGET_MS else 'MISSED'}; max "
+            f"{max(report.hover_ms):.2f} ms); " + "; ".join(report.linked_lines)
+        )
     report_latency(line)
 
 
@@ -252,13 +329,17 @@ _kernel_module.kernel_step = _broken_step"""
 
 def _write_broken(server, name: str, condition: str) -> str:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     nb.cells = [
         nbformat.v4.new_code_cell("import sys\nprint(sys.prefix)"),
         nbformat.v4.new_code_cell(_BREAK.format(condition=condition)),
-        nbformat.v4.new_code_cell("from course_utils.widgets import KernelExplorer\n"
-                                  "KernelExplorer()"),
+        nbformat.v4.new_code_cell(
+            "from course_utils.widgets import KernelExplorer\nKernelExplorer()"
+        ),
     ]
     nbformat.write(nb, server.root / name)
     return name
@@ -267,26 +348,45 @@ def _write_broken(server, name: str, condition: str) -> str:
 @pytest.mark.parametrize(
     ("broken", "condition", "expected"),
     [
-        pytest.param("on-display", "True",
-                     r"cell 2: error output: RuntimeError: kernel_step deliberately broken",
-                     id="on-display"),
-        pytest.param("on-slider-move", "stride != 1",
-                     r"timed out after 4 s waiting for the picture to change after ArrowRight "
-                     r"on slider 'stride' \(from 1\); JupyterLab's log console shows: RuntimeError: "
-                     r"kernel_step deliberately broken", id="on-slider-move"),
+        pytest.param(
+            "on-display",
+            "True",
+            r"cell 2: error output: RuntimeError: kernel_step deliberately broken",
+            id="on-display",
+        ),
+        pytest.param(
+            "on-slider-move",
+            "stride != 1",
+            r"timed out after 4 s waiting for the picture to change after ArrowRight "
+            r"on slider 'stride' \(from 1\); JupyterLab's log console shows: RuntimeError: "
+            r"kernel_step deliberately broken",
+            id="on-slider-move",
+        ),
     ],
 )
-def test_harness_detects_broken_explorer(broken, condition, expected, page, lab_server,
-                                         artefacts_on_failure):
+def test_harness_detects_broken_explorer(
+    broken, condition, expected, page, lab_server, artefacts_on_failure
+):
     name = _write_broken(lab_server, f"_broken_{broken}.ipynb", condition)
-    case = ExplorerCase(name, 0, "stride", name="KernelExplorer", info=_conv_same,
-                        dropdown=("kernel", "box blur 3x3"), change_timeout_s=4.0)
+    case = ExplorerCase(
+        name,
+        0,
+        "stride",
+        name="KernelExplorer",
+        info=_conv_same,
+        dropdown=("kernel", "box blur 3x3"),
+        change_timeout_s=4.0,
+    )
     with artefacts_on_failure():
         with pytest.raises(CheckFailed, match=expected) as info:
             check_explorer(page, lab_server, case)
         # the kernel ran in this environment (the kernelspec resolved to the venv's python)
-        first_output = page.locator(".jp-Notebook .jp-Cell").first.locator(
-            ".jp-OutputArea-output").inner_text().strip()
+        first_output = (
+            page.locator(".jp-Notebook .jp-Cell")
+            .first.locator(".jp-OutputArea-output")
+            .inner_text()
+            .strip()
+        )
         assert first_output == sys.prefix, (first_output, sys.prefix)
     print(f"\nharness reported ({info.value.__class__.__name__}): {info.value}")
     assert Path(lab_server.root / name).is_file()
@@ -311,13 +411,21 @@ def test_feature_map_explorer(page, lab_server, artefacts_on_failure):
     """Lesson 09's FeatureMapExplorer, on two small untrained nets (lesson 09 itself trains for
     a minute, too long for this suite; its explorer is the same class)."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+    }
     nb.cells = [nbformat.v4.new_code_cell(_FEATURES)]
     nbformat.write(nb, lab_server.root / "_features.ipynb")
-    case = ExplorerCase("_features.ipynb", 0, "channel", name="FeatureMapExplorer",
-                        dropdown=("layer", "dec5_conv2"),
-                        state={"layer": "enc1_conv2", "channel": "0", "image": "0"})
+    case = ExplorerCase(
+        "_features.ipynb",
+        0,
+        "channel",
+        name="FeatureMapExplorer",
+        dropdown=("layer", "dec5_conv2"),
+        state={"layer": "enc1_conv2", "channel": "0", "image": "0"},
+    )
     with artefacts_on_failure():
         report = check_explorer(page, lab_server, case)
     _report(case, report)

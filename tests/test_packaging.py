@@ -78,6 +78,8 @@ def test_doctor_cli_prints_report_and_exits_zero():
     for word in ("Python", "Keras backend", "tensorflow", "ipywidgets", "GPU", "All good"):
         assert word in res.stdout
     assert "I0000" not in res.stderr  # TensorFlow's C-level start-up lines are silenced
+    last = res.stdout.strip().splitlines()[-1]  # from a terminal it ends with how to start
+    assert last.endswith("jupyter lab lessons/00_start_here.ipynb"), last
 
 
 def test_doctor_reports_missing_package_with_a_fix(monkeypatch, capsys):

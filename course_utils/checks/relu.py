@@ -22,6 +22,29 @@ def _relu_cases() -> list[np.ndarray]:
     ]
 
 
+def _call_on_cases(fn, example: str) -> list | Feedback:
+    """``[(x, fn(x)), ...]`` on the test inputs, or the Feedback for the first call that fails
+    (an exception, no return value, or an input changed in place)."""
+    calls = []
+    for x in _relu_cases():
+        before = x.copy()
+        try:
+            got = call_student(fn, x)
+        except StudentError as err:
+            return Feedback(False, str(err))
+        if got is None:
+            return Feedback(False, "your function returned None: did you forget `return`?")
+        if not np.array_equal(x, before):
+            return Feedback(
+                False,
+                f"your function changed its input array in place (x was {before.tolist()}, "
+                f"afterwards {x.tolist()}). A layer must not overwrite its input: return a new "
+                f"array, {example}.",
+            )
+        calls.append((before, got))
+    return calls
+
+
 def check_relu(fn) -> Feedback:
     """Check ``fn(x)`` computes ``max(0, x)`` element-wise, for any shape, without changing ``x``.
 
@@ -33,22 +56,11 @@ def check_relu(fn) -> Feedback:
     >>> check_relu(lambda x: np.max(x, 0)).passed
     False
     """
-    for x in _relu_cases():
-        before = x.copy()
-        try:
-            got = call_student(fn, x)
-        except StudentError as err:
-            return Feedback(False, str(err))
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
+    calls = _call_on_cases(fn, "e.g. np.maximum(x, 0) or x * (x > 0)")
+    if isinstance(calls, Feedback):
+        return calls
+    for before, got in calls:
         want = np.maximum(before, 0)
-        if not np.array_equal(x, before):
-            return Feedback(
-                False,
-                f"your function changed its input array in place (x was {before.tolist()}, "
-                f"afterwards {x.tolist()}). A layer must not overwrite its input: return a new "
-                "array, e.g. np.maximum(x, 0) or x * (x > 0).",
-            )
         try:
             g = np.asarray(got)
         except Exception:  # noqa: BLE001 - any odd return value becomes feedback
@@ -211,18 +223,10 @@ def check_abs_from_relu(fn) -> Feedback:
     >>> "x itself" in check_abs_from_relu(lambda x: ops.relu(x) - ops.relu(-x)).message
     True
     """
-    for x in _relu_cases():
-        before = x.copy()
-        try:
-            got = call_student(fn, x)
-        except StudentError as err:
-            return Feedback(False, str(err))
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
-        if not np.array_equal(x, before):
-            return Feedback(
-                False, "your function changed its input array in place: return a new array instead."
-            )
+    calls = _call_on_cases(fn, "e.g. ops.relu(x) + ops.relu(-x)")
+    if isinstance(calls, Feedback):
+        return calls
+    for before, got in calls:
         g = np.asarray(got, dtype=float)
         want = np.abs(before)
         if g.shape == want.shape and np.allclose(g, want):

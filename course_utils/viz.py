@@ -296,8 +296,6 @@ def write_values(rgb: np.ndarray, values, cell: int) -> np.ndarray:
     >>> write_values(np.zeros((20, 40, 3), np.uint8), [[1.0, 2.0]], 20).shape
     (20, 40, 3)
     """
-    from PIL import ImageDraw
-
     a = np.asarray(values, dtype=np.float64)
     rgb = np.asarray(rgb, dtype=np.uint8)
     if a.ndim != 2 or rgb.shape[:2] != (a.shape[0] * cell, a.shape[1] * cell):
@@ -305,15 +303,27 @@ def write_values(rgb: np.ndarray, values, cell: int) -> np.ndarray:
             f"rgb must be the values enlarged {cell} times: values {a.shape}, rgb {rgb.shape}."
         )
     img = Image.fromarray(rgb)
-    draw = ImageDraw.Draw(img)
-    font = _font(max(8, min(14, cell * 3 // 8)))
+    size = max(8, min(14, cell * 3 // 8))
     for (r, c), v in np.ndenumerate(a):
         pr, pg, pb = (int(q) for q in rgb[r * cell + cell // 2, c * cell + cell // 2])
         ink = (17, 17, 17) if 0.299 * pr + 0.587 * pg + 0.114 * pb > 140 else (255, 255, 255)
-        draw.text(
-            ((c + 0.5) * cell, (r + 0.5) * cell), cell_text(v), fill=ink, font=font, anchor="mm"
-        )
+        mask = _label_mask(cell_text(v), size)  # each distinct label is rendered once
+        x0 = round((c + 0.5) * cell - mask.width / 2)
+        y0 = round((r + 0.5) * cell - mask.height / 2)
+        img.paste(ink, (x0, y0, x0 + mask.width, y0 + mask.height), mask)
     return np.asarray(img)
+
+
+@lru_cache(maxsize=1024)
+def _label_mask(text: str, size: int) -> Image.Image:
+    """``text`` rendered once as an 8-bit mask, tightly cropped (pasted into many cells)."""
+    from PIL import ImageDraw
+
+    font = _font(size)
+    left, top, right, bottom = font.getbbox(text)
+    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(mask).text((-left, -top), text, fill=255, font=font)
+    return mask
 
 
 @memo(maxsize=32)

@@ -49,6 +49,17 @@ SAMPLE_IMAGES: dict[str, tuple[str, str]] = {
     "brick": ("images/brick.png", "a brick wall texture (grayscale)"),
 }
 
+#: top-left corner of a 32x32 detail worth enlarging, per sample photo (something with edges;
+#: the pooling and convolution explorers zoom there)
+DETAIL_CORNERS: dict[str, tuple[int, int]] = {
+    "camera": (80, 112),
+    "astronaut": (48, 96),
+    "cat": (72, 48),
+    "coffee": (24, 96),
+    "coins": (84, 84),
+    "brick": (96, 96),
+}
+
 
 def to_gray(img) -> np.ndarray:
     """RGB ``(H, W, 3)`` -> luminance ``(H, W)`` with ITU-R BT.601 weights; 2-D passes through.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 
 import numpy as np
 from PIL import Image
@@ -30,6 +29,9 @@ __all__ = [
     "side_by_side_png",
     "value_range",
     "robust_scale",
+    "boxed_png",
+    "map_colours",
+    "MIN_COLUMN",
     "short_number",
     "OUTCOME_COLORS",
     "outcome_rgb",
@@ -46,7 +48,7 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=32)
+@memo(maxsize=32)
 def _lut(cmap: str) -> np.ndarray:
     """256x3 uint8 lookup table for a matplotlib colormap name."""
     from matplotlib import colormaps
@@ -60,7 +62,7 @@ def _lut(cmap: str) -> np.ndarray:
     return (cm(np.linspace(0, 1, 256))[:, :3] * 255).round().astype(np.uint8)
 
 
-@lru_cache(maxsize=64)
+@memo(maxsize=64)
 def colorbar_png(cmap: str, vmin: float, vmax: float, width: int = 256) -> bytes:
     """A colour bar as PNG: the colormap from ``vmin`` to ``vmax`` with the two ends and the middle
     written under it, so a picture carries its numbers.
@@ -270,7 +272,7 @@ def cell_text(v: float) -> str:
     return text[1:] if text.startswith("-0.0") and float(text) == 0 else text
 
 
-@lru_cache(maxsize=8)
+@memo(maxsize=8)
 def _font(size: int):
     """DejaVu Sans (shipped with matplotlib, so always there offline; it has "×") at ``size`` px."""
     from pathlib import Path
@@ -314,7 +316,7 @@ def write_values(rgb: np.ndarray, values, cell: int) -> np.ndarray:
     return np.asarray(img)
 
 
-@lru_cache(maxsize=1024)
+@memo(maxsize=1024)
 def _label_mask(text: str, size: int) -> Image.Image:
     """``text`` rendered once as an 8-bit mask, tightly cropped (pasted into many cells)."""
     from PIL import ImageDraw
@@ -372,6 +374,51 @@ def robust_scale(feature_map) -> float:
     995.0
     """
     return round(float(np.quantile(np.abs(feature_map), 0.995)), 6) or 1.0
+
+
+_BOX = np.array([255, 220, 0], np.uint8)  # a detail's box on the full photo: yellow
+
+
+@memo(maxsize=32)
+def boxed_png(
+    img: np.ndarray, corner: tuple[int, int], size: int, cmap: str = "gray", vrange=(0.0, 1.0)
+) -> bytes:
+    """The photo as RGB PNG (``cmap`` over ``vrange``) with a yellow box around a detail.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> boxed_png(np.zeros((8, 8)), (2, 2), 4)[:4]
+    b'\\x89PNG'
+    """
+    rgb = to_rgb8(img, cmap, vrange).copy()
+    y0, x0 = corner
+    y1, x1 = y0 + size - 1, x0 + size - 1
+    rgb[[y0, y1], x0 : x1 + 1] = _BOX
+    rgb[y0 : y1 + 1, [x0, x1]] = _BOX
+    return to_png(rgb)
+
+
+@memo(maxsize=1024)
+def map_colours(m: np.ndarray, probabilities: bool = False) -> tuple[str, tuple[float, float]]:
+    """Colormap and value range of a map: probabilities on 0-1 (magma); otherwise a robust
+    scale (:func:`viz.robust_scale`), 0 to s (viridis) or -s to s (RdBu_r) if values are negative.
+
+    Remembered per read-only map, so moving back to a channel costs nothing.
+
+    Examples
+    --------
+    >>> map_colours(np.array([[0.0, 2.0]]))
+    ('viridis', (0.0, 1.99))
+    """
+    if probabilities:
+        return "magma", (0.0, 1.0)
+    s = robust_scale(m)
+    return ("viridis", (0.0, s)) if float(m.min()) >= 0 else ("RdBu_r", (-s, s))
+
+
+MIN_COLUMN = 128  # narrower maps keep their true size on a white canvas this wide, so that
+# the colour bar under them (as wide as the column) has room for its numbers
 
 
 def short_number(v: float) -> str:

@@ -11,9 +11,8 @@ import numpy as np
 from .._memo import freeze
 from .._validate import check_choice, check_int
 from ..models import describe, feature_maps
-from ..viz import overlay_mask, to_png
+from ..viz import MIN_COLUMN, map_colours, overlay_mask, to_png
 from ._base import Explorer, Frame
-from .unet import MIN_COLUMN, map_colours
 
 __all__ = ["FeatureMapExplorer", "feature_step"]
 

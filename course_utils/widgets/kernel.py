@@ -9,12 +9,11 @@ import numpy as np
 
 from .. import ops
 from .._validate import check_choice
-from ..data import SAMPLE_IMAGES, photo
+from ..data import DETAIL_CORNERS, SAMPLE_IMAGES, photo
 from ..ops import KERNEL_PRESETS
-from ..viz import cells_png, to_png
+from ..viz import boxed_png, cells_png, to_png
 from ._base import Explorer, Frame
 from .linked import LinkedView
-from .pooling import ZOOM_CORNERS, boxed_png
 
 __all__ = ["KernelExplorer", "kernel_step", "detail_corner"]
 
@@ -40,7 +39,7 @@ def detail_corner(image: str, shape: tuple[int, int], size: int = DETAIL) -> tup
     >>> detail_corner("camera", (256, 256))
     (88, 120)
     """
-    y0, x0 = ZOOM_CORNERS.get(image, (0, 0))
+    y0, x0 = DETAIL_CORNERS.get(image, (0, 0))
     y0, x0 = y0 + (32 - size) // 2, x0 + (32 - size) // 2  # the middle of lesson 03's detail
     return max(min(y0, shape[0] - size), 0), max(min(x0, shape[1] - size), 0)
 

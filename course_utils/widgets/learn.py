@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import io
 import math
-from functools import lru_cache
 
 import ipywidgets as W
 import numpy as np
 from PIL import Image, ImageDraw
 
 from .. import backprop, ops
+from .._memo import memo
 from ..data import sample_image
 from ..viz import to_png, to_rgb8
 from ._base import Explorer, Frame
@@ -69,7 +69,7 @@ def _curve_geometry(loss: np.ndarray, width: int, height: int):
     return list(zip(xs.tolist(), ys.tolist(), strict=True)), (lo, hi), (pad_l, pad_r, pad_t, pad_b)
 
 
-@lru_cache(maxsize=16)
+@memo(maxsize=16)
 def _curve_background(key: bytes, width: int, height: int) -> Image.Image:
     """Axes, grid and the whole curve in grey (drawn once per trajectory)."""
     loss = np.frombuffer(key)
@@ -105,7 +105,7 @@ def loss_curve_picture(losses, step: int, width: int = 256, height: int = 150) -
     return np.asarray(img)
 
 
-@lru_cache(maxsize=16)
+@memo(maxsize=16)
 def _target_png(key: bytes, shape: tuple[int, int], vmax: float) -> bytes:
     return to_png(kernel_picture(np.frombuffer(key).reshape(shape), vmax))
 

@@ -6,29 +6,18 @@ import ipywidgets as W
 import numpy as np
 
 from .. import ops
-from .._memo import memo
 from .._validate import check_choice, check_image
-from ..data import SAMPLE_IMAGES, photo
+from ..data import DETAIL_CORNERS, SAMPLE_IMAGES, photo
 from ..ops import window_coverage
-from ..viz import to_png, to_rgb8
+from ..viz import boxed_png, to_png, to_rgb8
 from ._base import Explorer, Frame
 from .linked import LinkedView
 
 __all__ = ["PoolingExplorer", "pooling_step", "draw_window_grid"]
 
-#: top-left corner of the 32x32 detail shown enlarged, per sample photo (something with edges)
-ZOOM_CORNERS: dict[str, tuple[int, int]] = {
-    "camera": (80, 112),
-    "astronaut": (48, 96),
-    "cat": (72, 48),
-    "coffee": (24, 96),
-    "coins": (84, 84),
-    "brick": (96, 96),
-}
 _ZOOM_SIZE, _ZOOM = 32, 8
 _LINE = np.array([0, 200, 255], np.uint8)  # window borders: cyan
 _FIRST = np.array([255, 140, 0], np.uint8)  # one whole window: orange
-_BOX = np.array([255, 220, 0], np.uint8)  # the zoomed region on the full photo: yellow
 
 
 def draw_window_grid(
@@ -181,26 +170,6 @@ def pooling_step(
     )
 
 
-@memo(maxsize=32)
-def boxed_png(
-    img: np.ndarray, corner: tuple[int, int], size: int, cmap: str = "gray", vrange=(0.0, 1.0)
-) -> bytes:
-    """The photo as RGB PNG (``cmap`` over ``vrange``) with a yellow box around a detail.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> boxed_png(np.zeros((8, 8)), (2, 2), 4)[:4]
-    b'\\x89PNG'
-    """
-    rgb = to_rgb8(img, cmap, vrange).copy()
-    y0, x0 = corner
-    y1, x1 = y0 + size - 1, x0 + size - 1
-    rgb[[y0, y1], x0 : x1 + 1] = _BOX
-    rgb[y0 : y1 + 1, [x0, x1]] = _BOX
-    return to_png(rgb)
-
-
 class PoolingExplorer(Explorer):
     """Change window size, stride and max/average pooling; see the windows and the pooled map.
 
@@ -255,7 +224,7 @@ class PoolingExplorer(Explorer):
 
     def step(self, image: str, pool_size: int, stride: int, mode: str) -> Frame:
         return pooling_step(
-            photo(image, gray=True), pool_size, stride, mode, ZOOM_CORNERS.get(image, (0, 0))
+            photo(image, gray=True), pool_size, stride, mode, DETAIL_CORNERS.get(image, (0, 0))
         )
 
     def refresh(self) -> Frame | None:

@@ -16,10 +16,10 @@ from .._memo import freeze, memo
 from .._validate import check_choice, check_int
 from ..data import SAMPLE_IMAGES, photo, to_gray
 from ..models import LayerInfo, describe, feature_maps
-from ..viz import channel_activity, robust_scale, to_png, u_picture
+from ..viz import MIN_COLUMN, channel_activity, map_colours, to_png, u_picture
 from ._base import Explorer, Frame
 
-__all__ = ["UNetWalkExplorer", "walk_layers", "u_picture", "walk_step", "map_colours", "ORDERS"]
+__all__ = ["UNetWalkExplorer", "walk_layers", "u_picture", "walk_step", "ORDERS"]
 
 
 def walk_layers(model) -> tuple[LayerInfo, ...]:
@@ -47,28 +47,6 @@ def _u_png(layers: tuple[LayerInfo, ...], index: int, input_size: int) -> tuple[
     """:func:`viz.u_picture` encoded as PNG, and its width (remembered per model and layer)."""
     rgb = u_picture(layers, index, input_size)
     return to_png(rgb), int(rgb.shape[1])
-
-
-@memo(maxsize=1024)
-def map_colours(m: np.ndarray, probabilities: bool = False) -> tuple[str, tuple[float, float]]:
-    """Colormap and value range of a map: probabilities on 0-1 (magma); otherwise a robust
-    scale (:func:`viz.robust_scale`), 0 to s (viridis) or -s to s (RdBu_r) if values are negative.
-
-    Remembered per read-only map, so moving back to a channel costs nothing.
-
-    Examples
-    --------
-    >>> map_colours(np.array([[0.0, 2.0]]))
-    ('viridis', (0.0, 1.99))
-    """
-    if probabilities:
-        return "magma", (0.0, 1.0)
-    s = robust_scale(m)
-    return ("viridis", (0.0, s)) if float(m.min()) >= 0 else ("RdBu_r", (-s, s))
-
-
-MIN_COLUMN = 128  # narrower maps keep their true size on a white canvas this wide, so that
-# the colour bar under them (as wide as the column) has room for its numbers
 
 
 ORDERS = {"most active first": "activity", "channel number": "index"}

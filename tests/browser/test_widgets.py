@@ -97,18 +97,19 @@ def _kernel_linked() -> LinkedProbe:
 
 # ---- lesson 03: PoolingExplorer(image="camera", pool_size=2, stride=2, mode="max") ----------
 def _pooling_picture() -> bytes:
-    from course_utils.widgets.pooling import ZOOM_CORNERS, pooling_step
+    from course_utils.data import DETAIL_CORNERS
+    from course_utils.widgets.pooling import pooling_step
 
-    return pooling_step(photo("camera", gray=True), 2, 2, "max", ZOOM_CORNERS["camera"]).images[
+    return pooling_step(photo("camera", gray=True), 2, 2, "max", DETAIL_CORNERS["camera"]).images[
         "output"
     ]
 
 
 def _pooling_linked() -> LinkedProbe:
     """The 32x32 detail (lesson 03's yellow box), max-pooled 2x2, stride 2 -> 16x16."""
-    from course_utils.widgets.pooling import ZOOM_CORNERS
+    from course_utils.data import DETAIL_CORNERS
 
-    y0, x0 = ZOOM_CORNERS["camera"]
+    y0, x0 = DETAIL_CORNERS["camera"]
     x = _f32(photo("camera", gray=True)[y0 : y0 + 32, x0 : x0 + 32])
     return LinkedProbe(
         out=ops.max_pool2d(x, 2, 2),

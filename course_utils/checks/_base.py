@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Feedback", "call_student", "integer_answer", "check_size_formula"]
+__all__ = ["Feedback", "call_student", "integer_answer", "check_size_formula", "dict_answer"]
 
 
 @dataclass
@@ -122,6 +122,29 @@ def check_size_formula(
         if got != expected:
             hint = next((msg for formula, msg in wrong if got == formula(*args)), fallback)
             return Feedback(False, f"{case} you returned {got}; expected {expected}. {hint}")
+    return None
+
+
+def dict_answer(answer, keys) -> Feedback | None:
+    """Feedback when ``answer`` is not a dict with every key in ``keys`` answered (no ``...``
+    left); ``None`` when it is (then check the values).
+
+    Examples
+    --------
+    >>> dict_answer({"a": 1}, ["a"]) is None
+    True
+    >>> dict_answer({"a": ...}, ["a"]).message
+    "not answered yet: replace the `...` of ['a'] with numbers."
+    """
+    keys = list(keys)
+    if not isinstance(answer, dict):
+        return Feedback(False, f"answer must be a dict with the keys {keys}.")
+    missing = [k for k in keys if k not in answer]
+    if missing:
+        return Feedback(False, f"your dict misses the key(s) {missing}.")
+    todo = [k for k in keys if answer[k] is Ellipsis]
+    if todo:
+        return Feedback(False, f"not answered yet: replace the `...` of {todo} with numbers.")
     return None
 
 

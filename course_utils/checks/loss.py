@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import data, metrics, ops
-from ._base import Feedback, StudentError, call_student
+from ._base import Feedback, StudentError, call_student, dict_answer
 
 __all__ = [
     "check_binary_iou",
@@ -115,14 +115,9 @@ def check_margin_iou(answer) -> Feedback:
     """
     want = _margin_truth()
     keys = ["iou_r30", "iou_r10", "dice_r10"]
-    if not isinstance(answer, dict):
-        return Feedback(False, f"answer must be a dict with keys {keys}.")
-    missing = [k for k in keys if k not in answer]
-    if missing:
-        return Feedback(False, f"your dict misses the key(s) {missing}.")
-    todo = [k for k in keys if answer[k] is Ellipsis]
-    if todo:
-        return Feedback(False, f"not answered yet: replace the `...` of {todo} with numbers.")
+    bad = dict_answer(answer, keys)
+    if bad is not None:
+        return bad
     got = {}
     for k in keys:
         try:
@@ -273,14 +268,9 @@ def check_all_background(answer) -> Feedback:
         "iou_background": float(ious[0]),
         "mean_iou": metrics.mean_iou(t, pred, 2),
     }
-    if not isinstance(answer, dict):
-        return Feedback(False, f"answer must be a dict with keys {list(want)}.")
-    missing = [key for key in want if key not in answer]
-    if missing:
-        return Feedback(False, f"your dict misses the key(s) {missing}.")
-    todo = [key for key in want if answer[key] is Ellipsis]
-    if todo:
-        return Feedback(False, f"not answered yet: replace the `...` of {todo} with numbers.")
+    bad = dict_answer(answer, want)
+    if bad is not None:
+        return bad
     hints = {
         "accuracy": "Every background pixel is right: 9900 of 10000.",
         "iou_object": "No predicted object pixel at all, so the overlap is 0 (the union is the "

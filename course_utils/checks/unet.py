@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import Feedback, StudentError, call_student
+from ._base import Feedback, StudentError, call_student, dict_answer
 
 __all__ = ["check_conv_params", "check_unet_params", "check_unet_predictions", "PREDICTION_KEYS"]
 
@@ -197,14 +197,9 @@ def check_unet_predictions(answer) -> Feedback:
     ...                                   "halving_factor": 4}).message
     True
     """
-    if not isinstance(answer, dict):
-        return Feedback(False, f"answer must be a dict with the keys {list(PREDICTION_KEYS)}.")
-    missing = [k for k in PREDICTION_KEYS if k not in answer]
-    if missing:
-        return Feedback(False, f"your dict misses the key(s) {missing}.")
-    todo = [k for k in PREDICTION_KEYS if answer[k] is Ellipsis]
-    if todo:
-        return Feedback(False, f"not answered yet: replace the `...` of {todo} with a number.")
+    bad = dict_answer(answer, PREDICTION_KEYS)
+    if bad is not None:
+        return bad
     want = _predictions()
     k2 = _conv_params(3, 64, 64)
     hints = {

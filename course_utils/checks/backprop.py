@@ -23,6 +23,16 @@ __all__ = [
 ]
 
 
+def _student_array(fn, args: tuple, shape: tuple[int, ...], what: str) -> np.ndarray | Feedback:
+    """Call the student's ``fn(*args)``; its answer as a float array of ``shape``, or the
+    Feedback explaining why not (an exception, no return value, a wrong shape)."""
+    try:
+        got = call_student(fn, *args)
+    except StudentError as err:
+        return Feedback(False, str(err))
+    return _as_array(got, shape, what)
+
+
 def _as_array(got, shape: tuple[int, ...], what: str) -> np.ndarray | Feedback:
     """The student's answer as a float array of ``shape``, or the Feedback explaining why not."""
     if got is None:
@@ -80,11 +90,7 @@ def check_relu_backward(fn, negative_slope: float = 0.0) -> Feedback:
 
     num = backprop.numeric_gradient(lambda v: np.sum(forward(v) * g), x)  # smooth: no x at 0
     want = np.where(x > 0, g, a * g)
-    try:
-        got = call_student(fn, x.copy(), g.copy())
-    except StudentError as err:
-        return Feedback(False, str(err))
-    got = _as_array(got, x.shape, "x")
+    got = _student_array(fn, (x.copy(), g.copy()), x.shape, "x")
     if isinstance(got, Feedback):
         return got
     if not _close(got, want):
@@ -312,11 +318,7 @@ def check_sgd_step(fn) -> Feedback:
 
     grad = backprop.numeric_gradient(loss, k)
     want = k - lr * grad
-    try:
-        got = call_student(fn, k.copy(), img.copy(), target.copy(), lr)
-    except StudentError as err:
-        return Feedback(False, str(err))
-    got = _as_array(got, k.shape, "the kernel")
+    got = _student_array(fn, (k.copy(), img.copy(), target.copy(), lr), k.shape, "the kernel")
     if isinstance(got, Feedback):
         return got
     if not _close(got, want):

@@ -221,7 +221,7 @@ def main(argv=None) -> int:
         print("\n(b) time to quality: seconds of training until validation mean IoU >= 0.90")
         q = time_to_quality(0.90, args.cap, args.quick_cap)
         for name, label in (
-            ("quick", "quick profile (64x64, 16 filters, batch 16)"),
+            ("quick", "quick profile (64x64, 8 filters, batch 8)"),
             ("seed", "seed recipe (128x128, 64 filters, batch 32)"),
         ):
             at, ep, last, elapsed = q[name]

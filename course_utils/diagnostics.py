@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import os
 import platform
 import sys
@@ -22,6 +23,11 @@ _PACKAGES = [
 
 
 def _version(mod: str) -> str | None:
+    if mod == "jupyterlab":  # runs the server, never imported by a kernel: its metadata is enough
+        try:
+            return importlib.metadata.version(mod)
+        except importlib.metadata.PackageNotFoundError:
+            return None
     try:
         m = importlib.import_module(mod)
     except Exception:  # noqa: BLE001 - any import failure means "not usable"

@@ -66,7 +66,7 @@ def learning_rate_outcome(fast: dict, base: dict, margin: float = 0.03) -> tuple
         return "worse", text + " Its loss became nan: the training diverged."
     d, ratio = f_iou[-1] - b_iou[n - 1], f_loss[-1] / max(b_loss[n - 1], 1e-12)
     if d < -margin or (ratio > 1.1 and d <= margin):
-        stuck = max(f_iou) - min(f_iou) < 0.01
+        stuck = n > 1 and max(f_iou) - min(f_iou) < 0.01
         return "worse", text + (
             " Its score never moved from the first epoch's: stuck." if stuck else ""
         )

@@ -47,15 +47,12 @@ class _ConfusionFromProbs(keras.metrics.Metric):
             y_true = ops.argmax(y_true, axis=-1)  # one-hot masks
         elif len(y_true.shape) == len(y_pred.shape) and y_true.shape[-1] == 1:
             y_true = ops.squeeze(y_true, axis=-1)
-        # cell index true * C + predicted; one bincount gives the whole matrix
-        t = ops.reshape(ops.cast(y_true, "int32"), (-1,))
-        p = ops.reshape(ops.cast(ops.argmax(y_pred, axis=-1), "int32"), (-1,))
-        w = None
+        t = ops.one_hot(ops.reshape(ops.cast(y_true, "int32"), (-1,)), c, dtype="float32")
+        p = ops.one_hot(ops.reshape(ops.argmax(y_pred, axis=-1), (-1,)), c, dtype="float32")
         if sample_weight is not None:
             # one weight per pixel, shape (N, H, W): weighted pixel counts
-            w = ops.reshape(ops.cast(sample_weight, "float32"), (-1,))
-        counts = ops.bincount(t * c + p, weights=w, minlength=c * c)[: c * c]
-        self.cm.assign_add(ops.reshape(ops.cast(counts, "float32"), (c, c)))
+            t = t * ops.reshape(ops.cast(sample_weight, "float32"), (-1, 1))
+        self.cm.assign_add(ops.matmul(ops.transpose(t), p))
 
     def _per_class(self):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -219,8 +219,8 @@ def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1, min_width: in
         white canvas ``min_width`` wide: a small map drawn at its true size still gets a column
         wide enough for the numbers of its colour bar.
 
-    A 2-D map is stored as an uncompressed 8-bit palette PNG (the colormap is the palette): a
-    256x256 map encodes in about a millisecond.  A read-only array (it cannot change) is encoded
+    A 2-D map is stored as an 8-bit palette PNG (the colormap is the palette) with zlib's fastest
+    level: a 256x256 map encodes in about a millisecond.  A read-only array (it cannot change) is encoded
     once per argument set: the photos of ``data.photo`` cost nothing on the next slider move.
 
     Examples
@@ -249,7 +249,9 @@ def to_png(arr, cmap: str = "gray", vrange="auto", scale: int = 1, min_width: in
         else:
             img = Image.fromarray(np.ascontiguousarray(idx), mode="L").convert("P")
             img.putpalette(_lut(cmap).tobytes())
-        level = 0  # uncompressed: 10 times faster to encode, and local bytes are cheap
+        # zlib's fastest level: 4-30x fewer bytes for 0.1-1.5 ms; fewer bytes reach the browser
+        # sooner (measured: each uncompressed 256x256 picture added 3-4 ms to a slider move)
+        level = 1
     else:
         img, level = Image.fromarray(to_rgb8(a, cmap, vrange, scale)), 1
     buf = io.BytesIO()

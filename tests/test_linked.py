@@ -361,18 +361,31 @@ def test_view_validation_messages(kwargs, match):
         LinkedView(**kwargs)
 
 
-def test_front_end_files_are_package_data():
-    import tomllib
+def test_front_end_files_are_package_data(tmp_path):
+    """The built wheel carries the front-ends and the server extension's config."""
+    import subprocess
+    import sys
+    import zipfile
     from pathlib import Path
 
     from course_utils.widgets import linked as linked_module
 
     assert linked_module._STATIC.joinpath("linked.js").is_file()
     assert linked_module._STATIC.joinpath("linked.css").is_file()
-    meta = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
-    data = meta["tool"]["setuptools"]["package-data"]["course_utils.widgets"]
-    assert "static/*.js" in data and "static/*.css" in data
     assert "export default" in LinkedView._esm.__str__()
+    r = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), "."],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    (wheel,) = tmp_path.glob("course_utils-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for f in ("linked.js", "linked.css", "panels.js", "panels.css"):
+        assert f"course_utils/widgets/static/{f}" in names, f
+    config = "etc/jupyter/jupyter_server_config.d/course_utils.json"
+    assert any(n.endswith(".data/data/" + config) for n in names), sorted(names)[-5:]
 
 
 def test_saved_notebooks_carry_a_static_picture_at_true_relative_sizes():

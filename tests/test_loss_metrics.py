@@ -95,7 +95,7 @@ def test_explorer_set_updates_widgets():
     assert f.data["iou"] == 1.0 and ex.info.value == f.info
     g = ex.set(threshold=0.95, softness=20.0, radius=5)
     assert g.data["iou"] == 0.0
-    assert ex.images["outcome"].value == g.images["outcome"]
+    assert ex.panels.picture("outcome") == g.images["outcome"]
     assert repr(ex) == (
         "MaskMetricsExplorer(radius=5, shift_x=0, shift_y=0, softness=20.0, threshold=0.95)"
     )

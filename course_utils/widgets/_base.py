@@ -1,10 +1,11 @@
 """The pattern every explorer follows.
 
-An explorer has *controls* (ipywidgets), one ``ipywidgets.Image`` per picture and an info line.
+An explorer has *controls* (ipywidgets), its pictures (one :class:`~.panels.Panels` widget) and an
+info line.
 On every control change it calls its pure :meth:`Explorer.step` with the current control values;
 ``step`` returns a :class:`Frame` (PNG bytes per picture + info HTML) and touches no widget, so it
-can be unit-tested and benchmarked without a browser.  The wiring then copies the bytes into the
-``Image`` widgets: no matplotlib redraw per slider move.
+can be unit-tested and benchmarked without a browser.  The wiring then sends all the bytes to the
+browser in one message: no matplotlib redraw per slider move.
 
 A failing step (e.g. a kernel larger than the image with "valid" padding) does not vanish into the
 kernel log: the message is shown in red inside the explorer and the pictures keep their last state.
@@ -20,6 +21,7 @@ import ipywidgets as W
 import numpy as np
 
 from ..viz import colorbar_png, side_by_side_png
+from .panels import Panels
 
 __all__ = ["Explorer", "Frame", "float_slider"]
 
@@ -92,18 +94,8 @@ class Explorer:
 
     def _build(self, controls: dict, panels: dict[str, str]) -> None:
         self.controls = controls
-        self.images = {
-            name: W.Image(
-                format="png",
-                layout=W.Layout(width=self.image_width, height="auto"),
-            )
-            for name in panels
-        }
-        for img in self.images.values():
-            img.add_class("course-explorer-image")
-        self.colorbars = {
-            name: W.Image(format="png", layout=W.Layout(display="none")) for name in panels
-        }
+        # every picture, caption and colour bar in one widget: one message per update
+        self.panels = Panels(panels, width=int(self.image_width.removesuffix("px")))
         self.captions = dict(panels)
         for ctrl in controls.values():  # labels in full ("pixels stamped", not "pixels sta...")
             if hasattr(ctrl, "style") and hasattr(ctrl.style, "description_width"):
@@ -111,17 +103,11 @@ class Explorer:
         self.info = W.HTML()
         self.error = W.HTML()
         self.error.add_class("course-explorer-error")
-        columns = [
-            W.VBox(
-                [W.HTML(f"<b>{html.escape(caption)}</b>"), self.images[name], self.colorbars[name]]
-            )
-            for name, caption in panels.items()
-        ]
         self.widget = W.VBox(
             [
                 _STYLE,
                 W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
-                W.HBox(columns, layout=W.Layout(grid_gap="16px", align_items="flex-start")),
+                self.panels,
                 self.info,
                 self.error,
             ]
@@ -152,17 +138,12 @@ class Explorer:
             self.error.value = f'<span style="color:#c00">&#9888; {html.escape(str(err))}</span>'
             return None
         self.error.value = ""
-        for name, png in frame.images.items():
-            self.images[name].value = png
-            width = frame.widths.get(name)
-            self.images[name].layout.width = f"{width}px" if width else self.image_width
-            bar = self.colorbars[name]
-            if name in frame.colorbars:
-                cmap, lo, hi = frame.colorbars[name]
-                bar.value = colorbar_png(cmap, float(lo), float(hi), self._width(frame, name))
-                bar.layout.width, bar.layout.display = f"{self._width(frame, name)}px", None
-            else:
-                bar.layout.display = "none"
+        bars = {
+            name: colorbar_png(cmap, float(lo), float(hi), self._width(frame, name))
+            for name, (cmap, lo, hi) in frame.colorbars.items()
+            if name in frame.images
+        }
+        self.panels.show(frame.images, frame.widths, bars)  # first: the pictures are the point
         self.info.value = frame.info
         self.frame = frame
         return frame

@@ -50,6 +50,13 @@ def lab_server(tmp_path_factory) -> LabServer:
             f"python ({sys.executable})",
             pytrace=False,
         )
+    if "course_utils: TCP_NODELAY" not in server.log_tail(400):
+        server.stop()
+        pytest.fail(
+            "the server extension course_utils.jupyter_server did not load (it sends widget "
+            "updates without Nagle's delay): reinstall with pip install -e .",
+            pytrace=False,
+        )
     print(
         f"\nJupyterLab up in {time.monotonic() - t0:.1f} s at {server.url} (log {server.log_path})"
     )

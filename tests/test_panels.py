@@ -35,7 +35,9 @@ def test_one_message_per_update():
     sent = []
     ex.panels.send_state = lambda key=None: sent.append(set(key or ()))
     ex.set(step=30)
-    changed = {f"p{i}" for i, (a, b) in enumerate(zip(before, ex.panels.pictures, strict=True)) if a != b}
+    changed = {
+        f"p{i}" for i, (a, b) in enumerate(zip(before, ex.panels.pictures, strict=True)) if a != b
+    }
     assert len(sent) == 1 and sent[0] == changed, sent
     assert "p" + str(ex.panels.names.index("target")) not in changed  # the target stays
     assert all(png.startswith(PNG) for png in ex.panels.pictures)

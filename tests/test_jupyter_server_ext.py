@@ -1,9 +1,9 @@
 """The server extension that turns off Nagle's algorithm on JupyterLab's kernel websockets."""
 
-import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from jupyter_core.paths import jupyter_config_path
 
 from course_utils import jupyter_server as ext
@@ -21,7 +21,11 @@ def test_open_sets_nodelay_then_opens():
             calls.append(("nodelay", value))
 
     wrapped = ext.nodelay_open(open_)
-    assert asyncio.run(wrapped(Handler(), "k1")) == "opened"
+    # drive the coroutine by hand: other tests (Playwright) may leave an event loop running
+    coro = wrapped(Handler(), "k1")
+    with pytest.raises(StopIteration) as done:
+        coro.send(None)
+    assert done.value.value == "opened"
     assert calls == [("nodelay", True), ("open", "k1")]
 
 

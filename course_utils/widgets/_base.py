@@ -25,12 +25,6 @@ from .panels import Panels
 
 __all__ = ["Explorer", "Frame", "float_slider"]
 
-# Small maps (a 3x3 kernel, an 8x8 input) are enlarged by the browser: keep their pixels crisp.
-_STYLE = W.HTML(
-    "<style>.course-explorer-image { image-rendering: pixelated; }</style>",
-    layout=W.Layout(display="none"),
-)
-
 
 @dataclass
 class Frame:
@@ -96,7 +90,6 @@ class Explorer:
         self.controls = controls
         # every picture, caption and colour bar in one widget: one message per update
         self.panels = Panels(panels, width=int(self.image_width.removesuffix("px")))
-        self.captions = dict(panels)
         for ctrl in controls.values():  # labels in full ("pixels stamped", not "pixels sta...")
             if hasattr(ctrl, "style") and hasattr(ctrl.style, "description_width"):
                 ctrl.style.description_width = "initial"
@@ -105,7 +98,6 @@ class Explorer:
         self.error.add_class("course-explorer-error")
         self.widget = W.VBox(
             [
-                _STYLE,
                 W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
                 self.panels,
                 self.info,
@@ -138,12 +130,13 @@ class Explorer:
             self.error.value = f'<span style="color:#c00">&#9888; {html.escape(str(err))}</span>'
             return None
         self.error.value = ""
+        widths = {name: self._width(frame, name) for name in frame.images}
         bars = {
-            name: colorbar_png(cmap, float(lo), float(hi), self._width(frame, name))
+            name: colorbar_png(cmap, float(lo), float(hi), widths[name])
             for name, (cmap, lo, hi) in frame.colorbars.items()
-            if name in frame.images
+            if name in widths
         }
-        self.panels.show(frame.images, frame.widths, bars)  # first: the pictures are the point
+        self.panels.show(frame.images, widths, bars)  # first: the pictures are the point
         self.info.value = frame.info
         self.frame = frame
         return frame

@@ -226,9 +226,8 @@ class KernelExplorer(Explorer):
             np.zeros((DETAIL, DETAIL)), "conv", kernel=np.zeros((3, 3)), size=384
         )
         self._update_linked(self.frame)
-        style, control_row, *rest = self.widget.children
+        control_row, *rest = self.widget.children
         self.widget.children = (
-            style,
             control_row,
             W.HBox([W.HTML("<b>3&times;3 weights</b> (editing switches to custom)"), self._grid]),
             *rest,

@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests: Chromium, one JupyterLab server per session, a page per test.
+"""Fixtures for the browser tests: Chromium, one JupyterLab server per session, failure artefacts.
 
 Run them with ``pytest tests/browser -m browser``.  Without Chromium they are skipped with one
 line (``CI=true``: they fail instead, so CI never turns green by skipping).
@@ -87,27 +87,12 @@ def browser_context(chromium_path, tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser_context, lab_server):
-    """A new tab; its console messages are collected in ``page.console_lines``.
-
-    At the end the tab closes and the server's kernels are shut down.
-    """
-    page = browser_context.new_page()
-    page.console_lines = []
-    page.on("console", lambda m: page.console_lines.append(f"[{m.type}] {m.text}"))
-    page.on("pageerror", lambda e: page.console_lines.append(f"[pageerror] {e}"))
-    page.set_default_timeout(15_000)
-    yield page
-    page.close()
-    lab_server.shutdown_kernels()
-
-
-@pytest.fixture
-def artefacts_on_failure(page, lab_server, tmp_path):
-    """Context manager: a failure inside saves a screenshot + console log and names them."""
+def artefacts_on_failure(lab_server, tmp_path):
+    """``with artefacts_on_failure(page):`` a failure inside saves a screenshot of ``page`` and
+    its console log, and names them (and the server log) in the failure message."""
 
     @contextlib.contextmanager
-    def guard():
+    def guard(page):
         try:
             yield
             return
@@ -119,7 +104,7 @@ def artefacts_on_failure(page, lab_server, tmp_path):
             page.screenshot(path=str(shot), full_page=False)
         except Exception as shot_err:  # noqa: BLE001
             shot = f"(no screenshot: {shot_err})"
-        console.write_text("\n".join(page.console_lines) + "\n")
+        console.write_text("\n".join(getattr(page, "console_lines", [])) + "\n")
         msg = (
             str(err).strip()
             if isinstance(err, AssertionError)

@@ -98,6 +98,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _strip_outputs(path: Path) -> None:
+    """Drop a notebook copy's saved outputs: the tests clear and re-run them anyway, and the
+    browser then does not lay out every saved picture and widget once for nothing."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    nb.get("metadata", {}).pop("widgets", None)
+    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+
+
 class LabServer:
     """``jupyter lab`` on 127.0.0.1 serving a temporary copy of ``lessons/``.
 
@@ -118,6 +129,8 @@ class LabServer:
             self.root,
             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "runs"),
         )
+        for path in self.root.glob("*.ipynb"):
+            _strip_outputs(path)
         self.env = self._environment()
 
     def _environment(self) -> dict[str, str]:
@@ -204,8 +217,39 @@ class LabServer:
             body = resp.read()
         return json.loads(body) if body else {}
 
+    def put_workspace(self, name: str, notebooks: list[str]) -> None:
+        """Save a JupyterLab workspace whose main area has ``notebooks`` open as tabs."""
+        ids = [f"notebook:{nb}" for nb in notebooks]
+        data = {
+            "layout-restorer:data": {
+                "main": {
+                    "dock": {"type": "tab-area", "currentIndex": 0, "widgets": ids},
+                    "current": ids[0],
+                },
+                "left": {"collapsed": True, "visible": True, "widgets": []},
+            },
+            **{
+                i: {"data": {"path": nb, "factory": "Notebook"}}
+                for i, nb in zip(ids, notebooks, strict=True)
+            },
+        }
+        body = json.dumps({"data": data, "metadata": {"id": name}}).encode()
+        req = urllib.request.Request(
+            f"{self.url}/lab/api/workspaces/{name}?token={self.token}",
+            data=body,
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(req, timeout=10):
+            pass
+
+    def workspace_url(self, name: str) -> str:
+        return f"{self.url}/lab/workspaces/{name}?token={self.token}"
+
     def lab_url(self, notebook: str) -> str:
-        return f"{self.url}/lab/tree/{notebook}?reset&token={self.token}"
+        """The notebook in a workspace of its own (several tabs must not share a layout)."""
+        workspace = re.sub(r"[^A-Za-z0-9]+", "-", Path(notebook).stem).strip("-") or "nb"
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={self.token}"
 
     def log_tail(self, n: int = 40) -> str:
         try:
@@ -260,12 +304,21 @@ class LabServer:
         )
 
     def shutdown_kernels(self) -> None:
-        """Shut down every kernel of this server (between tests: frees memory and CPU)."""
+        """Shut down every kernel of this server, all at once (frees memory and CPU)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def delete(kernel_id: str) -> None:
+            try:
+                self.api(f"kernels/{kernel_id}", method="DELETE")
+            except (OSError, ValueError):
+                pass
+
         try:
-            for kernel in self.api("kernels"):
-                self.api(f"kernels/{kernel['id']}", method="DELETE")
+            ids = [kernel["id"] for kernel in self.api("kernels")]
         except (OSError, ValueError):
-            pass
+            return
+        with ThreadPoolExecutor(max(1, len(ids))) as pool:
+            list(pool.map(delete, ids))
 
     def python_kernel_argv(self) -> list[str]:
         """``argv`` of the ``python3`` kernelspec the server would launch."""
@@ -398,16 +451,16 @@ def _click_menu(page, menu: str, item: str, tries: int = 10) -> None:
 
 
 _RUN_STATE_JS = r"""
-() => {
-  const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
+(root) => {
+  const ind = root.querySelector('.jp-Notebook-ExecutionIndicator');
   if (!ind || ind.dataset.status !== 'idle') return false;
   // code cells with a visible, non-empty editor (hidden solution cells show no prompt)
-  const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell')]
+  const prompts = [...root.querySelectorAll('.jp-Notebook .jp-CodeCell')]
     .filter(c => (c.querySelector('.cm-content')?.textContent || '').trim())
     .map(c => (c.querySelector('.jp-InputArea-prompt')?.textContent || '').trim());
   if (!prompts.length || prompts.some(p => p === '[*]:')) return false;
   if (prompts.every(p => /^\[\d+\]:$/.test(p))) return 'done';
-  if ([...document.querySelectorAll('.jp-Notebook .jp-OutputArea-output')].some(
+  if ([...root.querySelectorAll('.jp-Notebook .jp-OutputArea-output')].some(
         el => /Traceback/.test(el.innerText)))
     return 'error';
   return false;
@@ -415,9 +468,9 @@ _RUN_STATE_JS = r"""
 """
 
 _PROBLEMS_JS = r"""
-() => {
+(root) => {
   const out = [];
-  document.querySelectorAll('.jp-Notebook .jp-Cell').forEach((cell, i) => {
+  root.querySelectorAll('.jp-Notebook .jp-Cell').forEach((cell, i) => {
     // JupyterLab renders error outputs (tracebacks) with the stderr MIME type
     const outs = cell.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"],'
                                        + '[data-mime-type="application/vnd.jupyter.error"]');
@@ -504,79 +557,179 @@ def image_digest(img) -> dict:
     return got
 
 
-def open_and_run(page, server: LabServer, notebook: str, *, timeout_s: float = 150) -> int:
-    """Open ``notebook``, clear outputs, "Run All Cells"; wait until the kernel is idle.
+@dataclass
+class NotebookRun:
+    """One notebook in its own tab of the shared JupyterLab page (see :func:`run_notebooks`).
 
-    Then save it (in the server's temporary copy) and read it back through the contents API.
-    Returns the number of cells.  Raises CheckFailed listing every problem: error outputs,
-    tracebacks, stderr, widget errors in the page; cells not run once in order 1..n.
+    ``panel_id`` is the DOM id of its notebook panel; every check looks inside :attr:`root`.
+    After the run: ``cells`` (how many), or ``error`` (what went wrong), and ``seconds`` from
+    the start of all runs to the end of this one.
     """
-    page.goto(server.lab_url(notebook))
-    server.wait_kernel_idle(notebook, timeout_s=60)
+
+    notebook: str
+    page: object
+    panel_id: str
+    cells: int = 0
+    error: CheckFailed | None = None
+    seconds: float = 0.0
+
+    @property
+    def root(self):
+        return self.page.locator(f"#{self.panel_id}")
+
+    def activate(self) -> None:
+        """Bring this notebook's tab to the front (hover, keys and Ctrl+S act on it)."""
+        tab = self.page.locator(f'.lm-DockPanel .lm-TabBar-tab[data-id="{self.panel_id}"]')
+        tab.click()
+        _wait(
+            self.page,
+            "(el) => !el.classList.contains('lm-mod-hidden')",
+            self.root.element_handle(),
+            timeout_s=10,
+            what=f"the tab of {self.notebook} to come to the front",
+        )
+
+
+_STARTED_JS = (
+    "(root) => [...root.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')]"
+    ".some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"
+)
+
+
+def start_run(run: NotebookRun, server: LabServer) -> None:
+    """Bring the notebook to the front, clear its outputs and click "Run All Cells" (no waiting
+    for the run itself: :func:`finish_run` does, so several notebooks run at once)."""
+    page, root = run.page, run.root.element_handle()
+    server.wait_kernel_idle(run.notebook, timeout_s=90)
+    run.activate()
     # the page's indicator also says "idle" before any kernel exists: the API decides above
     _wait(
         page,
-        "() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status"
-        " === 'idle' && document.querySelectorAll('.jp-Notebook .jp-Cell').length > 0",
-        timeout_s=30,
-        what=f"{notebook} to open with an idle kernel",
+        "(root) => root.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status"
+        " === 'idle' && root.querySelectorAll('.jp-Notebook .jp-Cell').length > 0",
+        root,
+        timeout_s=60,
+        what=f"{run.notebook} to open with an idle kernel",
     )
     _click_menu(page, "Edit", "Clear Outputs of All Cells")
-    started = (
-        "() => [...document.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')]"
-        ".some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"
+    _wait(
+        page,
+        f"(root) => !({_STARTED_JS})(root)",
+        root,
+        timeout_s=10,
+        what="Clear Outputs to clear prompts",
     )
-    _wait(page, f"() => !({started})()", timeout_s=10, what="Clear Outputs to clear prompts")
     for attempt in range(3):
         _click_menu(page, "Run", "Run All Cells")
         try:
-            _wait(page, started, timeout_s=10, what="Run All Cells to start")
+            _wait(page, _STARTED_JS, root, timeout_s=10, what="Run All Cells to start")
             break
         except CheckFailed:
             if attempt == 2:
                 raise
-    what = f"Run All Cells of {notebook} to finish (kernel idle, every cell numbered)"
+
+
+def finish_run(run: NotebookRun, server: LabServer, *, timeout_s: float = 180) -> int:
+    """Wait until the run :func:`start_run` began is over; save the notebook (in the server's
+    temporary copy) and read it back through the contents API.
+
+    Returns the number of cells.  Raises CheckFailed listing every problem: error outputs,
+    tracebacks, stderr, widget errors in the page; cells not run once in order 1..n.
+    """
+    # in front: JupyterLab creates a cell's editor (read below) only once it can be seen
+    run.activate()
+    page, root = run.page, run.root.element_handle()
+    what = f"Run All Cells of {run.notebook} to finish (kernel idle, every cell numbered)"
     state, steady = None, 0
     deadline = time.monotonic() + timeout_s
     while steady < 3:  # the same answer 3 polls in a row: no idle gap between two cells
         new = _wait(
-            page, _RUN_STATE_JS, timeout_s=max(1.0, deadline - time.monotonic()), what=what
+            page, _RUN_STATE_JS, root, timeout_s=max(1.0, deadline - time.monotonic()), what=what
         ).json_value()
         steady = steady + 1 if new == state else 1
         state = new
         time.sleep(0.2)
-    problems = page.evaluate(_PROBLEMS_JS)
+    problems = run.root.evaluate(_PROBLEMS_JS)
     settle = time.monotonic() + 15  # widgets still drawing right after the kernel went idle
     while problems and all("Loading widget" in p for p in problems) and (time.monotonic() < settle):
         time.sleep(0.3)
-        problems = page.evaluate(_PROBLEMS_JS)
+        problems = run.root.evaluate(_PROBLEMS_JS)
     if state == "done" and not problems:
-        problems = notebook_problems(_save_and_read(page, server, notebook))
+        problems = notebook_problems(_save_and_read(run, server))
     if state == "error" and not problems:
         problems = ["a cell raised an error (run stopped)"]
     if problems:
         raise CheckFailed(
-            f"{notebook}: after Run All Cells the notebook shows problems:\n  - "
+            f"{run.notebook}: after Run All Cells the notebook shows problems:\n  - "
             + "\n  - ".join(problems)
         )
-    return page.locator(".jp-Notebook .jp-Cell").count()
+    return run.root.locator(".jp-Notebook .jp-Cell").count()
 
 
-def _save_and_read(page, server: LabServer, notebook: str) -> dict:
-    """Save the open notebook (Ctrl+S) and return its JSON once the file has changed."""
-    before = server.api(f"contents/{notebook}?content=0")["last_modified"]
-    page.locator(".jp-NotebookPanel-notebook").first.focus()
-    page.keyboard.press("Control+s")
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
+def run_notebooks(page, server: LabServer, notebooks: list[str]) -> dict[str, NotebookRun]:
+    """Open every notebook as a tab of one JupyterLab page and Run All Cells in all of them.
+
+    One JupyterLab start-up in the browser (about 6 s of CPU each) instead of one per notebook,
+    and the notebooks' kernels (importing Keras, computing) share both cores; the timed checks
+    that follow then find the machine idle.  A notebook's failure is kept in its
+    :class:`NotebookRun` (its test reports it); it does not stop the others.
+    """
+    t0 = time.monotonic()
+    server.put_workspace("all", notebooks)
+    page.goto(server.workspace_url("all"))
+    want = len(notebooks)
+    _wait(
+        page,
+        f"() => document.querySelectorAll('.lm-DockPanel .lm-TabBar-tab').length >= {want}",
+        timeout_s=60,
+        what=f"JupyterLab to open the {want} notebooks as tabs",
+    )
+    tabs = page.evaluate(
+        "() => Object.fromEntries([...document.querySelectorAll('.lm-DockPanel .lm-TabBar-tab')]"
+        ".map(t => [t.querySelector('.lm-TabBar-tabLabel').textContent.trim(), t.dataset.id]))"
+    )
+    runs = {}
+    for nb in notebooks:
+        if nb not in tabs:
+            raise CheckFailed(f"JupyterLab opened tabs {sorted(tabs)}, not {nb}")
+        runs[nb] = NotebookRun(nb, page, tabs[nb])
+    for run in runs.values():
         try:
-            model = server.api(f"contents/{notebook}?content=1&type=notebook")
-        except (OSError, ValueError):  # read while JupyterLab was still writing it
-            model = {"last_modified": before}
-        if model["last_modified"] != before:
-            return model["content"]
+            start_run(run, server)
+        except Exception as err:  # noqa: BLE001 - reported by the notebook's test
+            run.error = (
+                err if isinstance(err, CheckFailed) else CheckFailed(f"{run.notebook}: {err}")
+            )
+    for run in runs.values():
+        if run.error is None:
+            try:
+                run.cells = finish_run(run, server)
+            except CheckFailed as err:
+                run.error = err
+        run.seconds = time.monotonic() - t0
+    return runs
+
+
+def _save_and_read(run: NotebookRun, server: LabServer) -> dict:
+    """Save the notebook (Ctrl+S in its tab) and return its JSON once the save is complete.
+
+    The file is read only after JupyterLab's save request has returned (the tab is no longer
+    marked dirty, the file's time changed): reading a notebook while the server writes it makes
+    the server "recover" the file from its backup, and the save then fails.
+    """
+    notebook = run.notebook
+    before = server.api(f"contents/{notebook}?content=0")["last_modified"]
+    run.activate()
+    run.root.locator(".jp-NotebookPanel-notebook").first.focus()
+    run.page.keyboard.press("Control+s")
+    tab = run.page.locator(f'.lm-DockPanel .lm-TabBar-tab[data-id="{run.panel_id}"]')
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        saved = "jp-mod-dirty" not in (tab.get_attribute("class") or "")
+        if saved and server.api(f"contents/{notebook}?content=0")["last_modified"] != before:
+            return server.api(f"contents/{notebook}?content=1&type=notebook")["content"]
         time.sleep(0.2)
-    raise CheckFailed(f"{notebook}: Ctrl+S did not save the notebook within 15 s")
+    raise CheckFailed(f"{notebook}: Ctrl+S did not save the notebook within 30 s")
 
 
 _CONTROL_JS = r"""
@@ -751,36 +904,36 @@ def check_linked(
 
 
 def check_explorer(
-    page,
+    run: NotebookRun,
     server: LabServer,
     case: ExplorerCase,
     *,
-    run: bool = True,
     screenshot_to: Path | None = None,
 ) -> ExplorerReport:
-    """Check in JupyterLab that an explorer responds like it should.
+    """Check in JupyterLab that an explorer of a notebook that ran (:func:`run_notebooks`)
+    responds like it should.
 
-    1. (``run=True``) open the notebook, Run All Cells: no error outputs, stderr, widget errors;
-       with ``run=False`` the page already shows the notebook, run (one notebook, many cases);
-    2. the explorer renders, its error area is empty, its controls show ``case.state`` and its
+    1. the explorer renders, its error area is empty, its controls show ``case.state`` and its
        picture is ``case.picture()`` (what the code asked for);
-    3. its linked view (``case.linked``): hover windows and values, a click's projective field,
+    2. its linked view (``case.linked``): hover windows and values, a click's projective field,
        hover-to-highlight times;
-    4. a keyboard move of the slider changes the picture's bytes (and the info line);
-    5. a different dropdown option changes the picture's bytes;
-    6. median latency keypress -> new picture ``src`` over ``case.moves`` moves <=
+    3. a keyboard move of the slider changes the picture's bytes (and the info line);
+    4. a different dropdown option changes the picture's bytes;
+    5. median latency keypress -> new picture ``src`` over ``case.moves`` moves <=
        ``case.max_latency_ms``.
 
     ``screenshot_to``: a folder; ``explorer{index}.png`` (after Run All) and
     ``explorer{index}_hover.png`` (hovering the linked view) are written there.
     """
     log_start = server.log_size()
-    cells = open_and_run(page, server, case.notebook) if run else 0
-    explorers = page.locator(".jp-OutputArea-output .course-explorer")
+    page = run.page
+    run.activate()
+    explorers = run.root.locator(".jp-OutputArea-output .course-explorer")
     _wait(
         page,
-        f"() => document.querySelectorAll('.jp-OutputArea-output .course-explorer')"
+        f"(root) => root.querySelectorAll('.jp-OutputArea-output .course-explorer')"
         f".length > {case.index}",
+        run.root.element_handle(),
         timeout_s=30,
         what=f"explorer #{case.index} (.course-explorer) to render in {case.notebook}",
     )
@@ -811,7 +964,7 @@ def check_explorer(
                 f"code's state gives (sha256 {got[:12]}..., expected "
                 f"{want[:12]}...)"
             )
-    report = ExplorerReport([], [], cells)
+    report = ExplorerReport([], [], run.cells)
     viewport = page.viewport_size
     if screenshot_to is not None:  # tall enough that the whole explorer is on the screen
         page.set_viewport_size({"width": viewport["width"], "height": 2600})

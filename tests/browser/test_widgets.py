@@ -15,8 +15,10 @@ and click, computed here with ``course_utils.ops``.
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -36,6 +38,7 @@ from .lab import (
     LinkedProbe,
     check_explorer,
     report_latency,
+    run_notebooks,
 )
 
 pytestmark = pytest.mark.browser
@@ -67,6 +70,7 @@ _PIXELS = [(int(r), int(c)) for r, c in np.random.default_rng(0).integers(0, 16,
 
 
 # ---- lesson 01: KernelExplorer(image="camera", preset="Sobel x (vertical edges)") -----------
+@functools.cache
 def _kernel_picture() -> bytes:
     from course_utils.widgets.kernel import detail_corner, kernel_step
 
@@ -76,6 +80,7 @@ def _kernel_picture() -> bytes:
     ).images["output"]
 
 
+@functools.cache
 def _kernel_linked() -> LinkedProbe:
     """The 16x16 detail convolved with Sobel x, stride 1, "same" (1 zero on every side)."""
     from course_utils.widgets.kernel import detail_corner
@@ -96,6 +101,7 @@ def _kernel_linked() -> LinkedProbe:
 
 
 # ---- lesson 03: PoolingExplorer(image="camera", pool_size=2, stride=2, mode="max") ----------
+@functools.cache
 def _pooling_picture() -> bytes:
     from course_utils.data import DETAIL_CORNERS
     from course_utils.widgets.pooling import pooling_step
@@ -105,6 +111,7 @@ def _pooling_picture() -> bytes:
     ]
 
 
+@functools.cache
 def _pooling_linked() -> LinkedProbe:
     """The 32x32 detail (lesson 03's yellow box), max-pooled 2x2, stride 2 -> 16x16."""
     from course_utils.data import DETAIL_CORNERS
@@ -124,6 +131,7 @@ def _pooling_linked() -> LinkedProbe:
 _SCATTER_X = np.random.default_rng(4).integers(1, 5, (4, 4)).astype(np.float64)
 
 
+@functools.cache
 def _scatter_picture() -> bytes:
     from course_utils.widgets.transpose import scatter_step
 
@@ -145,6 +153,7 @@ def _transpose_window(n: int, k: int, s: int):
     return window
 
 
+@functools.cache
 def _scatter_linked() -> LinkedProbe:
     """The first 6 stamps (row by row) of a 4x4 input, ones 3x3, stride 2 -> the 9x9 output so far."""
     stamped = np.where((np.arange(16) < 6).reshape(4, 4), _SCATTER_X, 0.0)
@@ -159,6 +168,7 @@ def _scatter_linked() -> LinkedProbe:
     )
 
 
+@functools.cache
 def _checkerboard_picture() -> bytes:
     from course_utils.widgets.transpose import checkerboard_step
 
@@ -288,9 +298,69 @@ def _report(case: ExplorerCase, report) -> None:
     report_latency(line)
 
 
+def _notebooks_of(items) -> list[str]:
+    """The notebooks the selected tests of this module need, in the order they run."""
+    out = []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if item.name.startswith("test_feature_map_explorer"):
+            out.append("_features.ipynb")
+        elif "notebook" in params or "name" in params:
+            out.append(params.get("notebook") or params["name"])
+    return [nb for nb in dict.fromkeys(out) if (LESSONS / nb).is_file() or nb.startswith("_")]
+
+
+@pytest.fixture(scope="module")
+def runs(browser_context, lab_server, request):
+    """Every notebook of this module, each a tab of one JupyterLab page, all run at once.
+
+    The tests below then check the explorers one after the other on an idle machine, so the
+    latencies they time are not slowed by another notebook's run.
+    """
+    for name, condition in _BROKEN.items():
+        _write_broken(lab_server, name, condition)
+    _write_features(lab_server)
+    # the expected pictures and linked values (cached), computed here while the browser works
+    expected = threading.Thread(target=_expected_values, daemon=True)
+    expected.start()
+    page = browser_context.new_page()
+    page.console_lines = []
+    page.on("console", lambda m: page.console_lines.append(f"[{m.type}] {m.text}"))
+    page.on("pageerror", lambda e: page.console_lines.append(f"[pageerror] {e}"))
+    page.set_default_timeout(30_000)
+    done = run_notebooks(page, lab_server, _notebooks_of(request.session.items))
+    slowest = max(r.seconds for r in done.values())
+    report_latency(
+        f"Run All Cells of {len(done)} notebooks at once (one JupyterLab page): {slowest:.0f} s"
+    )
+    page.set_default_timeout(15_000)
+    expected.join()
+    yield done
+    page.close()
+    lab_server.shutdown_kernels()
+
+
+def _expected_values() -> None:
+    """Fill the caches of every case's ``picture`` and ``linked`` (errors surface in the tests)."""
+    for case in CASES:
+        for make in (case.picture, case.linked):
+            if make is not None:
+                try:
+                    make()
+                except Exception:  # noqa: BLE001, S110 - the test calls it again and reports it
+                    pass
+
+
+def _ran(runs, notebook: str):
+    """The notebook's run; its tab is brought to the front."""
+    run = runs[notebook]
+    run.activate()
+    return run
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda nb: Path(nb).stem)
-def test_explorers(notebook: str, page, lab_server, artefacts_on_failure, tmp_path, request):
-    """Run the notebook once in JupyterLab, then check each of its explorers in CASES.
+def test_explorers(notebook: str, runs, lab_server, artefacts_on_failure, tmp_path, request):
+    """The notebook ran once in JupyterLab (:func:`runs`); check each of its explorers in CASES.
 
     With ``--refresh-docs`` screenshots of the explorers that have a ``screenshot`` prefix
     (after Run All, and hovering the linked view) are copied over the tracked pictures in
@@ -298,12 +368,16 @@ def test_explorers(notebook: str, page, lab_server, artefacts_on_failure, tmp_pa
     """
     if not (LESSONS / notebook).is_file():
         pytest.fail(f"lessons/{notebook} not found (listed in CASES)", pytrace=False)
+    run = _ran(runs, notebook)
     refresh = request.config.getoption("--refresh-docs")
     shots = []
-    for i, case in enumerate(c for c in CASES if c.notebook == notebook):
+    with artefacts_on_failure(run.page):
+        if run.error is not None:
+            raise run.error
+    for case in (c for c in CASES if c.notebook == notebook):
         folder = tmp_path if (refresh and case.screenshot) else None
-        with artefacts_on_failure():
-            report = check_explorer(page, lab_server, case, run=i == 0, screenshot_to=folder)
+        with artefacts_on_failure(run.page):
+            report = check_explorer(run, lab_server, case, screenshot_to=folder)
         _report(case, report)
         if folder is not None:
             shots.append((folder / f"explorer{case.index}.png", REPO / f"{case.screenshot}.png"))
@@ -346,18 +420,19 @@ def _write_broken(server, name: str, condition: str) -> str:
     return name
 
 
+_BROKEN = {"_broken_on-display.ipynb": "True", "_broken_on-slider-move.ipynb": "stride != 1"}
+
+
 @pytest.mark.parametrize(
-    ("broken", "condition", "expected"),
+    ("name", "expected"),
     [
         pytest.param(
-            "on-display",
-            "True",
+            "_broken_on-display.ipynb",
             r"cell 2: error output: RuntimeError: kernel_step deliberately broken",
             id="on-display",
         ),
         pytest.param(
-            "on-slider-move",
-            "stride != 1",
+            "_broken_on-slider-move.ipynb",
             r"timed out after 4 s waiting for the picture to change after ArrowRight "
             r"on slider 'stride' \(from 1\); JupyterLab's log console shows: RuntimeError: "
             r"kernel_step deliberately broken",
@@ -365,10 +440,8 @@ def _write_broken(server, name: str, condition: str) -> str:
         ),
     ],
 )
-def test_harness_detects_broken_explorer(
-    broken, condition, expected, page, lab_server, artefacts_on_failure
-):
-    name = _write_broken(lab_server, f"_broken_{broken}.ipynb", condition)
+def test_harness_detects_broken_explorer(name, expected, runs, lab_server, artefacts_on_failure):
+    run = _ran(runs, name)
     case = ExplorerCase(
         name,
         0,
@@ -378,12 +451,14 @@ def test_harness_detects_broken_explorer(
         dropdown=("kernel", "box blur 3x3"),
         change_timeout_s=4.0,
     )
-    with artefacts_on_failure():
+    with artefacts_on_failure(run.page):
         with pytest.raises(CheckFailed, match=expected) as info:
-            check_explorer(page, lab_server, case)
+            if run.error is not None:
+                raise run.error
+            check_explorer(run, lab_server, case)
         # the kernel ran in this environment (the kernelspec resolved to the venv's python)
         first_output = (
-            page.locator(".jp-Notebook .jp-Cell")
+            run.root.locator(".jp-Notebook .jp-Cell")
             .first.locator(".jp-OutputArea-output")
             .inner_text()
             .strip()
@@ -408,9 +483,7 @@ trained = models.unet((32, 32, 3), base_filters=4)
 FeatureMapExplorer(trained, untrained, x, masks=y, layer="enc1_conv2", channel=0, image=0)"""
 
 
-def test_feature_map_explorer(page, lab_server, artefacts_on_failure):
-    """Lesson 09's FeatureMapExplorer, on two small untrained nets (lesson 09 itself trains for
-    a minute, too long for this suite; its explorer is the same class)."""
+def _write_features(server) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -418,7 +491,13 @@ def test_feature_map_explorer(page, lab_server, artefacts_on_failure):
         "language": "python",
     }
     nb.cells = [nbformat.v4.new_code_cell(_FEATURES)]
-    nbformat.write(nb, lab_server.root / "_features.ipynb")
+    nbformat.write(nb, server.root / "_features.ipynb")
+
+
+def test_feature_map_explorer(runs, lab_server, artefacts_on_failure):
+    """Lesson 09's FeatureMapExplorer, on two small untrained nets (lesson 09 itself trains for
+    a minute, too long for this suite; its explorer is the same class)."""
+    run = _ran(runs, "_features.ipynb")
     case = ExplorerCase(
         "_features.ipynb",
         0,
@@ -427,6 +506,8 @@ def test_feature_map_explorer(page, lab_server, artefacts_on_failure):
         dropdown=("layer", "dec5_conv2"),
         state={"layer": "enc1_conv2", "channel": "0", "image": "0"},
     )
-    with artefacts_on_failure():
-        report = check_explorer(page, lab_server, case)
+    with artefacts_on_failure(run.page):
+        if run.error is not None:
+            raise run.error
+        report = check_explorer(run, lab_server, case)
     _report(case, report)

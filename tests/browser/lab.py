@@ -793,28 +793,27 @@ def check_state(root, case: ExplorerCase) -> None:
         )
 
 
-def _cell_centre(canvas, cell: float, r: int, c: int) -> tuple[float, float]:
-    box = canvas.bounding_box()
+def _cell_centre(box: dict, cell: float, r: int, c: int) -> tuple[float, float]:
+    """Page coordinates of grid cell (r, c) of a canvas at ``box`` drawn ``cell`` px per cell."""
     return box["x"] + (c + 0.5) * cell, box["y"] + (r + 0.5) * cell
 
 
-def hover_output(page, view, r: int, c: int, what: str) -> dict:
+def hover_output(page, view, r: int, c: int, what: str, box: dict, cell: float) -> dict:
     """Move the mouse over output pixel (r, c) of a LinkedView; its root's data attributes.
 
-    The attributes are cleared first, so the answer is the page's response to this move.
+    ``box`` is the output canvas' bounding box, ``cell`` the view's pixels per cell.  The
+    attributes are cleared first, so the answer is the page's response to this move.
     """
-    cell = float(view.get_attribute("data-cell"))
-    canvas = view.locator(".linked-output canvas.linked-base")
     view.evaluate("el => { delete el.dataset.hoverOut; delete el.dataset.frameMs; }")
-    page.mouse.move(*_cell_centre(canvas, cell, r, c))
-    _wait(
+    page.mouse.move(*_cell_centre(box, cell, r, c))
+    data = _wait(
         page,
-        "(el) => el.dataset.hoverOut !== undefined && el.dataset.frameMs !== undefined",
+        "(el) => el.dataset.hoverOut !== undefined && el.dataset.frameMs !== undefined"
+        " && {...el.dataset}",
         view.element_handle(),
         timeout_s=5,
         what=f"{what} to highlight output pixel ({r}, {c})",
-    )
-    data = view.evaluate("el => ({...el.dataset})")
+    ).json_value()
     data["out"] = tuple(int(v) for v in data["hoverOut"].split(","))
     if data["out"] != (r, c):
         raise CheckFailed(
@@ -852,8 +851,10 @@ def check_linked(
     if shape != probe.out.shape:
         raise CheckFailed(f"{what}: the output is drawn as {shape}, ops computes {probe.out.shape}")
     view.scroll_into_view_if_needed()
+    cell = float(view.get_attribute("data-cell"))
+    box = view.locator(".linked-output canvas.linked-base").bounding_box()
     for k, (r, c) in enumerate(probe.pixels):
-        data = hover_output(page, view, r, c, what)
+        data = hover_output(page, view, r, c, what, box, cell)
         report.hover_ms.append(float(data["hoverMs"]))
         window = tuple(int(v) for v in data["window"].split(","))
         want_window, value = probe.window(r, c), float(probe.out[r, c])
@@ -882,9 +883,7 @@ def check_linked(
     i, j = probe.click
     canvas = view.locator(".linked-input canvas.linked-base")
     page.mouse.click(
-        *_cell_centre(
-            canvas, float(view.get_attribute("data-cell")), i + probe.offset[0], j + probe.offset[1]
-        )
+        *_cell_centre(canvas.bounding_box(), cell, i + probe.offset[0], j + probe.offset[1])
     )
     _wait(
         page,

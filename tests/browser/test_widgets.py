@@ -433,7 +433,7 @@ _BROKEN = {"_broken_on-display.ipynb": "True", "_broken_on-slider-move.ipynb": "
         ),
         pytest.param(
             "_broken_on-slider-move.ipynb",
-            r"timed out after 4 s waiting for the picture to change after ArrowRight "
+            r"timed out after 2 s waiting for the picture to change after ArrowRight "
             r"on slider 'stride' \(from 1\); JupyterLab's log console shows: RuntimeError: "
             r"kernel_step deliberately broken",
             id="on-slider-move",
@@ -449,7 +449,7 @@ def test_harness_detects_broken_explorer(name, expected, runs, lab_server, artef
         name="KernelExplorer",
         info=_conv_same,
         dropdown=("kernel", "box blur 3x3"),
-        change_timeout_s=4.0,
+        change_timeout_s=2.0,
     )
     with artefacts_on_failure(run.page):
         with pytest.raises(CheckFailed, match=expected) as info:

@@ -226,7 +226,13 @@ class LabServer:
                     "dock": {"type": "tab-area", "currentIndex": 0, "widgets": ids},
                     "current": ids[0],
                 },
-                "left": {"collapsed": True, "visible": True, "widgets": []},
+                # the file browser open on the left, as when a student opens a notebook
+                "left": {
+                    "collapsed": False,
+                    "visible": True,
+                    "current": "filebrowser",
+                    "widgets": ["filebrowser", "running-sessions"],
+                },
             },
             **{
                 i: {"data": {"path": nb, "factory": "Notebook"}}

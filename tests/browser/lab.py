@@ -92,6 +92,11 @@ def find_chromium() -> str | None:
 # ---------------------------------------------------------------------------------------------
 # The server
 # ---------------------------------------------------------------------------------------------
+def _exception_lines(text: str) -> list[str]:
+    """The lines of a log that name an exception ("ValueError: ...")."""
+    return [ln.strip() for ln in text.splitlines() if re.match(r"\s*\w+(Error|Exception)\b.*:", ln)]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -252,11 +257,6 @@ class LabServer:
     def workspace_url(self, name: str) -> str:
         return f"{self.url}/lab/workspaces/{name}?token={self.token}"
 
-    def lab_url(self, notebook: str) -> str:
-        """The notebook in a workspace of its own (several tabs must not share a layout)."""
-        workspace = re.sub(r"[^A-Za-z0-9]+", "-", Path(notebook).stem).strip("-") or "nb"
-        return f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={self.token}"
-
     def log_tail(self, n: int = 40) -> str:
         try:
             lines = self.log_path.read_text(errors="replace").splitlines()
@@ -270,9 +270,7 @@ class LabServer:
             text = self.log_path.read_bytes()[since:].decode(errors="replace")
         except OSError:
             return []
-        return [
-            ln.strip() for ln in text.splitlines() if re.match(r"\s*\w+(Error|Exception)\b.*:", ln)
-        ]
+        return _exception_lines(text)
 
     def log_size(self) -> int:
         try:
@@ -552,7 +550,7 @@ def log_console_errors(page) -> list[str]:
         text = panel.inner_text()
     except Exception:  # noqa: BLE001 - only used to enrich a failure message
         return []
-    return [ln.strip() for ln in text.splitlines() if re.match(r"\s*\w+(Error|Exception)\b.*:", ln)]
+    return _exception_lines(text)
 
 
 def image_digest(img) -> dict:
@@ -583,10 +581,13 @@ class NotebookRun:
     def root(self):
         return self.page.locator(f"#{self.panel_id}")
 
+    @property
+    def tab(self):
+        return self.page.locator(f'.lm-DockPanel .lm-TabBar-tab[data-id="{self.panel_id}"]')
+
     def activate(self) -> None:
         """Bring this notebook's tab to the front (hover, keys and Ctrl+S act on it)."""
-        tab = self.page.locator(f'.lm-DockPanel .lm-TabBar-tab[data-id="{self.panel_id}"]')
-        tab.click()
+        self.tab.click()
         _wait(
             self.page,
             "(el) => !el.classList.contains('lm-mod-hidden')",
@@ -728,10 +729,9 @@ def _save_and_read(run: NotebookRun, server: LabServer) -> dict:
     run.activate()
     run.root.locator(".jp-NotebookPanel-notebook").first.focus()
     run.page.keyboard.press("Control+s")
-    tab = run.page.locator(f'.lm-DockPanel .lm-TabBar-tab[data-id="{run.panel_id}"]')
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        saved = "jp-mod-dirty" not in (tab.get_attribute("class") or "")
+        saved = "jp-mod-dirty" not in (run.tab.get_attribute("class") or "")
         if saved and server.api(f"contents/{notebook}?content=0")["last_modified"] != before:
             return server.api(f"contents/{notebook}?content=1&type=notebook")["content"]
         time.sleep(0.2)

@@ -6,6 +6,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -101,3 +103,35 @@ def test_cli_without_command_shows_help():
         cwd=ROOT,
     )
     assert res.returncode == 2 and "doctor" in res.stdout
+
+
+def test_widgets_import_their_explorer_only():
+    """``from course_utils.widgets import KernelExplorer`` starts without Keras (PEP 562); the
+    U-Net explorers bring Keras in when they are asked for."""
+    code = (
+        "import sys\n"
+        "from course_utils.widgets import KernelExplorer, SkipExplorer, FilterLearningExplorer\n"
+        "print('keras' in sys.modules, 'tensorflow' in sys.modules)\n"
+        "from course_utils.widgets import UNetWalkExplorer\n"
+        "print('keras' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "False", "True"]
+
+
+def test_every_widget_name_has_one_home():
+    import importlib
+
+    import course_utils.widgets as widgets
+
+    for name in widgets._MODULES:
+        module = importlib.import_module(f"course_utils.widgets.{name}")
+        homed = {n for n, home in widgets._HOMES.items() if home == name}
+        assert homed == set(module.__all__), name
+        for attr in module.__all__:
+            assert getattr(widgets, attr) is getattr(module, attr)
+    assert set(widgets._HOMES.values()) == set(widgets._MODULES)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        widgets.Nope  # noqa: B018

@@ -10,6 +10,8 @@ import contextlib
 import os
 import sys
 import time
+import traceback
+from pathlib import Path
 
 import pytest
 
@@ -105,11 +107,12 @@ def artefacts_on_failure(lab_server, tmp_path):
         except Exception as shot_err:  # noqa: BLE001
             shot = f"(no screenshot: {shot_err})"
         console.write_text("\n".join(getattr(page, "console_lines", [])) + "\n")
-        msg = (
-            str(err).strip()
-            if isinstance(err, AssertionError)
-            else (f"{type(err).__name__}: {str(err).strip().splitlines()[0]}")
-        )
+        if isinstance(err, AssertionError):
+            msg = str(err).strip()
+        else:  # a bug in a check, not a finding: say where it happened
+            where = traceback.extract_tb(err.__traceback__)[-3:]
+            msg = f"{type(err).__name__}: {(str(err).strip() or '(no message)').splitlines()[0]}"
+            msg += "".join(f"\n  at {Path(f.filename).name}:{f.lineno} {f.line}" for f in where)
         raise pytest.fail.Exception(
             f"{msg}\n  screenshot: {shot}\n  browser console log: {console}"
             f"\n  JupyterLab log: {lab_server.log_path}",

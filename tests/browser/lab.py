@@ -4,6 +4,13 @@ Nothing here is collected as a test; ``conftest.py`` builds fixtures from it and
 ``test_widgets.py`` uses :func:`check_explorer`.  Every check raises :class:`CheckFailed`
 (an ``AssertionError``) with a one-paragraph message that says what was expected and what the
 page showed, so a failure reads without a Playwright call log.
+
+Every locator is written ``css:light=...``: Playwright's default CSS engine also searches inside
+shadow roots, and to find them it visits every element of the page on each query.  With all the
+lessons open in one page that was seconds of the browser's CPU per run; nothing checked here
+lives in a shadow root.  Text inside notebooks is read as ``textContent``: with JupyterLab's
+default windowing the browser does not lay out cells out of view, and ``innerText`` of those
+is empty.
 """
 
 from __future__ import annotations
@@ -62,10 +69,11 @@ LAB_SETTINGS = {
         "fetchNews": "false",
         "checkForUpdates": False,
     },
-    # every cell stays in the DOM, so outputs and prompts of all cells can be inspected; the
-    # notebook's own kernelspec starts without a "Select Kernel" dialog
+    # JupyterLab's default windowing (every cell in the DOM, the browser skips laying out cells
+    # out of view), written down so a change of default shows here; the notebook's own
+    # kernelspec starts without a "Select Kernel" dialog
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
-        "windowingMode": "none",
+        "windowingMode": "contentVisibility",
         "autoStartDefaultKernel": True,
     },
 }
@@ -441,10 +449,10 @@ def _wait(page, js: str, arg=None, *, timeout_s: float, what: str):
 def _click_menu(page, menu: str, item: str, tries: int = 10) -> None:
     """Click menu bar ``menu``, then its item labelled ``item`` once it is enabled."""
     entry = page.locator(
-        f'.lm-Menu-content .lm-Menu-item:has(.lm-Menu-itemLabel:text-is("{item}"))'
+        f'css:light=.lm-Menu-content .lm-Menu-item:has(.lm-Menu-itemLabel:text-is("{item}"))'
     )
     for _ in range(tries):
-        page.locator(f'#jp-menu-panel .lm-MenuBar-itemLabel:text-is("{menu}")').click()
+        page.locator(f'css:light=#jp-menu-panel .lm-MenuBar-itemLabel:text-is("{menu}")').click()
         entry.wait_for(state="visible", timeout=5000)
         if "lm-mod-disabled" not in (entry.get_attribute("class") or ""):
             entry.click()
@@ -465,7 +473,7 @@ _RUN_STATE_JS = r"""
   if (!prompts.length || prompts.some(p => p === '[*]:')) return false;
   if (prompts.every(p => /^\[\d+\]:$/.test(p))) return 'done';
   if ([...root.querySelectorAll('.jp-Notebook .jp-OutputArea-output')].some(
-        el => /Traceback/.test(el.innerText)))
+        el => /Traceback/.test(el.textContent)))
     return 'error';
   return false;
 }
@@ -479,13 +487,13 @@ _PROBLEMS_JS = r"""
     const outs = cell.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"],'
                                        + '[data-mime-type="application/vnd.jupyter.error"]');
     for (const el of outs) {
-      const t = el.innerText.trim();
+      const t = el.textContent.trim();
       const lines = t.split('\n').filter(l => l.trim());
       if (el.closest('.jp-OutputArea-error') || /Traceback/.test(t))
         out.push(`cell ${i}: error output: ${lines[lines.length - 1] || '(empty)'}`);
       else if (t) out.push(`cell ${i}: stderr output: ${t.slice(0, 200)}`);
     }
-    const text = cell.querySelector('.jp-Cell-outputWrapper')?.innerText || '';
+    const text = cell.querySelector('.jp-Cell-outputWrapper')?.textContent || '';
     if (/Traceback \(most recent call last\)/.test(text) && !out.length)
       out.push(`cell ${i}: output shows a Traceback`);
     if (text.includes('Error displaying widget')) out.push(`cell ${i}: "Error displaying widget"`);
@@ -544,7 +552,7 @@ def log_console_errors(page) -> list[str]:
     """Exception lines in JupyterLab's Log Console (where widget callback errors go)."""
     try:
         _click_menu(page, "View", "Show Log Console", tries=2)
-        panel = page.locator(".jp-LogConsolePanel")
+        panel = page.locator("css:light=.jp-LogConsolePanel")
         panel.wait_for(state="visible", timeout=5000)
         time.sleep(0.5)
         text = panel.inner_text()
@@ -579,11 +587,13 @@ class NotebookRun:
 
     @property
     def root(self):
-        return self.page.locator(f"#{self.panel_id}")
+        return self.page.locator(f"css:light=#{self.panel_id}")
 
     @property
     def tab(self):
-        return self.page.locator(f'.lm-DockPanel .lm-TabBar-tab[data-id="{self.panel_id}"]')
+        return self.page.locator(
+            f'css:light=.lm-DockPanel .lm-TabBar-tab[data-id="{self.panel_id}"]'
+        )
 
     def activate(self) -> None:
         """Bring this notebook's tab to the front (hover, keys and Ctrl+S act on it)."""
@@ -670,7 +680,7 @@ def finish_run(run: NotebookRun, server: LabServer, *, timeout_s: float = 180) -
             f"{run.notebook}: after Run All Cells the notebook shows problems:\n  - "
             + "\n  - ".join(problems)
         )
-    return run.root.locator(".jp-Notebook .jp-Cell").count()
+    return run.root.locator("css:light=.jp-Notebook .jp-Cell").count()
 
 
 def run_notebooks(page, server: LabServer, notebooks: list[str]) -> dict[str, NotebookRun]:
@@ -727,7 +737,7 @@ def _save_and_read(run: NotebookRun, server: LabServer) -> dict:
     notebook = run.notebook
     before = server.api(f"contents/{notebook}?content=0")["last_modified"]
     run.activate()
-    run.root.locator(".jp-NotebookPanel-notebook").first.focus()
+    run.root.locator("css:light=.jp-NotebookPanel-notebook").first.focus()
     run.page.keyboard.press("Control+s")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -841,7 +851,7 @@ def check_linked(
     ``report.hover_ms``.
     """
     probe = case.linked()
-    view = root.locator(".course-linked")
+    view = root.locator("css:light=.course-linked")
     if view.count() != 1:
         raise CheckFailed(f"{case.id}: found {view.count()} linked views in the explorer")
     what = f"{case.id} linked view"
@@ -852,13 +862,15 @@ def check_linked(
         timeout_s=10,
         what=f"{what} to draw",
     )
-    caption = view.locator(".linked-output .linked-caption").inner_text()  # "output 8×8"
+    view.scroll_into_view_if_needed()
+    caption = (
+        view.locator("css:light=.linked-output .linked-caption").text_content().strip()
+    )  # "output 8×8"
     shape = tuple(int(v) for v in caption.split()[-1].split("\u00d7"))
     if shape != probe.out.shape:
         raise CheckFailed(f"{what}: the output is drawn as {shape}, ops computes {probe.out.shape}")
-    view.scroll_into_view_if_needed()
     cell = float(view.get_attribute("data-cell"))
-    box = view.locator(".linked-output canvas.linked-base").bounding_box()
+    box = view.locator("css:light=.linked-output canvas.linked-base").bounding_box()
     for k, (r, c) in enumerate(probe.pixels):
         data = hover_output(page, view, r, c, what, box, cell)
         report.hover_ms.append(float(data["hoverMs"]))
@@ -874,7 +886,7 @@ def check_linked(
                 f"{what}: output ({r}, {c}) shows {data['sum']}, ops computes {value:.6f}"
             )
         if k == 0:
-            text = view.locator(".linked-sum-value").inner_text()
+            text = view.locator("css:light=.linked-sum-value").text_content().strip()
             if not (text == f"{value:.4f}" or (text == "0.0000" and abs(value) < 5e-5)):
                 raise CheckFailed(
                     f"{what}: the arithmetic panel says {text!r} for output "
@@ -887,7 +899,7 @@ def check_linked(
             if screenshot_to is not None:
                 root.screenshot(path=str(screenshot_to), animations="disabled")
     i, j = probe.click
-    canvas = view.locator(".linked-input canvas.linked-base")
+    canvas = view.locator("css:light=.linked-input canvas.linked-base")
     page.mouse.click(
         *_cell_centre(canvas.bounding_box(), cell, i + probe.offset[0], j + probe.offset[1])
     )
@@ -933,7 +945,7 @@ def check_explorer(
     log_start = server.log_size()
     page = run.page
     run.activate()
-    explorers = run.root.locator(".jp-OutputArea-output .course-explorer")
+    explorers = run.root.locator("css:light=.jp-OutputArea-output .course-explorer")
     _wait(
         page,
         f"(root) => root.querySelectorAll('.jp-OutputArea-output .course-explorer')"
@@ -951,13 +963,13 @@ def check_explorer(
         timeout_s=30,
         what="the explorer's pictures to load",
     )
-    error = root.locator(".course-explorer-error").inner_text().strip()
+    error = root.locator("css:light=.course-explorer-error").text_content().strip()
     if error:
         raise CheckFailed(
             f"{case.id}: the explorer's error area shows {error!r} right after Run All Cells"
         )
     check_state(root, case)
-    img = root.locator("img.course-explorer-image").nth(case.image)
+    img = root.locator("css:light=img.course-explorer-image").nth(case.image)
     if case.picture is not None:
         import hashlib
 
@@ -990,7 +1002,7 @@ def check_explorer(
         page.set_viewport_size(viewport)
         root.scroll_into_view_if_needed()
     slider = root.locator(
-        f'.widget-slider:has(label:text-is("{case.slider}")) .noUi-handle[role="slider"]'
+        f'css:light=.widget-slider:has(label:text-is("{case.slider}")) .noUi-handle[role="slider"]'
     )
     if slider.count() != 1:
         raise CheckFailed(
@@ -1019,7 +1031,7 @@ def check_explorer(
                 what=f"the picture to change after {what}",
             )
         except CheckFailed as err:
-            shown = root.locator(".course-explorer-error").inner_text().strip()
+            shown = root.locator("css:light=.course-explorer-error").text_content().strip()
             logged = log_console_errors(page) + server.log_errors(log_start)
             extra = (f"; the explorer's error area shows {shown!r}" if shown else "") + (
                 f"; JupyterLab's log console shows: {' | '.join(logged[-3:])}" if logged else ""
@@ -1031,7 +1043,7 @@ def check_explorer(
                 f"{case.id}: after {what} the picture got a new URL but the same "
                 f"bytes (sha256 {after['sha'][:12]}...)"
             )
-        shown = root.locator(".course-explorer-error").inner_text().strip()
+        shown = root.locator("css:light=.course-explorer-error").text_content().strip()
         if shown:
             raise CheckFailed(f"{case.id}: after {what} the explorer's error area shows {shown!r}")
         return after
@@ -1059,7 +1071,7 @@ def check_explorer(
 
     if case.dropdown is not None:
         label, option = case.dropdown
-        select = root.locator(f'.widget-dropdown:has(label:text-is("{label}")) select')
+        select = root.locator(f'css:light=.widget-dropdown:has(label:text-is("{label}")) select')
         if select.count() != 1:
             raise CheckFailed(f"{case.id}: found {select.count()} dropdowns labelled {label!r}")
         if select.evaluate("s => s.value") == option:

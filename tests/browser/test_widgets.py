@@ -458,9 +458,9 @@ def test_harness_detects_broken_explorer(name, expected, runs, lab_server, artef
             check_explorer(run, lab_server, case)
         # the kernel ran in this environment (the kernelspec resolved to the venv's python)
         first_output = (
-            run.root.locator(".jp-Notebook .jp-Cell")
-            .first.locator(".jp-OutputArea-output")
-            .inner_text()
+            run.root.locator("css:light=.jp-Notebook .jp-Cell")
+            .first.locator("css:light=.jp-OutputArea-output")
+            .text_content()
             .strip()
         )
         assert first_output == sys.prefix, (first_output, sys.prefix)

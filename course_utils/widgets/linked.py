@@ -93,9 +93,9 @@ class LinkedView(anywidget.AnyWidget):
     labels : (str, str)
         Captions of the input and the output map.
 
-    Synced state the front-end writes back: ``hover`` (the output pixel under the mouse, its
-    window, the sum computed in the browser and the time from the mouse event to the drawn
-    highlight, ``ms``) and ``selected`` (the last clicked input pixel and its projective field).
+    Synced state the front-end writes back: ``hover`` (the output pixel where the mouse rests,
+    sent 150 ms after it stops, its window, the sum computed in the browser and the time from
+    the mouse event to the drawn highlight, ``ms``) and ``selected`` (the last clicked input pixel and its projective field).
 
     Examples
     --------

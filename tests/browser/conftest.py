@@ -35,12 +35,21 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def lab_server(tmp_path_factory) -> LabServer:
-    """A JupyterLab server (this venv's) serving a temporary copy of lessons/."""
+def _lab_process(tmp_path_factory) -> LabServer:
+    """The JupyterLab server's process, launched (``browser_context`` asks for it first, so the
+    browser starts while the server does)."""
     server = LabServer(tmp_path_factory.mktemp("jupyterlab"))
-    t0 = time.monotonic()
+    server.launch()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def lab_server(_lab_process) -> LabServer:
+    """A JupyterLab server (this venv's) serving a temporary copy of lessons/."""
+    server = _lab_process
     try:
-        server.start()
+        server.wait_ready()
     except RuntimeError as err:  # start-up failed: its log tail is in the message
         pytest.fail(str(err), pytrace=False)
     argv = server.python_kernel_argv()
@@ -60,14 +69,13 @@ def lab_server(tmp_path_factory) -> LabServer:
             pytrace=False,
         )
     print(
-        f"\nJupyterLab up in {time.monotonic() - t0:.1f} s at {server.url} (log {server.log_path})"
+        f"\nJupyterLab up in {time.monotonic() - server.launched_at:.1f} s at {server.url} (log {server.log_path})"
     )
-    yield server
-    server.stop()
+    return server
 
 
 @pytest.fixture(scope="session")
-def browser_context(chromium_path, tmp_path_factory):
+def browser_context(chromium_path, tmp_path_factory, _lab_process):
     """A headless Chromium with a fresh profile, shared by the session's tests."""
     try:
         from playwright.sync_api import sync_playwright

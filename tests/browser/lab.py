@@ -169,16 +169,24 @@ class LabServer:
 
     def start(self, timeout: float = 60.0) -> None:
         """Start the server; wait for /api/status (failing fast, with its log, if it exits)."""
+        self.launch()
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        """Wait for the server :meth:`launch` started to answer /api/status."""
         try:
-            self._start(timeout)
+            self._wait_ready(timeout)
         except RuntimeError:
             if "is not available" not in self.log_tail(5):
                 raise
             self.port = _free_port()  # another process took the free port meanwhile: retry
             self.url = f"http://127.0.0.1:{self.port}"
-            self._start(timeout)
+            self.launch()
+            self._wait_ready(timeout)
 
-    def _start(self, timeout: float) -> None:
+    def launch(self) -> None:
+        """Start the server process and return at once (:meth:`wait_ready` waits for it)."""
+        self.launched_at = time.monotonic()
         cmd = [
             sys.executable,
             "-m",
@@ -190,6 +198,8 @@ class LabServer:
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root}",
             "--ServerApp.terminals_enabled=False",
+            # a kernel that dies stays dead (a test sees it), and kill_kernels() is final
+            "--KernelManager.autorestart=False",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
@@ -203,6 +213,8 @@ class LabServer:
             start_new_session=True,
         )
         log.close()
+
+    def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
@@ -287,10 +299,10 @@ class LabServer:
             return 0
 
     def stop(self) -> None:
-        """Shut the kernels down through the API, then stop exactly this process group."""
+        """Kill the kernels, then stop exactly this process group."""
         if self.proc is None or self.proc.poll() is not None:
             return
-        self.shutdown_kernels()
+        self.kill_kernels()
         pgid = self.proc.pid  # start_new_session=True: the group id is the server's pid
         try:
             os.killpg(pgid, signal.SIGTERM)
@@ -331,6 +343,29 @@ class LabServer:
             return
         with ThreadPoolExecutor(max(1, len(ids))) as pool:
             list(pool.map(delete, ids))
+
+    def kill_kernels(self) -> None:
+        """SIGKILL every kernel process of this server (its child processes).
+
+        Instant, where :meth:`shutdown_kernels` waits for each kernel to exit (seconds of CPU
+        with Keras loaded, for nothing: the notebooks are throwaway copies).  The server runs
+        with ``autorestart`` off, so nothing starts them again.  Falls back to
+        :meth:`shutdown_kernels` where ``/proc`` does not list the children.
+        """
+        if self.proc is None:
+            return
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        try:
+            pids = [int(p) for p in children.read_text().split()]
+        except (OSError, ValueError):
+            self.shutdown_kernels()
+            return
+        for pid in pids:
+            try:
+                if "ipykernel" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+                    os.kill(pid, signal.SIGKILL)
+            except (OSError, ProcessLookupError):
+                pass
 
     def python_kernel_argv(self) -> list[str]:
         """``argv`` of the ``python3`` kernelspec the server would launch."""
@@ -436,12 +471,23 @@ class ExplorerReport:
         return statistics.median(self.hover_ms) if self.hover_ms else None
 
 
-def _wait(page, js: str, arg=None, *, timeout_s: float, what: str):
-    """``page.wait_for_function`` with a readable timeout message."""
+#: the pause before each hover of a linked view, as a reader looks at the numbers.  Chrome
+#: delivers mouse moves with the next frame while frames are being drawn: hovers sent back to
+#: back each wait up to a frame (0-17 ms) for that, on top of the work the hover does
+HOVER_PAUSE_S = 0.08
+
+#: how often a wait in the timed checks asks the page (ms): a cheap test, asked often, so each of
+#: the many short waits there ends soon after its answer (the measured times are in-page clocks)
+FAST_POLL_MS = 16
+
+
+def _wait(page, js: str, arg=None, *, timeout_s: float, what: str, poll_ms: int = 100):
+    """``page.wait_for_function`` with a readable timeout message; ``js`` runs every
+    ``poll_ms`` (the default suits tests that look at a whole notebook)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        return page.wait_for_function(js, arg=arg, timeout=timeout_s * 1000, polling=100)
+        return page.wait_for_function(js, arg=arg, timeout=timeout_s * 1000, polling=poll_ms)
     except PlaywrightTimeout:
         raise CheckFailed(f"timed out after {timeout_s:.0f} s waiting for {what}") from None
 
@@ -604,6 +650,7 @@ class NotebookRun:
             self.root.element_handle(),
             timeout_s=10,
             what=f"the tab of {self.notebook} to come to the front",
+            poll_ms=FAST_POLL_MS,
         )
 
 
@@ -683,8 +730,13 @@ def finish_run(run: NotebookRun, server: LabServer, *, timeout_s: float = 180) -
     return run.root.locator("css:light=.jp-Notebook .jp-Cell").count()
 
 
-def run_notebooks(page, server: LabServer, notebooks: list[str]) -> dict[str, NotebookRun]:
+def run_notebooks(
+    page, server: LabServer, notebooks: list[str], start_first: tuple[str, ...] = ()
+) -> dict[str, NotebookRun]:
     """Open every notebook as a tab of one JupyterLab page and Run All Cells in all of them.
+
+    The notebooks in ``start_first`` (the longest runs) are started first, so that both cores
+    still have work at the end of the runs instead of one waiting for the last long notebook.
 
     One JupyterLab start-up in the browser (about 6 s of CPU each) instead of one per notebook,
     and the notebooks' kernels (importing Keras, computing) share both cores; the timed checks
@@ -710,7 +762,8 @@ def run_notebooks(page, server: LabServer, notebooks: list[str]) -> dict[str, No
         if nb not in tabs:
             raise CheckFailed(f"JupyterLab opened tabs {sorted(tabs)}, not {nb}")
         runs[nb] = NotebookRun(nb, page, tabs[nb])
-    for run in runs.values():
+    first = [nb for nb in start_first if nb in runs]
+    for run in [runs[nb] for nb in first] + [r for nb, r in runs.items() if nb not in first]:
         try:
             start_run(run, server)
         except Exception as err:  # noqa: BLE001 - reported by the notebook's test
@@ -814,13 +867,29 @@ def _cell_centre(box: dict, cell: float, r: int, c: int) -> tuple[float, float]:
     return box["x"] + (c + 0.5) * cell, box["y"] + (r + 0.5) * cell
 
 
-def hover_output(page, view, r: int, c: int, what: str, box: dict, cell: float) -> dict:
+_HOVER_PREPARE_JS = r"""
+(el) => {
+  // clear the answer of the last move; where the output canvas is now (cells out of view that
+  // the browser lays out late can move it), on screen
+  delete el.dataset.hoverOut; delete el.dataset.frameMs;
+  const cv = el.querySelector('.linked-output canvas.linked-base');
+  let r = cv.getBoundingClientRect();
+  if (r.top < 0 || r.bottom > innerHeight) {
+    cv.scrollIntoView({block: 'center'});
+    r = cv.getBoundingClientRect();
+  }
+  return {x: r.x, y: r.y, width: r.width, height: r.height};
+}
+"""
+
+
+def hover_output(page, view, r: int, c: int, what: str, cell: float) -> dict:
     """Move the mouse over output pixel (r, c) of a LinkedView; its root's data attributes.
 
-    ``box`` is the output canvas' bounding box, ``cell`` the view's pixels per cell.  The
-    attributes are cleared first, so the answer is the page's response to this move.
+    ``cell`` is the view's pixels per cell.  The attributes are cleared first, so the answer
+    is the page's response to this move.
     """
-    view.evaluate("el => { delete el.dataset.hoverOut; delete el.dataset.frameMs; }")
+    box = view.evaluate(_HOVER_PREPARE_JS)
     page.mouse.move(*_cell_centre(box, cell, r, c))
     data = _wait(
         page,
@@ -829,6 +898,7 @@ def hover_output(page, view, r: int, c: int, what: str, box: dict, cell: float) 
         view.element_handle(),
         timeout_s=5,
         what=f"{what} to highlight output pixel ({r}, {c})",
+        poll_ms=FAST_POLL_MS,
     ).json_value()
     data["out"] = tuple(int(v) for v in data["hoverOut"].split(","))
     if data["out"] != (r, c):
@@ -847,8 +917,8 @@ def check_linked(
     Every hovered output pixel must outline the expected input window and show the value
     ``ops`` computes (4 decimals, in the data attribute and in the arithmetic panel for the
     first pixel); clicking ``probe.click`` must light up ``probe.field`` output pixels.
-    Hover-to-highlight times (mouse event to drawn outline, measured in the page) go into
-    ``report.hover_ms``.
+    Hover-to-highlight times (mouse event to drawn outline, measured in the page; one hover
+    every :data:`HOVER_PAUSE_S`) go into ``report.hover_ms``.
     """
     probe = case.linked()
     view = root.locator("css:light=.course-linked")
@@ -870,9 +940,9 @@ def check_linked(
     if shape != probe.out.shape:
         raise CheckFailed(f"{what}: the output is drawn as {shape}, ops computes {probe.out.shape}")
     cell = float(view.get_attribute("data-cell"))
-    box = view.locator("css:light=.linked-output canvas.linked-base").bounding_box()
     for k, (r, c) in enumerate(probe.pixels):
-        data = hover_output(page, view, r, c, what, box, cell)
+        time.sleep(HOVER_PAUSE_S)
+        data = hover_output(page, view, r, c, what, cell)
         report.hover_ms.append(float(data["hoverMs"]))
         window = tuple(int(v) for v in data["window"].split(","))
         want_window, value = probe.window(r, c), float(probe.out[r, c])
@@ -1029,6 +1099,7 @@ def check_explorer(
                 [img.element_handle(), before["src"]],
                 timeout_s=case.change_timeout_s,
                 what=f"the picture to change after {what}",
+                poll_ms=FAST_POLL_MS,
             )
         except CheckFailed as err:
             shown = root.locator("css:light=.course-explorer-error").text_content().strip()
@@ -1094,6 +1165,7 @@ def check_explorer(
             f" && window.__courseLatency.pending === null",
             timeout_s=10,
             what=f"the picture to change after latency move {i + 1} ({key})",
+            poll_ms=FAST_POLL_MS,
         )
     lat = page.evaluate("() => window.__courseLatency")
     report.latencies_ms, report.load_latencies_ms = lat["src"], lat["load"]

@@ -14,6 +14,7 @@ const MAX_CELL = 40; // CSS px per map pixel, at most
 const VALUE_MAX_SIDE = 16; // maps up to 16 x 16 show their values in the cells
 const TABLE_MAX_TERMS = 49; // the arithmetic table lists at most 7 x 7 terms
 const KERNEL_PX = 168; // the kernel picture's side, CSS px (at most)
+const HOVER_SYNC_MS = 150; // the hover trait follows the mouse once it rests this long
 const DATA_KEYS = ["op", "x", "x_shape", "kernel", "kernel_shape", "out", "out_shape", "stride",
   "pads", "pool_size", "bias", "fixed_range", "cmap", "size", "show_values", "labels"];
 
@@ -435,6 +436,7 @@ function render({ model, el: host }) {
     }
   }
 
+  let hoverSync = 0;
   function onOutMove(ev) {
     if (!geo) return;
     const tEvent = ev.timeStamp > 0 && ev.timeStamp <= performance.now() ? ev.timeStamp : performance.now();
@@ -452,8 +454,13 @@ function render({ model, el: host }) {
     const ms = performance.now() - tEvent;
     root.dataset.hoverMs = ms.toFixed(3);
     requestAnimationFrame(() => { root.dataset.frameMs = (performance.now() - tEvent).toFixed(3); });
-    model.set("hover", { out: [r, c], window: ar.window, sum: ar.value, ms });
-    model.save_changes();
+    // the kernel hears where the mouse rests, not every move: each message also makes JupyterLab
+    // redraw its kernel-status indicators, work the next move would wait for
+    clearTimeout(hoverSync);
+    hoverSync = setTimeout(() => {
+      model.set("hover", { out: [r, c], window: ar.window, sum: ar.value, ms });
+      model.save_changes();
+    }, HOVER_SYNC_MS);
   }
 
   function onInClick(ev) {

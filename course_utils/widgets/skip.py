@@ -82,7 +82,7 @@ def skip_step(image, target, poolings: int, interpolation: str = "nearest") -> F
     return Frame(
         images={
             "input": to_png(to_gray(image), "gray", (0.0, 1.0)),
-            "target": to_png(np.asarray(target, dtype=np.float64), "gray", (0.0, 1.0)),
+            "target": to_png(target, "gray", (0.0, 1.0)),  # read-only: encoded once per input
             "without": to_png(without, "gray", (0.0, 1.0)),
             "with": to_png(with_skip, "gray", (0.0, 1.0)),
             "diff": to_png(diff, "RdBu_r", (-DIFF_RANGE, DIFF_RANGE)),

@@ -281,40 +281,34 @@ def _skip_fits(image, target, poolings, interpolation, names) -> dict:
     gram, rhs = a.T @ a, a.T @ tgt[::2, ::2].ravel()
     is_mask = _is_mask(tgt)
     sizes = [h] + [h // 2**i for i in range(1, poolings + 1)] + [up.shape[0]]
-    # solve every fit, then compute all their outputs with one matrix product per map: each fit
-    # is a column of weights over [E, D] (zero where it does not look) and a bias
-    wmat, bias, weights = np.zeros((len(names), 2 * ce)), np.empty((len(names), 1)), {}
-    for j, name in enumerate(names):
+    rows = {}
+    for name in names:
         idx = columns[name] + [2 * ce]  # the chosen channels and the bias
         g = gram[np.ix_(idx, idx)]
         g[np.diag_indices_from(g)] += 1e-6 * (np.trace(g) / len(g))  # tiny ridge
-        weights[name] = wts = np.linalg.solve(g, rhs[idx])
-        wmat[j, idx[:-1]], bias[j] = wts[:-1], wts[-1]
-    outs = bias + wmat[:, :ce] @ enc.reshape(-1, ce).T
-    outs += wmat[:, ce:] @ up.reshape(-1, ce).T
-    np.clip(outs, 0.0, 1.0, out=outs)
-    flat = tgt.ravel()
-    err = outs - flat
-    maes, mses = np.mean(np.abs(err), axis=1), np.mean(err**2, axis=1)
-    if is_mask:
-        pred, truth = outs > 0.5, flat > 0.5
-        unions, inters = np.sum(pred | truth, axis=1), np.sum(pred & truth, axis=1)
-        accs = np.mean(pred == truth, axis=1)
-    rows = {}
-    for j, name in enumerate(names):
+        wts = np.linalg.solve(g, rhs[idx])
+        out = np.full((h, w), wts[-1])
+        if name != "decoder":
+            out += enc @ wts[:ce]
+        if name != "encoder":
+            out += up @ wts[-1 - ce : -1]
+        out = np.clip(out, 0.0, 1.0)
+        err = out - tgt
+        mse = float(np.mean(err**2))
         res = {
-            "out": outs[j].reshape(h, w),
+            "out": out,
             "up": up,
-            "weights": weights[name],
-            "mae": float(maes[j]),
-            "psnr": float(10 * np.log10(1.0 / max(float(mses[j]), 1e-12))),
+            "weights": wts,
+            "mae": float(np.mean(np.abs(err))),
+            "psnr": float(10 * np.log10(1.0 / max(mse, 1e-12))),
             "sizes": sizes,
-            "channels": len(weights[name]) - 1,
+            "channels": len(wts) - 1,
         }
         if is_mask:
-            union = int(unions[j])
-            res["iou"] = float(inters[j] / union) if union else 1.0
-            res["accuracy"] = float(accs[j])
+            pred, truth = out > 0.5, tgt > 0.5
+            union = int(np.sum(pred | truth))
+            res["iou"] = float(np.sum(pred & truth) / union) if union else 1.0
+            res["accuracy"] = float(np.mean(pred == truth))
         rows[name] = res
     return rows
 

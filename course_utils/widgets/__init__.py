@@ -41,7 +41,7 @@ _HOMES = {
     ),
     **dict.fromkeys(["FeatureMapExplorer", "feature_step"], "features"),
 }
-_MODULES = ("kernel", "relu", "pooling", "transpose", "skip", "loss", "learn", "unet", "features")
+_MODULES = tuple(dict.fromkeys(_HOMES.values()))
 
 __all__ = ["Explorer", "Frame", *_HOMES]
 

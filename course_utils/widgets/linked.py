@@ -95,7 +95,8 @@ class LinkedView(anywidget.AnyWidget):
 
     Synced state the front-end writes back: ``hover`` (the output pixel where the mouse rests,
     sent 150 ms after it stops, its window, the sum computed in the browser and the time from
-    the mouse event to the drawn highlight, ``ms``) and ``selected`` (the last clicked input pixel and its projective field).
+    the mouse event to the drawn highlight, ``ms``) and ``selected`` (the last clicked input
+    pixel and its projective field).
 
     Examples
     --------

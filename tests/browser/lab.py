@@ -783,13 +783,13 @@ def run_notebooks(
 def _save_and_read(run: NotebookRun, server: LabServer) -> dict:
     """Save the notebook (Ctrl+S in its tab) and return its JSON once the save is complete.
 
-    The file is read only after JupyterLab's save request has returned (the tab is no longer
-    marked dirty, the file's time changed): reading a notebook while the server writes it makes
-    the server "recover" the file from its backup, and the save then fails.
+    The caller has brought the tab to the front.  The file is read only after JupyterLab's
+    save request has returned (the tab is no longer marked dirty, the file's time changed):
+    reading a notebook while the server writes it makes the server "recover" the file from its
+    backup, and the save then fails.
     """
     notebook = run.notebook
     before = server.api(f"contents/{notebook}?content=0")["last_modified"]
-    run.activate()
     run.root.locator("css:light=.jp-NotebookPanel-notebook").first.focus()
     run.page.keyboard.press("Control+s")
     deadline = time.monotonic() + 30
@@ -990,6 +990,11 @@ def check_linked(
     page.mouse.move(0, 0)
 
 
+def _error_text(root) -> str:
+    """What the explorer's error area shows ("" when all is well)."""
+    return root.locator("css:light=.course-explorer-error").text_content().strip()
+
+
 def check_explorer(
     run: NotebookRun,
     server: LabServer,
@@ -1033,7 +1038,7 @@ def check_explorer(
         timeout_s=30,
         what="the explorer's pictures to load",
     )
-    error = root.locator("css:light=.course-explorer-error").text_content().strip()
+    error = _error_text(root)
     if error:
         raise CheckFailed(
             f"{case.id}: the explorer's error area shows {error!r} right after Run All Cells"
@@ -1102,7 +1107,7 @@ def check_explorer(
                 poll_ms=FAST_POLL_MS,
             )
         except CheckFailed as err:
-            shown = root.locator("css:light=.course-explorer-error").text_content().strip()
+            shown = _error_text(root)
             logged = log_console_errors(page) + server.log_errors(log_start)
             extra = (f"; the explorer's error area shows {shown!r}" if shown else "") + (
                 f"; JupyterLab's log console shows: {' | '.join(logged[-3:])}" if logged else ""
@@ -1114,7 +1119,7 @@ def check_explorer(
                 f"{case.id}: after {what} the picture got a new URL but the same "
                 f"bytes (sha256 {after['sha'][:12]}...)"
             )
-        shown = root.locator("css:light=.course-explorer-error").text_content().strip()
+        shown = _error_text(root)
         if shown:
             raise CheckFailed(f"{case.id}: after {what} the explorer's error area shows {shown!r}")
         return after

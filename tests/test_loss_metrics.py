@@ -92,7 +92,7 @@ def test_blur_raises_ce_at_fixed_iou():
 def test_explorer_set_updates_widgets():
     ex = MaskMetricsExplorer(size=128)
     f = ex.set(shift_x=0, shift_y=0)
-    assert f.data["iou"] == 1.0 and ex.info.value == f.info
+    assert f.data["iou"] == 1.0 and ex.info == f.info
     g = ex.set(threshold=0.95, softness=20.0, radius=5)
     assert g.data["iou"] == 0.0
     assert ex.panels.picture("outcome") == g.images["outcome"]

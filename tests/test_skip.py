@@ -142,7 +142,7 @@ def test_explorer_state_and_step():
     assert ex.values() == {"image": "shapes", "poolings": 1, "interpolation": "nearest"}
     assert ex.static_png() == shown  # ... leaves the explorer as it was created
     g = ex.set(poolings=3)
-    assert ex.info.value == g.info and g.data["concat"]["iou"] > 0.8
+    assert ex.info == g.info and g.data["concat"]["iou"] > 0.8
     bil = ex.set(interpolation="bilinear")
     assert not np.array_equal(bil.data["decoder"]["up"], g.data["decoder"]["up"])
     assert repr(ex).startswith("SkipExplorer(image='shapes', poolings=3")

@@ -5,7 +5,9 @@ info line.
 On every control change it calls its pure :meth:`Explorer.step` with the current control values;
 ``step`` returns a :class:`Frame` (PNG bytes per picture + info HTML) and touches no widget, so it
 can be unit-tested and benchmarked without a browser.  The wiring then sends all the bytes to the
-browser in one message: no matplotlib redraw per slider move.
+browser in one message: no matplotlib redraw per slider move.  Once the browser shows the
+explorer, it also sends the frames one slider step either side ahead (see
+:mod:`~course_utils.widgets.panels`), so the next step shows without a round trip.
 
 A failing step (e.g. a kernel larger than the image with "valid" padding) does not vanish into the
 kernel log: the message is shown in red inside the explorer and the pictures keep their last state.
@@ -15,13 +17,14 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import ipywidgets as W
 import numpy as np
 
 from ..viz import colorbar_png, side_by_side_png
-from .panels import Panels
+from .panels import Panels, control_key
 
 __all__ = ["Explorer", "Frame", "float_slider"]
 
@@ -86,21 +89,30 @@ class Explorer:
 
     image_width = "256px"
 
-    def _build(self, controls: dict, panels: dict[str, str]) -> None:
+    def _build(
+        self, controls: dict, panels: dict[str, str], keyed: Sequence[W.Widget] = ()
+    ) -> None:
+        """Lay out the explorer and show its first frame.
+
+        ``keyed``: widgets outside ``controls`` whose values also decide the pictures (they join
+        the key under which the browser keeps a frame, e.g. editable kernel weights).
+        """
         self.controls = controls
-        # every picture, caption and colour bar in one widget: one message per update
-        self.panels = Panels(panels, width=int(self.image_width.removesuffix("px")))
+        self._keyed = [*controls.values(), *keyed]
+        # every picture, caption, colour bar and the info line in one widget: one message
+        self.panels = Panels(
+            panels, width=int(self.image_width.removesuffix("px")), controls=self._keyed
+        )
+        self.panels.on_ready(self._send_ahead)
         for ctrl in controls.values():  # labels in full ("pixels stamped", not "pixels sta...")
             if hasattr(ctrl, "style") and hasattr(ctrl.style, "description_width"):
                 ctrl.style.description_width = "initial"
-        self.info = W.HTML()
         self.error = W.HTML()
         self.error.add_class("course-explorer-error")
         self.widget = W.VBox(
             [
                 W.HBox(list(controls.values()), layout=W.Layout(flex_flow="row wrap")),
                 self.panels,
-                self.info,
                 self.error,
             ]
         )
@@ -118,9 +130,25 @@ class Explorer:
         """Current control values, as keyword arguments for :meth:`step`."""
         return {name: ctrl.value for name, ctrl in self.controls.items()}
 
+    @property
+    def info(self) -> str:
+        """The info line shown under the pictures (HTML)."""
+        return self.panels.info
+
+    def key(self, values: dict | None = None) -> str:
+        """The key under which the browser keeps the frame of ``values`` (default: current)."""
+        values = self.values() if values is None else {**self.values(), **values}
+        extra = [w.value for w in self._keyed[len(self.controls) :]]
+        return control_key(self._keyed, [values[name] for name in self.controls] + extra)
+
     # ---- wiring ----------------------------------------------------------------------------
-    def _on_change(self, _change=None) -> None:
-        self.refresh()
+    def _on_change(self, change=None) -> None:
+        if self.refresh() is None:
+            return
+        owner = change["owner"] if change else None
+        moved = [name for name, ctrl in self.controls.items() if ctrl is owner]
+        # a slider moved: the next frames along it; anything else: along every slider
+        self._send_ahead(moved if moved and _steps(owner) else None)
 
     def refresh(self) -> Frame | None:
         """Recompute from the current controls and update the pictures."""
@@ -130,16 +158,50 @@ class Explorer:
             self.error.value = f'<span style="color:#c00">&#9888; {html.escape(str(err))}</span>'
             return None
         self.error.value = ""
+        widths, bars = self._layout(frame)
+        # first: the pictures are the point
+        self.panels.show(frame.images, widths, bars, info=frame.info, key=self.key())
+        self.frame = frame
+        return frame
+
+    def _layout(self, frame: Frame) -> tuple[dict[str, int], dict[str, bytes]]:
+        """Display widths and colour bars (PNG) of a frame's pictures."""
         widths = {name: self._width(frame, name) for name in frame.images}
         bars = {
             name: colorbar_png(cmap, float(lo), float(hi), widths[name])
             for name, (cmap, lo, hi) in frame.colorbars.items()
             if name in widths
         }
-        self.panels.show(frame.images, widths, bars)  # first: the pictures are the point
-        self.info.value = frame.info
-        self.frame = frame
-        return frame
+        return widths, bars
+
+    def frames_ahead(self, names: Iterable[str] | None = None) -> list[dict]:
+        """Control values one step either side of the current ones along each slider in ``names``.
+
+        ``None``: every slider.  Used to send the browser the frames a student reaches next.
+        """
+        names = list(self.controls) if names is None else list(names)
+        now, out = self.values(), []
+        for name in names:
+            out += [{**now, name: v} for v in _steps(self.controls[name])]
+        return out
+
+    def _send_ahead(self, names: Iterable[str] | None = None) -> int:
+        """Compute and send the frames next to the current state (only once a view is ready)."""
+        sent = self.panels.sent
+        if sent is None:
+            return 0
+        frames = []
+        for values in self.frames_ahead(names):
+            key = self.key(values)
+            if key in sent:
+                continue
+            try:
+                frame = self.step(**values)
+            except (ValueError, ZeroDivisionError):  # shown as an error when the student gets there
+                continue
+            widths, bars = self._layout(frame)
+            frames.append((key, frame.images, widths, bars, frame.info))
+        return self.panels.send_frames(frames)
 
     def set(self, **values) -> Frame | None:
         """Change controls as a student would (triggers the same update as a slider move)."""
@@ -156,7 +218,10 @@ class Explorer:
                     ctrl.value = value
                 finally:
                     ctrl.observe(self._on_change, names="value")
-        return self.refresh()
+        frame = self.refresh()
+        if frame is not None:
+            self._send_ahead()
+        return frame
 
     def _width(self, frame: Frame, name: str) -> int:
         return int(frame.widths.get(name) or int(self.image_width.removesuffix("px")))
@@ -200,3 +265,15 @@ class Explorer:
 
 def _short(v) -> bool:
     return isinstance(v, (int, float, str, bool)) and len(repr(v)) < 40
+
+
+def _steps(ctrl) -> list:
+    """The values one step either side of a slider's current one ([] for other controls)."""
+    if isinstance(ctrl, W.SelectionSlider):
+        values, i = list(ctrl._options_values), ctrl.index
+        return [values[j] for j in (i - 1, i + 1) if 0 <= j < len(values)]
+    if isinstance(ctrl, (W.IntSlider, W.FloatSlider)):
+        return [
+            v for v in (ctrl.value - ctrl.step, ctrl.value + ctrl.step) if ctrl.min <= v <= ctrl.max
+        ]
+    return []

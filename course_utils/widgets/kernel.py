@@ -211,6 +211,8 @@ class KernelExplorer(Explorer):
             self.weights, layout=W.Layout(grid_template_columns="repeat(3, 68px)", width="220px")
         )
         self.linked: LinkedView | None = None
+        # before _build's observers: a preset's weights are in place when the pictures update
+        controls["preset"].observe(self._on_preset, names="value")
         self._build(
             controls,
             {
@@ -218,10 +220,10 @@ class KernelExplorer(Explorer):
                 "kernel": "kernel",
                 "output": "feature map",
             },
+            keyed=self.weights,  # the custom kernel's weights decide its pictures too
         )
         for wgt in self.weights:
             wgt.observe(self._on_weight, names="value")
-        controls["preset"].observe(self._on_preset, names="value")
         self.linked = LinkedView(
             np.zeros((DETAIL, DETAIL)), "conv", kernel=np.zeros((3, 3)), size=384
         )
@@ -260,8 +262,8 @@ class KernelExplorer(Explorer):
             return
         if self.controls["preset"].value != CUSTOM:
             self.controls["preset"].value = CUSTOM  # triggers refresh via the observer
-        else:
-            self.refresh()
+        elif self.refresh() is not None:
+            self._send_ahead()
 
     def kernel(self, preset: str | None = None) -> np.ndarray:
         """The kernel currently selected (a preset or the edited 3x3 weights)."""

@@ -283,13 +283,16 @@ START_FIRST = ("08_unet.ipynb", "07_backpropagation.ipynb", "04_transposed_conv.
 
 
 def _report(case: ExplorerCase, report) -> None:
-    med = report.median_ms
+    # the verdict is on the picture loaded (ready to paint), not on its src being set
+    med = report.median_load_ms
     line = (
-        f"{case.name} slider-to-picture: median {med:.0f} ms over "
-        f"{len(report.latencies_ms)} moves (target {SLIDER_TARGET_MS:.0f} ms: "
-        f"{'met' if med <= SLIDER_TARGET_MS else 'MISSED'}; picture loaded: median "
-        f"{report.median_load_ms:.0f} ms) [{case.id}, slider {case.slider!r}; all: "
-        f"{', '.join(f'{x:.0f}' for x in report.latencies_ms)} ms]"
+        f"{case.name} slider-to-picture: median {med:.0f} ms to the picture loaded over "
+        f"{len(report.load_latencies_ms)} moves (target {SLIDER_TARGET_MS:.0f} ms: "
+        f"{'met' if med <= SLIDER_TARGET_MS else 'MISSED'}; src set: median "
+        f"{report.median_ms:.0f} ms; {sum(report.cached)} of {len(report.cached)} from "
+        f"frames sent ahead; the kernel's own frame: median {report.median_kernel_ms:.0f} ms) "
+        f"[{case.id}, slider {case.slider!r}; all: "
+        f"{', '.join(f'{x:.0f}' for x in report.load_latencies_ms)} ms]"
     )
     if report.hover_ms:
         hov = report.median_hover_ms

@@ -8,6 +8,10 @@ from course_utils.widgets import (
     FilterLearningExplorer,
     KernelExplorer,
     MaskMetricsExplorer,
+    PoolingExplorer,
+    ReluExplorer,
+    ScatterExplorer,
+    SkipExplorer,
 )
 from course_utils.widgets.panels import SENT_KEYS, Panels, control_key
 
@@ -125,6 +129,45 @@ def test_frames_ahead_are_the_frames_the_kernel_shows_there():
             assert (got, got_bars) == shown() and widths == ex.panels.widths and info == ex.info
             ex.set(radius=40, shift_x=12, shift_y=0, softness=3.0, threshold=0.5)
             assert shown() == (pics0, bars0)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: KernelExplorer(image="camera", preset="Sobel x (vertical edges)", stride=2),
+        lambda: ReluExplorer(image="camera", preset="Sobel x (vertical edges)"),
+        lambda: PoolingExplorer(image="camera", pool_size=2, stride=2),
+        lambda: ScatterExplorer(size=4, kernel="ones 3x3", stride=2, count=6),
+        lambda: CheckerboardExplorer(kernel_size=3, stride=2),
+        lambda: SkipExplorer(image="shapes", poolings=2),
+        lambda: FilterLearningExplorer(image="camera", lr=0.1, step=20, steps=60),
+    ],
+    ids=["kernel", "relu", "pooling", "scatter", "checkerboard", "skip", "learn"],
+)
+def test_every_explorer_sends_ahead_what_it_then_shows(make):
+    """Each explorer's step depends on its keyed controls only: a frame sent ahead is the one
+    shown when the controls reach its key (even where an observer adjusts another control)."""
+    ex = make()
+    start = ex.values()
+    frames = _frames(_ready(ex))
+    assert frames, "no frame sent ahead"
+    pics0 = list(ex.panels.pictures)
+    compared = 0
+    for values in ex.frames_ahead():
+        key = ex.key(values)
+        ex.set(**values)
+        if ex.panels.key != key:  # an observer clamped another control: another state
+            ex.set(**start)
+            continue
+        pics = frames[key][0]
+        assert [s if p is None else p for p, s in zip(pics, pics0, strict=True)] == list(
+            ex.panels.pictures
+        ), key
+        assert frames[key][3] == ex.info
+        compared += 1
+        ex.set(**start)
+        assert list(ex.panels.pictures) == pics0
+    assert compared == len(frames), (compared, sorted(frames))
 
 
 def test_a_slider_move_sends_the_next_frame_along_it_once():

@@ -8,13 +8,13 @@ sends only the pictures whose bytes changed, in one message; the front-end
 (``static/panels.js``) swaps them.
 
 **Frames ahead of the slider.**  Even one message is a round trip through the server and the
-kernel (25-40 ms on a 2-core laptop).  So every frame carries a *key*: the JSON list of its
-control values (a selection widget's ``index``, any other control's ``value``).  The front-end
-keeps the frames it has received, keyed, and listens to the control widgets itself: when a
-slider lands on a key it holds, it shows that frame at once, and the kernel's own frame, which
-follows, changes nothing.  The explorer sends ahead the frames one step either side of each
-slider (:meth:`Panels.send_frames`) once a view has asked for them (a ``ready`` message), so
-a student stepping through a slider sees each picture in a few milliseconds.  A frame is only
+kernel (20-65 ms in the browser tests on 2 cores).  So every frame carries a *key*: the JSON
+list of its control values (a selection widget's ``index``, any other control's ``value``).
+The front-end keeps the frames it has received, keyed, and listens to the control widgets
+itself: when a slider lands on a key it holds, it shows that frame at once, and the kernel's
+own frame, which follows, changes nothing.  The explorer sends ahead the frames one step either
+side of each slider (:meth:`Panels.send_frames`) once a view has asked for them (a ``ready``
+message), so a student stepping through a slider waits for no round trip.  A frame is only
 ever shown for its exact key, and ``step`` is a pure function of the keyed values, so a frame
 from the cache is the frame the kernel computes.
 """

@@ -143,12 +143,17 @@ class Explorer:
 
     # ---- wiring ----------------------------------------------------------------------------
     def _on_change(self, change=None) -> None:
-        if self.refresh() is None:
-            return
         owner = change["owner"] if change else None
         moved = [name for name, ctrl in self.controls.items() if ctrl is owner]
         # a slider moved: the next frames along it; anything else: along every slider
-        self._send_ahead(moved if moved and _steps(owner) else None)
+        self._update(moved if moved and _steps(owner) else None)
+
+    def _update(self, ahead: Iterable[str] | None = None) -> Frame | None:
+        """Refresh, then send the browser the frames next along the sliders ``ahead``."""
+        frame = self.refresh()
+        if frame is not None:
+            self._send_ahead(ahead)
+        return frame
 
     def refresh(self) -> Frame | None:
         """Recompute from the current controls and update the pictures."""
@@ -218,10 +223,7 @@ class Explorer:
                     ctrl.value = value
                 finally:
                     ctrl.observe(self._on_change, names="value")
-        frame = self.refresh()
-        if frame is not None:
-            self._send_ahead()
-        return frame
+        return self._update()
 
     def _width(self, frame: Frame, name: str) -> int:
         return int(frame.widths.get(name) or int(self.image_width.removesuffix("px")))
@@ -234,13 +236,12 @@ class Explorer:
         """
         if self.frame is None:
             return None
+        widths, bars = self._layout(self.frame)
         columns = []
         for name, png in self.frame.images.items():
-            width = self._width(self.frame, name)
-            column = [(png, width)]
-            if name in self.frame.colorbars:
-                cmap, lo, hi = self.frame.colorbars[name]
-                column.append((colorbar_png(cmap, float(lo), float(hi), width), width))
+            column = [(png, widths[name])]
+            if name in bars:
+                column.append((bars[name], widths[name]))
             columns.append(column)
         return side_by_side_png(columns)
 

@@ -262,8 +262,8 @@ class KernelExplorer(Explorer):
             return
         if self.controls["preset"].value != CUSTOM:
             self.controls["preset"].value = CUSTOM  # triggers refresh via the observer
-        elif self.refresh() is not None:
-            self._send_ahead()
+        else:
+            self._update()
 
     def kernel(self, preset: str | None = None) -> np.ndarray:
         """The kernel currently selected (a preset or the edited 3x3 weights)."""

@@ -148,10 +148,8 @@ class Panels(anywidget.AnyWidget):
         unknown = set(pictures) - set(self.names)
         if unknown:
             raise ValueError(f"unknown picture(s) {sorted(unknown)}; have {self.names}.")
-        if key and set(pictures) != set(self.names):
-            raise ValueError(
-                f"a keyed frame needs every picture {self.names}, got {list(pictures)}."
-            )
+        if key:
+            self._require_every_picture(pictures)
         widths, colorbars = widths or {}, colorbars or {}
         w = list(self.widths)
         with self.hold_sync():
@@ -159,7 +157,7 @@ class Panels(anywidget.AnyWidget):
                 if name in pictures:
                     setattr(self, f"p{i}", bytes(pictures[name]))
                     setattr(self, f"c{i}", bytes(colorbars.get(name, b"")))
-                    w[i] = int(widths.get(name) or self._default)
+                    w[i] = self._width(widths, name)
             self.widths = w
             if info is not None:
                 self.info = info
@@ -180,23 +178,33 @@ class Panels(anywidget.AnyWidget):
         """
         if self.sent is None:
             return 0
+        shown = self.pictures
+        shown_bars = [self.colorbar(name) for name in self.names]
         head, buffers = [], []
         for key, pictures, widths, colorbars, info in frames:
             if not key or key in self.sent:
                 continue
-            if set(pictures) != set(self.names):
-                raise ValueError(f"a frame needs every picture {self.names}, got {list(pictures)}.")
-            shown, same = self.pictures, []
+            self._require_every_picture(pictures)
+            same = []
             for i, name in enumerate(self.names):
                 png, bar = bytes(pictures[name]), bytes(colorbars.get(name, b""))
-                same.append([png == shown[i], bar == getattr(self, f"c{i}")])
+                same.append([png == shown[i], bar == shown_bars[i]])
                 buffers += [b"" if same[-1][0] else png, b"" if same[-1][1] else bar]
-            w = [int(widths.get(n) or self._default) for n in self.names]
+            w = [self._width(widths, name) for name in self.names]
             head.append({"key": key, "widths": w, "info": info, "same": same})
             self._mark_sent(key)
         if head:
             self.send({"kind": "frames", "frames": head}, buffers=buffers)
         return len(head)
+
+    def _require_every_picture(self, pictures: dict[str, bytes]) -> None:
+        if set(pictures) != set(self.names):
+            raise ValueError(
+                f"a keyed frame needs every picture {self.names}, got {list(pictures)}."
+            )
+
+    def _width(self, widths: dict[str, int | None], name: str) -> int:
+        return int(widths.get(name) or self._default)
 
     def on_ready(self, callback: Callable[[], None]) -> None:
         """Call ``callback()`` when a view in the browser asks for frames (after it renders)."""

@@ -25,6 +25,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable
@@ -125,8 +126,9 @@ def _strip_outputs(path: Path) -> None:
 class LabServer:
     """``jupyter lab`` on 127.0.0.1 serving a temporary copy of ``lessons/``.
 
-    All Jupyter config, runtime, data, settings and workspace dirs live under ``base``, so
-    neither the user's Jupyter setup nor the committed notebooks are touched.
+    All Jupyter config, data, settings and workspace dirs live under ``base`` (the runtime dir,
+    where the kernels' sockets are, in a short temporary dir of its own), so neither the
+    user's Jupyter setup nor the committed notebooks are touched.
     """
 
     def __init__(self, base: Path, lessons: Path = LESSONS) -> None:
@@ -151,7 +153,6 @@ class LabServer:
         env.pop("JUPYTER_PATH", None)  # no extra kernelspec/extension dirs from outside
         dirs = {
             "JUPYTER_CONFIG_DIR": "config",
-            "JUPYTER_RUNTIME_DIR": "runtime",
             "JUPYTER_DATA_DIR": "data",
             "JUPYTERLAB_SETTINGS_DIR": "lab-settings",
             "JUPYTERLAB_WORKSPACES_DIR": "lab-workspaces",
@@ -160,6 +161,10 @@ class LabServer:
         for var, sub in dirs.items():
             (self.base / sub).mkdir(parents=True, exist_ok=True)
             env[var] = str(self.base / sub)
+        # the kernels' IPC sockets live here: a short path (a Unix socket's path has at most
+        # 107 bytes; "kernel-<uuid>-ipc-5" is 49 of them)
+        self.runtime_dir = Path(tempfile.mkdtemp(prefix="course-lab-"))
+        env["JUPYTER_RUNTIME_DIR"] = str(self.runtime_dir)
         for rel, value in LAB_SETTINGS.items():
             path = self.base / "lab-settings" / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +205,13 @@ class LabServer:
             "--ServerApp.terminals_enabled=False",
             # a kernel that dies stays dead (a test sees it), and kill_kernels() is final
             "--KernelManager.autorestart=False",
+            # kernels talk to the server over Unix sockets, not TCP ports: with TCP, 11 kernels
+            # starting at once picked a port that another connection had taken meanwhile, and
+            # the kernel died ("Address already in use"); the page then waited 60 s for it
+            "--KernelManager.transport=ipc",
+            # window.jupyterapp: the harness starts Run All in every notebook at once through
+            # JupyterLab's own command (see run_notebooks)
+            "--LabApp.expose_app_in_browser=True",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
@@ -301,6 +313,7 @@ class LabServer:
     def stop(self) -> None:
         """Kill the kernels, then stop exactly this process group."""
         if self.proc is None or self.proc.poll() is not None:
+            shutil.rmtree(self.runtime_dir, ignore_errors=True)
             return
         self.kill_kernels()
         pgid = self.proc.pid  # start_new_session=True: the group id is the server's pid
@@ -312,20 +325,14 @@ class LabServer:
             self.proc.wait(timeout=10)
         except ProcessLookupError:
             pass
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
-    def wait_kernel_idle(self, notebook: str, timeout_s: float) -> None:
-        """Wait until the server has a session for ``notebook`` whose kernel is idle."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            for sess in self.api("sessions"):
-                kernel = sess.get("kernel") or {}
-                if sess.get("path") == notebook and kernel.get("execution_state") == "idle":
-                    return
-            time.sleep(0.2)
-        raise CheckFailed(
-            f"no idle kernel for {notebook} within {timeout_s:.0f} s; sessions: "
-            f"{self.api('sessions')}"
-        )
+    def kernel_state(self, notebook: str) -> str:
+        """The execution state of ``notebook``'s kernel ("idle", "busy", "starting", ...)."""
+        for sess in self.api("sessions"):
+            if sess.get("path") == notebook:
+                return (sess.get("kernel") or {}).get("execution_state", "no kernel")
+        return "no session"
 
     def shutdown_kernels(self) -> None:
         """Shut down every kernel of this server, all at once (frees memory and CPU)."""
@@ -517,19 +524,27 @@ def _click_menu(page, menu: str, item: str, tries: int = 10) -> None:
 
 
 _RUN_STATE_JS = r"""
-(root) => {
-  const ind = root.querySelector('.jp-Notebook-ExecutionIndicator');
-  if (!ind || ind.dataset.status !== 'idle') return false;
-  // code cells with a visible, non-empty editor (hidden solution cells show no prompt)
-  const prompts = [...root.querySelectorAll('.jp-Notebook .jp-CodeCell')]
-    .filter(c => (c.querySelector('.cm-content')?.textContent || '').trim())
-    .map(c => (c.querySelector('.jp-InputArea-prompt')?.textContent || '').trim());
-  if (!prompts.length || prompts.some(p => p === '[*]:')) return false;
-  if (prompts.every(p => /^\[\d+\]:$/.test(p))) return 'done';
-  if ([...root.querySelectorAll('.jp-Notebook .jp-OutputArea-output')].some(
-        el => /Traceback/.test(el.textContent)))
-    return 'error';
-  return false;
+(ids) => {
+  // per notebook panel, from JupyterLab's models (a notebook out of view has them too):
+  // 'done' (kernel idle, every code cell with code has run), 'error' (kernel idle, a cell
+  // raised: Run All stops there), false (still running), or why the command failed
+  const panels = new Map([...window.jupyterapp.shell.widgets('main')].map(w => [w.id, w]));
+  const out = {};
+  for (const id of ids) {
+    const failed = window.__courseRunErrors?.[id];
+    if (failed) { out[id] = `Run All Cells failed in JupyterLab: ${failed}`; continue; }
+    const panel = panels.get(id);
+    const cells = [...panel.content.model.cells].filter(c => c.type === 'code');
+    if (panel.sessionContext.session?.kernel?.status !== 'idle'
+        || cells.some(c => c.executionState === 'running')) { out[id] = false; continue; }
+    if (cells.every(c => c.executionCount !== null || !c.sharedModel.getSource().trim())) {
+      out[id] = 'done';
+    } else {
+      out[id] = cells.some(c => c.outputs.toJSON().some(o => o.output_type === 'error'))
+        ? 'error' : false;
+    }
+  }
+  return out;
 }
 """
 
@@ -638,13 +653,16 @@ def image_digest(img) -> dict:
     return got
 
 
+_IN_FRONT_JS = "(id) => !document.getElementById(id).classList.contains('lm-mod-hidden')"
+
+
 @dataclass
 class NotebookRun:
     """One notebook in its own tab of the shared JupyterLab page (see :func:`run_notebooks`).
 
     ``panel_id`` is the DOM id of its notebook panel; every check looks inside :attr:`root`.
     After the run: ``cells`` (how many), or ``error`` (what went wrong), and ``seconds`` from
-    the start of all runs to the end of this one.
+    opening the page to the end of all runs.
     """
 
     notebook: str
@@ -665,105 +683,175 @@ class NotebookRun:
         )
 
     def activate(self) -> None:
-        """Bring this notebook's tab to the front (hover, keys and Ctrl+S act on it)."""
+        """Bring this notebook's tab to the front (hover and keys act on it)."""
+        if self.page.evaluate(_IN_FRONT_JS, self.panel_id):
+            return
         self.tab.click()
         _wait(
             self.page,
-            "(el) => !el.classList.contains('lm-mod-hidden')",
-            self.root.element_handle(),
+            _IN_FRONT_JS,
+            self.panel_id,
             timeout_s=10,
             what=f"the tab of {self.notebook} to come to the front",
             poll_ms=FAST_POLL_MS,
         )
 
 
-_STARTED_JS = (
-    "(root) => [...root.querySelectorAll('.jp-Notebook .jp-InputArea-prompt')]"
-    ".some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"
-)
+_START_ALL_JS = r"""
+async ([ids, timeoutMs]) => {
+  // "Run All Cells" (JupyterLab's command, as the Run menu calls it) in each notebook panel,
+  // without bringing it to the front, as soon as its session has a kernel (JupyterLab queues
+  // the cells until the kernel answers; with no kernel yet it would skip them)
+  const app = window.jupyterapp;
+  const panels = new Map([...app.shell.widgets('main')].map(w => [w.id, w]));
+  const timeout = new Promise(r => setTimeout(() => r('timeout'), timeoutMs));
+  const out = {};
+  await Promise.all(ids.map(async id => {
+    const panel = panels.get(id);
+    if (!panel?.sessionContext) { out[id] = 'is not a notebook panel'; return; }
+    if (await Promise.race([panel.sessionContext.ready.then(() => 'ready'), timeout]) !== 'ready'
+        || !panel.sessionContext.session?.kernel) {
+      out[id] = `has no kernel after ${timeoutMs / 1000} s`;
+      return;
+    }
+    // not awaited: the command's promise settles when the last cell has run
+    app.commands.execute('notebook:run-all-cells', {widgetId: id, activate: false})
+      .catch(e => { window.__courseRunErrors = {...window.__courseRunErrors, [id]: String(e)}; });
+    out[id] = 'started';
+  }));
+  return out;
+}
+"""
+
+#: every notebook in ``ids`` has a code cell queued or run (its model, seen or not)
+_ALL_STARTED_JS = r"""
+(ids) => {
+  const panels = new Map([...window.jupyterapp.shell.widgets('main')].map(w => [w.id, w]));
+  return ids.every(id => [...panels.get(id).content.model.cells].some(
+    c => c.type === 'code' && (c.executionState === 'running' || c.executionCount !== null)));
+}
+"""
 
 
-def start_run(run: NotebookRun, server: LabServer) -> None:
-    """Bring the notebook to the front, clear its outputs and click "Run All Cells" (no waiting
-    for the run itself: :func:`finish_run` does, so several notebooks run at once)."""
-    page, root = run.page, run.root.element_handle()
-    server.wait_kernel_idle(run.notebook, timeout_s=90)
-    run.activate()
-    # the page's indicator also says "idle" before any kernel exists: the API decides above
-    _wait(
-        page,
-        "(root) => root.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status"
-        " === 'idle' && root.querySelectorAll('.jp-Notebook .jp-Cell').length > 0",
-        root,
-        timeout_s=60,
-        what=f"{run.notebook} to open with an idle kernel",
-    )
-    _click_menu(page, "Edit", "Clear Outputs of All Cells")
-    _wait(
-        page,
-        f"(root) => !({_STARTED_JS})(root)",
-        root,
-        timeout_s=10,
-        what="Clear Outputs to clear prompts",
-    )
-    for attempt in range(3):
-        _click_menu(page, "Run", "Run All Cells")
-        try:
-            _wait(page, _STARTED_JS, root, timeout_s=10, what="Run All Cells to start")
-            break
-        except CheckFailed:
-            if attempt == 2:
-                raise
+def start_runs(page, runs: list[NotebookRun], *, timeout_s: float = 60) -> None:
+    """Click "Run All Cells" in every notebook of ``runs`` at once (no waiting for the runs:
+    :func:`finish_runs` does).  A notebook that could not start gets ``error``.
 
-
-def finish_run(run: NotebookRun, server: LabServer, *, timeout_s: float = 180) -> int:
-    """Wait until the run :func:`start_run` began is over; save the notebook (in the server's
-    temporary copy) and read it back through the contents API.
-
-    Returns the number of cells.  Raises CheckFailed listing every problem: error outputs,
-    tracebacks, stderr, widget errors in the page; cells not run once in order 1..n.
+    This runs JupyterLab's own command (what the Run menu does), so that all start within a
+    second instead of one after another through menus on a page that is busy drawing.
     """
-    # in front: JupyterLab creates a cell's editor (read below) only once it can be seen
-    run.activate()
-    page, root = run.page, run.root.element_handle()
-    what = f"Run All Cells of {run.notebook} to finish (kernel idle, every cell numbered)"
-    state, steady = None, 0
+    _wait(
+        page,
+        "() => !!window.jupyterapp?.shell",
+        timeout_s=timeout_s,
+        what="JupyterLab to start (window.jupyterapp)",
+    )
+    by_id = {run.panel_id: run for run in runs}
+    ids = list(by_id)
+    answer = page.evaluate(_START_ALL_JS, [ids, timeout_s * 1000])
+    for pid, said in answer.items():
+        if said != "started":
+            by_id[pid].error = CheckFailed(f"{by_id[pid].notebook}: Run All Cells: {said}")
+    started = [pid for pid in ids if by_id[pid].error is None]
+    try:
+        _wait(page, _ALL_STARTED_JS, started, timeout_s=30, what="Run All Cells to start")
+    except CheckFailed:
+        idle = page.evaluate("(ids) => ids.filter(id => !(" + _ALL_STARTED_JS + ")([id]))", started)
+        for pid in idle:
+            by_id[pid].error = CheckFailed(
+                f"{by_id[pid].notebook}: no cell queued 30 s after Run All Cells"
+            )
+
+
+_SAVE_ALL_JS = r"""
+async (ids) => {
+  // save each notebook (what Ctrl+S does) and wait for the server's answer
+  const panels = new Map([...window.jupyterapp.shell.widgets('main')].map(w => [w.id, w]));
+  const out = {};
+  await Promise.all(ids.map(async id => {
+    try { await panels.get(id).context.save(); out[id] = 'saved'; }
+    catch (e) { out[id] = String(e); }
+  }));
+  return out;
+}
+"""
+
+
+def finish_runs(page, server: LabServer, runs: list[NotebookRun], *, timeout_s: float = 180):
+    """Wait until the runs :func:`start_runs` began are over; save the notebooks (in the
+    server's temporary copy) and read them back through the contents API.
+
+    Sets each run's ``cells`` (how many), or its ``error``: a CheckFailed listing every
+    problem: error outputs, tracebacks, stderr, widget errors in the page; cells not run once
+    in order 1..n; a run still going after ``timeout_s``.
+    """
+    pending = {run.panel_id: run for run in runs if run.error is None}
+    state: dict[str, object] = {}
+    steady = dict.fromkeys(pending, 0)
     deadline = time.monotonic() + timeout_s
-    while steady < 3:  # the same answer 3 polls in a row: no idle gap between two cells
-        new = _wait(
-            page, _RUN_STATE_JS, root, timeout_s=max(1.0, deadline - time.monotonic()), what=what
-        ).json_value()
-        steady = steady + 1 if new == state else 1
-        state = new
+    # the same answer 3 polls in a row: no idle gap between two cells
+    while any(n < 3 for n in steady.values()) and time.monotonic() < deadline:
         time.sleep(0.2)
-    problems = run.root.evaluate(_PROBLEMS_JS)
-    settle = time.monotonic() + 15  # widgets still drawing right after the kernel went idle
-    while problems and all("Loading widget" in p for p in problems) and (time.monotonic() < settle):
-        time.sleep(0.3)
+        new = page.evaluate(_RUN_STATE_JS, list(pending))
+        for pid, answer in new.items():
+            steady[pid] = (
+                steady[pid] + 1 if answer and answer == state.get(pid) else int(bool(answer))
+            )
+            state[pid] = answer
+    done = []
+    for pid, run in pending.items():
+        if steady[pid] < 3:  # say what the kernel was doing (a kernel can die starting)
+            run.error = CheckFailed(
+                f"{run.notebook}: Run All Cells did not finish within {timeout_s:.0f} s "
+                f"(kernel idle, every code cell run); its kernel is "
+                f"{server.kernel_state(run.notebook)!r}"
+                + "".join(f"\n  server log: {line}" for line in server.log_errors()[-3:])
+            )
+            continue
         problems = run.root.evaluate(_PROBLEMS_JS)
-    if state == "done" and not problems:
-        problems = notebook_problems(_save_and_read(run, server))
-    if state == "error" and not problems:
-        problems = ["a cell raised an error (run stopped)"]
-    if problems:
-        raise CheckFailed(
-            f"{run.notebook}: after Run All Cells the notebook shows problems:\n  - "
-            + "\n  - ".join(problems)
-        )
-    return run.root.locator("css:light=.jp-Notebook .jp-Cell").count()
+        settle = time.monotonic() + 15  # widgets still drawing right after the kernel went idle
+        while (
+            problems
+            and all("Loading widget" in p for p in problems)
+            and (time.monotonic() < settle)
+        ):
+            time.sleep(0.3)
+            problems = run.root.evaluate(_PROBLEMS_JS)
+        if state[pid] == "error" and not problems:
+            problems = ["a cell raised an error (run stopped)"]
+        elif state[pid] not in ("done", "error"):
+            problems.append(str(state[pid]))
+        if problems:
+            run.error = _problems(run, problems)
+        else:
+            done.append(run)
+    saved = page.evaluate(_SAVE_ALL_JS, [run.panel_id for run in done])
+    for run in done:
+        if saved[run.panel_id] != "saved":
+            run.error = CheckFailed(f"{run.notebook}: saving failed: {saved[run.panel_id]}")
+            continue
+        nb = server.api(f"contents/{run.notebook}?content=1&type=notebook")["content"]
+        problems = notebook_problems(nb)
+        if problems:
+            run.error = _problems(run, problems)
+        run.cells = len(nb["cells"])
 
 
-def run_notebooks(
-    page, server: LabServer, notebooks: list[str], start_first: tuple[str, ...] = ()
-) -> dict[str, NotebookRun]:
+def _problems(run: NotebookRun, problems: list[str]) -> CheckFailed:
+    return CheckFailed(
+        f"{run.notebook}: after Run All Cells the notebook shows problems:\n  - "
+        + "\n  - ".join(problems)
+    )
+
+
+def run_notebooks(page, server: LabServer, notebooks: list[str]) -> dict[str, NotebookRun]:
     """Open every notebook as a tab of one JupyterLab page and Run All Cells in all of them.
 
-    The notebooks in ``start_first`` (the longest runs) are started first, so that both cores
-    still have work at the end of the runs instead of one waiting for the last long notebook.
-
-    One JupyterLab start-up in the browser (about 6 s of CPU each) instead of one per notebook,
-    and the notebooks' kernels (importing Keras, computing) share both cores; the timed checks
-    that follow then find the machine idle.  A notebook's failure is kept in its
+    One JupyterLab start-up in the browser (about 6 s of CPU each) instead of one per notebook;
+    every run starts as soon as its kernel is there (:func:`start_runs`), in tabs out of view
+    (the browser lays a notebook out when its tab first comes to the front, for the checks),
+    and the kernels (importing Keras, computing) share both cores; the timed checks that
+    follow then find the machine idle.  A notebook's failure is kept in its
     :class:`NotebookRun` (its test reports it); it does not stop the others.
     """
     t0 = time.monotonic()
@@ -785,43 +873,11 @@ def run_notebooks(
         if nb not in tabs:
             raise CheckFailed(f"JupyterLab opened tabs {sorted(tabs)}, not {nb}")
         runs[nb] = NotebookRun(nb, page, tabs[nb])
-    first = [nb for nb in start_first if nb in runs]
-    for run in [runs[nb] for nb in first] + [r for nb, r in runs.items() if nb not in first]:
-        try:
-            start_run(run, server)
-        except Exception as err:  # noqa: BLE001 - reported by the notebook's test
-            run.error = (
-                err if isinstance(err, CheckFailed) else CheckFailed(f"{run.notebook}: {err}")
-            )
+    start_runs(page, list(runs.values()))
+    finish_runs(page, server, list(runs.values()))
     for run in runs.values():
-        if run.error is None:
-            try:
-                run.cells = finish_run(run, server)
-            except CheckFailed as err:
-                run.error = err
         run.seconds = time.monotonic() - t0
     return runs
-
-
-def _save_and_read(run: NotebookRun, server: LabServer) -> dict:
-    """Save the notebook (Ctrl+S in its tab) and return its JSON once the save is complete.
-
-    The caller has brought the tab to the front.  The file is read only after JupyterLab's
-    save request has returned (the tab is no longer marked dirty, the file's time changed):
-    reading a notebook while the server writes it makes the server "recover" the file from its
-    backup, and the save then fails.
-    """
-    notebook = run.notebook
-    before = server.api(f"contents/{notebook}?content=0")["last_modified"]
-    run.root.locator("css:light=.jp-NotebookPanel-notebook").first.focus()
-    run.page.keyboard.press("Control+s")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        saved = "jp-mod-dirty" not in (run.tab.get_attribute("class") or "")
-        if saved and server.api(f"contents/{notebook}?content=0")["last_modified"] != before:
-            return server.api(f"contents/{notebook}?content=1&type=notebook")["content"]
-        time.sleep(0.2)
-    raise CheckFailed(f"{notebook}: Ctrl+S did not save the notebook within 30 s")
 
 
 _CONTROL_JS = r"""
@@ -906,23 +962,34 @@ _HOVER_PREPARE_JS = r"""
 """
 
 
+_HOVER_ANSWER_JS = r"""
+(el) => new Promise(resolve => {
+  // the view's answer to the mouse move: its data attributes once it has drawn the highlight
+  const answer = () => el.dataset.hoverOut !== undefined && el.dataset.frameMs !== undefined;
+  if (answer()) return resolve({...el.dataset});
+  const seen = new MutationObserver(() => {
+    if (answer()) { seen.disconnect(); resolve({...el.dataset}); }
+  });
+  seen.observe(el, {attributes: true});
+  setTimeout(() => { seen.disconnect(); resolve(null); }, 5000);
+})
+"""
+
+
 def hover_output(page, view, r: int, c: int, what: str, cell: float) -> dict:
-    """Move the mouse over output pixel (r, c) of a LinkedView; its root's data attributes.
+    """Move the mouse over output pixel (r, c) of a LinkedView (an element handle); its root's
+    data attributes.
 
     ``cell`` is the view's pixels per cell.  The attributes are cleared first, so the answer
     is the page's response to this move.
     """
     box = view.evaluate(_HOVER_PREPARE_JS)
     page.mouse.move(*_cell_centre(box, cell, r, c))
-    data = _wait(
-        page,
-        "(el) => el.dataset.hoverOut !== undefined && el.dataset.frameMs !== undefined"
-        " && {...el.dataset}",
-        view.element_handle(),
-        timeout_s=5,
-        what=f"{what} to highlight output pixel ({r}, {c})",
-        poll_ms=FAST_POLL_MS,
-    ).json_value()
+    data = view.evaluate(_HOVER_ANSWER_JS)
+    if data is None:
+        raise CheckFailed(
+            f"timed out after 5 s waiting for {what} to highlight output pixel ({r}, {c})"
+        )
     data["out"] = tuple(int(v) for v in data["hoverOut"].split(","))
     if data["out"] != (r, c):
         raise CheckFailed(
@@ -954,6 +1021,7 @@ def check_linked(
         view.element_handle(),
         timeout_s=10,
         what=f"{what} to draw",
+        poll_ms=FAST_POLL_MS,
     )
     view.scroll_into_view_if_needed()
     caption = (
@@ -963,9 +1031,10 @@ def check_linked(
     if shape != probe.out.shape:
         raise CheckFailed(f"{what}: the output is drawn as {shape}, ops computes {probe.out.shape}")
     cell = float(view.get_attribute("data-cell"))
+    handle = view.element_handle()
     for k, (r, c) in enumerate(probe.pixels):
         time.sleep(HOVER_PAUSE_S)
-        data = hover_output(page, view, r, c, what, cell)
+        data = hover_output(page, handle, r, c, what, cell)
         report.hover_ms.append(float(data["hoverMs"]))
         window = tuple(int(v) for v in data["window"].split(","))
         want_window, value = probe.window(r, c), float(probe.out[r, c])
@@ -1002,6 +1071,7 @@ def check_linked(
         [view.element_handle(), f"{i},{j}"],
         timeout_s=5,
         what=f"{what}: the projective field of input ({i}, {j})",
+        poll_ms=FAST_POLL_MS,
     )
     count = int(view.get_attribute("data-field-count"))
     if count != probe.field:
@@ -1051,6 +1121,7 @@ def check_explorer(
         run.root.element_handle(),
         timeout_s=30,
         what=f"explorer #{case.index} (.course-explorer) to render in {case.notebook}",
+        poll_ms=FAST_POLL_MS,
     )
     root = explorers.nth(case.index)
     root.scroll_into_view_if_needed()
@@ -1060,6 +1131,7 @@ def check_explorer(
         root.element_handle(),
         timeout_s=30,
         what="the explorer's pictures to load",
+        poll_ms=FAST_POLL_MS,
     )
     error = _error_text(root)
     if error:

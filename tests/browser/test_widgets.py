@@ -277,9 +277,6 @@ CASES = [
     ),
 ]
 NOTEBOOKS = list(dict.fromkeys(c.notebook for c in CASES))  # in order, each once
-#: the notebooks whose Run All takes longest (kernel CPU seconds in the browser: 08 about 14,
-#: 07 and 04 about 12, the others 8-11) start first
-START_FIRST = ("08_unet.ipynb", "07_backpropagation.ipynb", "04_transposed_conv.ipynb")
 
 
 def _report(case: ExplorerCase, report) -> None:
@@ -336,7 +333,7 @@ def runs(browser_context, lab_server, request):
     page.on("console", lambda m: page.console_lines.append(f"[{m.type}] {m.text}"))
     page.on("pageerror", lambda e: page.console_lines.append(f"[pageerror] {e}"))
     page.set_default_timeout(30_000)
-    done = run_notebooks(page, lab_server, _notebooks_of(request.session.items), START_FIRST)
+    done = run_notebooks(page, lab_server, _notebooks_of(request.session.items))
     slowest = max(r.seconds for r in done.values())
     report_latency(
         f"Run All Cells of {len(done)} notebooks at once (one JupyterLab page): {slowest:.0f} s"

@@ -3,7 +3,8 @@
 * :data:`COURSE_ENV` / :func:`course_env` are the one list of environment variables the course
   runs under (lessons' conftest, ``tools/execute_lessons.py``, the browser harness).
 * :func:`quiet_import_keras` imports Keras (and TensorFlow) once with the start-up noise that
-  TensorFlow writes straight to file descriptor 2 silenced.
+  TensorFlow writes straight to file descriptor 2 silenced (and, on the TensorFlow backend,
+  without TFLite's optional import of JAX: :func:`_jax_hidden`).
 * :func:`install` (run by ``import course_utils``, cheap: no Keras) sets the variables and arranges
   that the *first* ``import keras`` or ``import tensorflow`` anywhere in the process, e.g. a
   lesson's own ``import keras``, goes through :func:`quiet_import_keras`.  So importing the NumPy
@@ -81,6 +82,25 @@ def _stderr_fd_silenced():
         os.close(devnull)
 
 
+@contextlib.contextmanager
+def _jax_hidden():
+    """On the TensorFlow backend, hide JAX (when installed, not yet imported) for the block.
+
+    ``import tensorflow`` runs TFLite's ``from jax import jit`` whenever JAX is installed: 0.7 s
+    of every Keras start, for converting JAX functions to TFLite, which the course never does.
+    Inside the block ``import jax`` raises ImportError (TFLite then goes without); after it,
+    JAX imports as usual.  On the JAX backend, Keras imports JAX itself: nothing is hidden.
+    """
+    hide = "jax" not in sys.modules and os.environ.get("KERAS_BACKEND") == "tensorflow"
+    if hide:
+        sys.modules["jax"] = None  # the import system's mark for "this module cannot import"
+    try:
+        yield
+    finally:
+        if hide and sys.modules.get("jax", False) is None:
+            del sys.modules["jax"]
+
+
 _starting = False
 
 
@@ -111,7 +131,7 @@ def quiet_import_keras():
     if "keras" in sys.modules:
         return sys.modules["keras"]
     apply_env()
-    with _stderr_fd_silenced():
+    with _stderr_fd_silenced(), _jax_hidden():
         try:
             keras_mod = importlib.import_module("keras")
         except ImportError:
@@ -136,7 +156,7 @@ class _QuietLoader(importlib.abc.Loader):
 
     def exec_module(self, module) -> None:
         module.__loader__ = module.__spec__.loader = self.loader  # hand back the real loader
-        with _stderr_fd_silenced():
+        with _stderr_fd_silenced(), _jax_hidden():
             self.loader.exec_module(module)
             if module.__name__ == "keras":
                 _start_backend(module)

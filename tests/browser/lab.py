@@ -523,12 +523,23 @@ def _click_menu(page, menu: str, item: str, tries: int = 10) -> None:
     raise CheckFailed(f"menu item {menu} -> {item} stayed disabled")
 
 
-_RUN_STATE_JS = r"""
+#: JupyterLab's main-area widgets by id (``window.jupyterapp``: the server runs with
+#: ``expose_app_in_browser``); the page scripts below use it as ``PANELS``
+_PANELS_JS = "new Map([...window.jupyterapp.shell.widgets('main')].map(w => [w.id, w]))"
+
+
+def _with_panels(js: str) -> str:
+    """A page script with ``PANELS`` bound to :data:`_PANELS_JS`."""
+    return js.replace("PANELS", _PANELS_JS)
+
+
+_RUN_STATE_JS = _with_panels(
+    r"""
 (ids) => {
   // per notebook panel, from JupyterLab's models (a notebook out of view has them too):
   // 'done' (kernel idle, every code cell with code has run), 'error' (kernel idle, a cell
   // raised: Run All stops there), false (still running), or why the command failed
-  const panels = new Map([...window.jupyterapp.shell.widgets('main')].map(w => [w.id, w]));
+  const panels = PANELS;
   const out = {};
   for (const id of ids) {
     const failed = window.__courseRunErrors?.[id];
@@ -547,6 +558,7 @@ _RUN_STATE_JS = r"""
   return out;
 }
 """
+)
 
 _PROBLEMS_JS = r"""
 (root) => {
@@ -697,13 +709,14 @@ class NotebookRun:
         )
 
 
-_START_ALL_JS = r"""
+_START_ALL_JS = _with_panels(
+    r"""
 async ([ids, timeoutMs]) => {
   // "Run All Cells" (JupyterLab's command, as the Run menu calls it) in each notebook panel,
   // without bringing it to the front, as soon as its session has a kernel (JupyterLab queues
   // the cells until the kernel answers; with no kernel yet it would skip them)
   const app = window.jupyterapp;
-  const panels = new Map([...app.shell.widgets('main')].map(w => [w.id, w]));
+  const panels = PANELS;
   const timeout = new Promise(r => setTimeout(() => r('timeout'), timeoutMs));
   const out = {};
   await Promise.all(ids.map(async id => {
@@ -722,15 +735,18 @@ async ([ids, timeoutMs]) => {
   return out;
 }
 """
+)
 
-#: every notebook in ``ids`` has a code cell queued or run (its model, seen or not)
-_ALL_STARTED_JS = r"""
+#: the notebooks of ``ids`` with no code cell queued or run yet (from their models)
+_NOT_STARTED_JS = _with_panels(
+    r"""
 (ids) => {
-  const panels = new Map([...window.jupyterapp.shell.widgets('main')].map(w => [w.id, w]));
-  return ids.every(id => [...panels.get(id).content.model.cells].some(
+  const panels = PANELS;
+  return ids.filter(id => ![...panels.get(id).content.model.cells].some(
     c => c.type === 'code' && (c.executionState === 'running' || c.executionCount !== null)));
 }
 """
+)
 
 
 def start_runs(page, runs: list[NotebookRun], *, timeout_s: float = 60) -> None:
@@ -754,19 +770,25 @@ def start_runs(page, runs: list[NotebookRun], *, timeout_s: float = 60) -> None:
             by_id[pid].error = CheckFailed(f"{by_id[pid].notebook}: Run All Cells: {said}")
     started = [pid for pid in ids if by_id[pid].error is None]
     try:
-        _wait(page, _ALL_STARTED_JS, started, timeout_s=30, what="Run All Cells to start")
+        _wait(
+            page,
+            f"(ids) => ({_NOT_STARTED_JS})(ids).length === 0",
+            started,
+            timeout_s=30,
+            what="Run All Cells to start",
+        )
     except CheckFailed:
-        idle = page.evaluate("(ids) => ids.filter(id => !(" + _ALL_STARTED_JS + ")([id]))", started)
-        for pid in idle:
+        for pid in page.evaluate(_NOT_STARTED_JS, started):
             by_id[pid].error = CheckFailed(
                 f"{by_id[pid].notebook}: no cell queued 30 s after Run All Cells"
             )
 
 
-_SAVE_ALL_JS = r"""
+_SAVE_ALL_JS = _with_panels(
+    r"""
 async (ids) => {
   // save each notebook (what Ctrl+S does) and wait for the server's answer
-  const panels = new Map([...window.jupyterapp.shell.widgets('main')].map(w => [w.id, w]));
+  const panels = PANELS;
   const out = {};
   await Promise.all(ids.map(async id => {
     try { await panels.get(id).context.save(); out[id] = 'saved'; }
@@ -775,6 +797,7 @@ async (ids) => {
   return out;
 }
 """
+)
 
 
 def finish_runs(page, server: LabServer, runs: list[NotebookRun], *, timeout_s: float = 180):

@@ -38,6 +38,7 @@ from .lab import (
     ExplorerCase,
     LinkedProbe,
     check_explorer,
+    finish_run,
     report_latency,
     run_notebooks,
 )
@@ -317,10 +318,11 @@ def _notebooks_of(items) -> list[str]:
 
 @pytest.fixture(scope="module")
 def runs(browser_context, lab_server, request):
-    """Every notebook of this module, each a tab of one JupyterLab page, all run at once.
+    """Every notebook of this module, each a tab of one JupyterLab page, all started at once.
 
-    The tests below then check the explorers one after the other on an idle machine, so the
-    latencies they time are not slowed by another notebook's run.
+    The kernels get falling CPU priorities in the order the tests below check the notebooks
+    (:func:`run_notebooks`): each test waits for its own notebook's run (:func:`_ran`), and
+    checks its explorers while the later runs go on at a lower priority.
     """
     for name, condition in _BROKEN.items():
         _write_broken(lab_server, name, condition)
@@ -333,14 +335,22 @@ def runs(browser_context, lab_server, request):
     page.on("console", lambda m: page.console_lines.append(f"[{m.type}] {m.text}"))
     page.on("pageerror", lambda e: page.console_lines.append(f"[pageerror] {e}"))
     page.set_default_timeout(30_000)
-    done = run_notebooks(page, lab_server, _notebooks_of(request.session.items))
-    slowest = max(r.seconds for r in done.values())
-    report_latency(
-        f"Run All Cells of {len(done)} notebooks at once (one JupyterLab page): {slowest:.0f} s"
-    )
+    started = run_notebooks(page, lab_server, _notebooks_of(request.session.items))
     page.set_default_timeout(15_000)
     expected.join()
-    yield done
+    yield started
+    ended = [r for r in started.values() if r.finished and r.seconds]
+    nice = [r.nice for r in started.values()]
+    how = (
+        f"kernels at niceness {nice[0]}..{nice[-1]} in the order checked"
+        if None not in nice
+        else "no kernel priorities: every run ended before the first check"
+    )
+    if ended:
+        report_latency(
+            f"Run All Cells of {len(started)} notebooks at once (one JupyterLab page; {how}): "
+            f"ended after {', '.join(f'{r.seconds:.0f}' for r in ended)} s"
+        )
     page.close()
     lab_server.kill_kernels()
 
@@ -356,9 +366,9 @@ def _expected_values() -> None:
                     pass
 
 
-def _ran(runs, notebook: str):
-    """The notebook's run; its tab is brought to the front."""
-    run = runs[notebook]
+def _ran(runs, notebook: str, server):
+    """The notebook's run, over (:func:`finish_run`); its tab is brought to the front."""
+    run = finish_run(runs[notebook], server)
     run.activate()
     return run
 
@@ -373,7 +383,7 @@ def test_explorers(notebook: str, runs, lab_server, artefacts_on_failure, tmp_pa
     """
     if not (LESSONS / notebook).is_file():
         pytest.fail(f"lessons/{notebook} not found (listed in CASES)", pytrace=False)
-    run = _ran(runs, notebook)
+    run = _ran(runs, notebook, lab_server)
     refresh = request.config.getoption("--refresh-docs")
     shots = []
     with artefacts_on_failure(run.page):
@@ -446,7 +456,7 @@ _BROKEN = {"_broken_on-display.ipynb": "True", "_broken_on-slider-move.ipynb": "
     ],
 )
 def test_harness_detects_broken_explorer(name, expected, runs, lab_server, artefacts_on_failure):
-    run = _ran(runs, name)
+    run = _ran(runs, name, lab_server)
     case = ExplorerCase(
         name,
         0,
@@ -502,7 +512,7 @@ def _write_features(server) -> None:
 def test_feature_map_explorer(runs, lab_server, artefacts_on_failure):
     """Lesson 09's FeatureMapExplorer, on two small untrained nets (lesson 09 itself trains for
     a minute, too long for this suite; its explorer is the same class)."""
-    run = _ran(runs, "_features.ipynb")
+    run = _ran(runs, "_features.ipynb", lab_server)
     case = ExplorerCase(
         "_features.ipynb",
         0,

@@ -335,20 +335,36 @@ class LabServer:
                 return (sess.get("kernel") or {}).get("execution_state", "no kernel")
         return "no session"
 
-    def kernel_pids(self) -> dict[str, int]:
-        """Notebook path -> process id of its kernel; ``{}`` where ``/proc`` does not list
-        processes (the kernel's command line names its connection file, ``kernel-<id>.json``)."""
-        by_id = {(s.get("kernel") or {}).get("id"): s["path"] for s in self.api("sessions")}
+    def _kernel_processes(self) -> dict[str, int] | None:
+        """Kernel id -> process id of each kernel this server started (its child processes
+        whose command line names a connection file ``kernel-<id>.json``); None where ``/proc``
+        does not list the server's children."""
+        if self.proc is None:
+            return None
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        try:
+            pids = [int(p) for p in children.read_text().split()]
+        except (OSError, ValueError):
+            return None
         out = {}
-        for proc in Path("/proc").glob("[0-9]*"):
+        for pid in pids:
             try:
-                cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
             except OSError:
                 continue
             found = re.search(r"kernel-([0-9a-f-]+)\.json", cmdline)
-            if found and found.group(1) in by_id:
-                out[by_id[found.group(1)]] = int(proc.name)
+            if found:
+                out[found.group(1)] = pid
         return out
+
+    def kernel_pids(self) -> dict[str, int]:
+        """Notebook path -> process id of its kernel; ``{}`` where ``/proc`` does not say."""
+        procs = self._kernel_processes() or {}
+        return {
+            s["path"]: procs[s["kernel"]["id"]]
+            for s in self.api("sessions")
+            if (s.get("kernel") or {}).get("id") in procs
+        }
 
     def order_kernels(self, notebooks: list[str], first: int = 5, step: int = 2) -> dict[str, int]:
         """Give the kernels of ``notebooks`` falling CPU priorities, so that on a busy machine
@@ -424,18 +440,13 @@ class LabServer:
         """
         if self.proc is None:
             return
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-        try:
-            pids = [int(p) for p in children.read_text().split()]
-        except (OSError, ValueError):
+        procs = self._kernel_processes()
+        if procs is None:
             self.shutdown_kernels()
             return
-        for pid in pids:
-            try:
-                if "ipykernel" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
-                    os.kill(pid, signal.SIGKILL)
-            except (OSError, ProcessLookupError):
-                pass
+        for pid in procs.values():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
     def python_kernel_argv(self) -> list[str]:
         """``argv`` of the ``python3`` kernelspec the server would launch."""

@@ -1,16 +1,19 @@
 """The browser harness's kernel priorities and pauses (:meth:`LabServer.order_kernels`,
 :meth:`LabServer.kernels_paused`), without a browser.
 
-Stand-in "kernels" are sleeping processes whose command line names a connection file, each a
-session of its own, as jupyter_client starts real kernels.
+Stand-in "kernels" are sleeping child processes of this one (the stand-in "server") whose
+command line names a connection file, each a session of its own, as jupyter_client starts real
+kernels.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
+import types
 import uuid
 from pathlib import Path
 
@@ -38,7 +41,8 @@ def fake_server():
             sessions.append({"path": name, "kernel": {"id": kid}})
         # a session whose kernel process is gone is left out, not an error
         sessions.append({"path": "gone.ipynb", "kernel": {"id": str(uuid.uuid4())}})
-        server = LabServer.__new__(LabServer)  # no server process: only the sessions API
+        server = LabServer.__new__(LabServer)  # no server: this process and a sessions API
+        server.proc = types.SimpleNamespace(pid=os.getpid())
         server.api = lambda path, method="GET": sessions if path == "sessions" else {}
         yield server, {name: proc.pid for name, proc in procs.items()}
     finally:
@@ -86,3 +90,16 @@ def _stopped(pids: dict[str, int], want: set[str]) -> set[str]:
         if stopped == want or time.monotonic() > deadline:
             return stopped
         time.sleep(0.01)
+
+
+def test_kill_kernels_kills_exactly_the_kernels(fake_server):
+    server, pids = fake_server
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        server.kill_kernels()
+        for pid in pids.values():
+            assert os.waitpid(pid, 0)[1] == signal.SIGKILL, pid
+        assert bystander.poll() is None  # a child without a connection file is no kernel
+    finally:
+        bystander.kill()
+        bystander.wait()

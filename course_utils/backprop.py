@@ -21,17 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
+from ._arrays import as_float as _as_float
+from ._arrays import conv_setup, image_and_channels
 from ._validate import check_int
-from .ops import (
-    _as_float,
-    _conv_setup,
-    _image_and_channels,
-    conv2d,
-    pad_amounts,
-    softmax,
-)
+from .ops import conv2d, max_pool2d_argmax, softmax
 
 __all__ = [
     "relu_backward",
@@ -99,10 +93,9 @@ def max_pool2d_backward(
 
     Only the pixel that won a window influenced the output, so it alone receives that window's
     upstream gradient; with overlapping windows (stride < pool size) a pixel that wins several
-    windows receives the sum.  **Ties:** when a window's maximum occurs more than once, the
-    gradient goes to the *first* of them in row-major order (top row first, then left to right),
-    the same rule as Keras' ``MaxPooling2D`` on TensorFlow (and JAX, PyTorch): the gradient is
-    never duplicated.
+    windows receives the sum.  **Ties:** the winner is the one :func:`course_utils.ops.max_pool2d_argmax`
+    names, the first maximum in row-major window order, as Keras' ``MaxPooling2D`` on TensorFlow
+    and JAX: the gradient is never duplicated.
 
     Parameters
     ----------
@@ -127,30 +120,14 @@ def max_pool2d_backward(
     array([[1., 0.],
            [0., 0.]])
     """
-    img, was_2d = _image_and_channels(x, "x")
-    p = check_int("pool_size", pool_size)
-    s = p if stride is None else check_int("stride", stride)
-    if not (isinstance(padding, str) and padding.lower() in ("valid", "same")):
-        raise ValueError(f'padding for pooling must be "valid" or "same", got {padding!r}.')
+    img, was_2d = image_and_channels(x, "x")
+    rows, cols = max_pool2d_argmax(img, pool_size, stride, padding)  # the tie rule: ops' one
     h, w, c = img.shape
-    (t, b), (left, r) = pad_amounts(h, p, s, padding), pad_amounts(w, p, s, padding)
-    padded = np.pad(img, ((t, b), (left, r), (0, 0)), constant_values=-np.inf)
-    if padded.shape[0] < p or padded.shape[1] < p:
-        raise ValueError(
-            f"pool_size {p} is larger than the input {padded.shape[0]}x{padded.shape[1]}; "
-            "use a smaller pool or a larger input."
-        )
-    win = sliding_window_view(padded, (p, p), axis=(0, 1))[::s, ::s]  # (oh, ow, C, p, p)
-    oh, ow = win.shape[:2]
+    oh, ow = rows.shape[:2]
     g = _grad_like(grad_out, (oh, ow) if was_2d else (oh, ow, c), "max_pool2d(x)")
-    g = g.reshape(oh, ow, c)
-    first = win.reshape(oh, ow, c, p * p).argmax(axis=-1)  # argmax = first maximum, row-major
-    rows = s * np.arange(oh)[:, None, None] + first // p  # position in the padded map
-    cols = s * np.arange(ow)[None, :, None] + first % p
-    chans = np.broadcast_to(np.arange(c), first.shape)
-    flat = (rows * padded.shape[1] + cols) * c + chans
-    grad = np.bincount(flat.ravel(), weights=g.ravel(), minlength=padded.size)
-    grad = grad.reshape(padded.shape)[t : t + h, left : left + w]
+    flat = (rows * w + cols) * c + np.arange(c)  # each window's winner, as an index into x
+    grad = np.bincount(flat.ravel(), weights=g.reshape(oh, ow, c).ravel(), minlength=img.size)
+    grad = grad.reshape(img.shape)
     return grad[:, :, 0] if was_2d else grad
 
 
@@ -200,7 +177,7 @@ def conv2d_backward(
            [1., 2., 1.]])
     """
     was_2d = np.ndim(x) == 2
-    xp, bank, squeeze, stride, (t, b, left, r) = _conv_setup(x, kernel, stride, padding)
+    xp, bank, squeeze, stride, (t, b, left, r) = conv_setup(x, kernel, stride, padding)
     kh, kw, cin, cout = bank.shape
     h, w = xp.shape[0] - t - b, xp.shape[1] - left - r
     oh = (xp.shape[0] - kh) // stride + 1
@@ -257,7 +234,7 @@ def upsample2d_backward(grad_out, size: int = 2) -> np.ndarray:
     >>> upsample2d_backward(np.arange(8.0).reshape(2, 4))
     array([[10., 18.]])
     """
-    g, was_2d = _image_and_channels(grad_out, "grad_out")
+    g, was_2d = image_and_channels(grad_out, "grad_out")
     size = check_int("size", size)
     h, w, c = g.shape
     if h % size or w % size:

@@ -4,7 +4,10 @@ For one output pixel of a convolution, a max-pooling or a transposed convolution
 return the input window (or the input pixels whose stamps reach it), every term of the
 arithmetic and the result, exactly as the browser front-end of
 :class:`course_utils.widgets.linked.LinkedView` computes them on hover (``static/linked.js``
-mirrors this module line by line; the tests check both against :mod:`course_utils.ops`).
+mirrors this module's window arithmetic; the tests check both against :mod:`course_utils.ops`).
+Sizes, paddings and the max-pool tie rule are not computed here: they come from ``ops``
+(:func:`~course_utils.ops.pad_amounts`, the ``*_output_size`` functions,
+:func:`~course_utils.ops.max_pool2d_argmax`), and the widget sends them to the browser.
 :func:`projective_field` answers the opposite question: which output pixels one input pixel
 reaches.
 
@@ -27,16 +30,17 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import ops
+from ._validate import check_int
+
 __all__ = [
     "Term",
     "Arithmetic",
-    "conv_pads",
-    "linked_output_shape",
+    "output_shape",
     "conv_arithmetic",
     "pool_arithmetic",
     "transpose_arithmetic",
@@ -91,93 +95,50 @@ class Arithmetic:
     argmax: tuple[int, int] | None = None
 
 
-def _int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
 def _shape2(name: str, shape) -> tuple[int, int]:
     shape = tuple(shape)
     if len(shape) != 2:
         raise ValueError(f"{name} must be 2-D (rows, cols), got shape {shape}.")
-    return _int(f"{name}[0]", shape[0]), _int(f"{name}[1]", shape[1])
+    return check_int(f"{name}[0]", shape[0]), check_int(f"{name}[1]", shape[1])
 
 
-def conv_pads(in_shape, kernel_shape, stride: int, padding) -> tuple[int, int, int, int]:
-    """Zeros ``(top, bottom, left, right)`` a convolution adds, Keras' rule (like ``ops.pad_amounts``).
-
-    ``"same"`` pads so that the output has ``ceil(n / stride)`` rows; an odd total puts the extra
-    zero after (bottom/right), as TensorFlow does.
-
-    Examples
-    --------
-    >>> conv_pads((6, 6), (3, 3), 2, "same")
-    (0, 1, 0, 1)
-    >>> conv_pads((5, 5), (3, 3), 1, 2)
-    (2, 2, 2, 2)
-    """
-    (h, w), (kh, kw) = _shape2("in_shape", in_shape), _shape2("kernel_shape", kernel_shape)
-    stride = _int("stride", stride)
-
-    def one(n: int, k: int) -> tuple[int, int]:
-        if isinstance(padding, str):
-            mode = padding.lower()
-            if mode == "valid":
-                return 0, 0
-            if mode == "same":
-                total = max((math.ceil(n / stride) - 1) * stride + k - n, 0)
-                return total // 2, total - total // 2
-        elif (
-            not isinstance(padding, bool)
-            and isinstance(padding, (int, np.integer))
-            and padding >= 0
-        ):
-            return int(padding), int(padding)
-        raise ValueError(f'padding must be "valid", "same" or an integer >= 0, got {padding!r}.')
-
-    (t, b), (left, r) = one(h, kh), one(w, kw)
-    return t, b, left, r
-
-
-def linked_output_shape(
+def output_shape(
     op: str, in_shape, *, kernel_shape=None, pool_size: int = 2, stride: int = 1, pads=(0, 0, 0, 0)
 ) -> tuple[int, int]:
-    """Output ``(rows, cols)`` of ``op`` on a 2-D input, as ``ops`` computes it.
+    """Output ``(rows, cols)`` of ``op`` on a 2-D input: ``ops``' size functions, per axis.
 
-    conv: ``floor((n + pads - k) / s) + 1``; maxpool, avgpool ("valid"): ``floor((n - p) / s) + 1``;
-    transpose ("valid", Keras): ``n * s + max(k - s, 0)``.
+    conv: :func:`~course_utils.ops.conv_output_size` of the padded length; maxpool, avgpool
+    ("valid"): :func:`~course_utils.ops.pool_output_size`; transpose ("valid"):
+    :func:`~course_utils.ops.conv_transpose_output_size`.
 
     Examples
     --------
-    >>> linked_output_shape("conv", (256, 256), kernel_shape=(3, 3), stride=4, pads=(0, 1, 0, 1))
+    >>> output_shape("conv", (256, 256), kernel_shape=(3, 3), stride=4, pads=(0, 1, 0, 1))
     (64, 64)
-    >>> linked_output_shape("transpose", (4, 4), kernel_shape=(3, 3), stride=2)
+    >>> output_shape("transpose", (4, 4), kernel_shape=(3, 3), stride=2)
     (9, 9)
     """
     h, w = _shape2("in_shape", in_shape)
-    stride = _int("stride", stride)
     if op in POOLS:
-        p = _int("pool_size", pool_size)
-        if p > h or p > w:
-            raise ValueError(f"pool_size {p} is larger than the input {h}x{w}; use a smaller pool.")
-        return (h - p) // stride + 1, (w - p) // stride + 1
+        return ops.pool_output_size(h, pool_size, stride), ops.pool_output_size(
+            w, pool_size, stride
+        )
+    if op not in OPS:
+        raise ValueError(f"op must be one of {OPS}, got {op!r}.")
     kh, kw = _shape2("kernel_shape", kernel_shape)
     if op == "transpose":
-        return h * stride + max(kh - stride, 0), w * stride + max(kw - stride, 0)
-    if op == "conv":
-        t, b, left, r = pads
-        if h + t + b < kh or w + left + r < kw:
-            raise ValueError(
-                f"kernel {kh}x{kw} is larger than the padded input "
-                f"{h + t + b}x{w + left + r}; use a smaller kernel or padding."
-            )
-        return (h + t + b - kh) // stride + 1, (w + left + r - kw) // stride + 1
-    raise ValueError(f"op must be one of {OPS}, got {op!r}.")
+        return (
+            ops.conv_transpose_output_size(h, kh, stride, "valid"),
+            ops.conv_transpose_output_size(w, kw, stride, "valid"),
+        )
+    t, b, left, r = pads
+    return ops.conv_output_size(h + t + b, kh, stride), ops.conv_output_size(
+        w + left + r, kw, stride
+    )
 
 
 def _check_out(r: int, c: int, out_shape: tuple[int, int]) -> tuple[int, int]:
-    r, c = _int("row", r, 0), _int("col", c, 0)
+    r, c = check_int("row", r, 0), check_int("col", c, 0)
     if r >= out_shape[0] or c >= out_shape[1]:
         raise ValueError(
             f"output pixel ({r}, {c}) is outside the output {out_shape[0]}x{out_shape[1]}."
@@ -202,9 +163,9 @@ def conv_arithmetic(
     """
     x, k = np.asarray(x, np.float64), np.asarray(kernel, np.float64)
     (h, w), (kh, kw) = x.shape, k.shape
-    stride = _int("stride", stride)
+    stride = check_int("stride", stride)
     t, _, left, _ = pads
-    out_shape = linked_output_shape("conv", (h, w), kernel_shape=(kh, kw), stride=stride, pads=pads)
+    out_shape = output_shape("conv", (h, w), kernel_shape=(kh, kw), stride=stride, pads=pads)
     r, c = _check_out(r, c, out_shape)
     r0, c0 = r * stride - t, c * stride - left
     terms, total = [], 0.0
@@ -227,7 +188,8 @@ def pool_arithmetic(
     """Output pixel ``(r, c)`` of ``ops.max_pool2d`` (``mode="max"``) or ``ops.avg_pool2d``.
 
     The window starts at ``(r * stride, c * stride)`` and is ``pool_size`` wide; max pooling
-    keeps its largest value (``argmax``: the first of equal values, row-major), average pooling
+    keeps its largest value (``argmax``: where it sits, by :func:`course_utils.ops.max_pool2d_argmax`'s
+    tie rule, the first of equal values in row-major order), average pooling
     the sum of its values divided by ``pool_size ** 2``.
 
     Examples
@@ -242,9 +204,9 @@ def pool_arithmetic(
     if mode not in ("max", "average"):
         raise ValueError(f'mode must be "max" or "average", got {mode!r}.')
     x = np.asarray(x, np.float64)
-    p = _int("pool_size", pool_size)
-    s = p if stride is None else _int("stride", stride)
-    out_shape = linked_output_shape("maxpool", x.shape, pool_size=p, stride=s)
+    p = check_int("pool_size", pool_size)
+    s = p if stride is None else check_int("stride", stride)
+    out_shape = output_shape("maxpool", x.shape, pool_size=p, stride=s)
     r, c = _check_out(r, c, out_shape)
     r0, c0 = r * s, c * s
     terms = [Term(i, j, float(x[i, j])) for i in range(r0, r0 + p) for j in range(c0, c0 + p)]
@@ -254,8 +216,9 @@ def pool_arithmetic(
         for term in terms:  # row-major, as the browser adds them
             total += term.x
         return Arithmetic("avgpool", (r, c), window, terms, total / (p * p))
-    best = max(terms, key=lambda term: term.x)  # max() keeps the first of equal values
-    return Arithmetic("maxpool", (r, c), window, terms, best.x, argmax=(best.i, best.j))
+    rows, cols = ops.max_pool2d_argmax(x[r0 : r0 + p, c0 : c0 + p], p)  # ops' tie rule
+    i, j = r0 + int(rows[0, 0]), c0 + int(cols[0, 0])
+    return Arithmetic("maxpool", (r, c), window, terms, float(x[i, j]), argmax=(i, j))
 
 
 def _sources(n_in: int, k: int, s: int, r: int) -> list[tuple[int, int]]:
@@ -278,8 +241,8 @@ def transpose_arithmetic(x, kernel, r: int, c: int, *, stride: int = 2) -> Arith
     """
     x, k = np.asarray(x, np.float64), np.asarray(kernel, np.float64)
     (h, w), (kh, kw) = x.shape, k.shape
-    s = _int("stride", stride)
-    out_shape = linked_output_shape("transpose", (h, w), kernel_shape=(kh, kw), stride=s)
+    s = check_int("stride", stride)
+    out_shape = output_shape("transpose", (h, w), kernel_shape=(kh, kw), stride=s)
     r, c = _check_out(r, c, out_shape)
     terms, total = [], 0.0
     for i, a in sorted(_sources(h, kh, s, r)):
@@ -361,12 +324,12 @@ def projective_field(
     9
     """
     h, w = _shape2("in_shape", in_shape)
-    i, j = _int("row", i, 0), _int("col", j, 0)
+    i, j = check_int("row", i, 0), check_int("col", j, 0)
     if i >= h or j >= w:
         raise ValueError(f"input pixel ({i}, {j}) is outside the input {h}x{w}.")
     if op in POOLS:
         kernel_shape, pads = (pool_size, pool_size), (0, 0, 0, 0)
-    oh, ow = linked_output_shape(
+    oh, ow = output_shape(
         op, (h, w), kernel_shape=kernel_shape, pool_size=pool_size, stride=stride, pads=pads
     )
     kh, kw = kernel_shape

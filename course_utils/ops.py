@@ -10,13 +10,21 @@ iterations), never over pixels.  The lessons show slower loop versions for teach
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._validate import check_image, check_int, check_padding
+from ._arrays import as_float as _as_float
+from ._arrays import (
+    conv_setup,
+    filter_bank,
+    first_max,
+    image_and_channels,
+    pad_amounts,  # public here: the padding rule every window operation uses
+    pool_setup,
+)
+from ._validate import check_int, check_padding
 
 __all__ = [
     "conv2d",
@@ -24,6 +32,7 @@ __all__ = [
     "pad_amounts",
     "relu",
     "max_pool2d",
+    "max_pool2d_argmax",
     "avg_pool2d",
     "pool_output_size",
     "conv2d_transpose",
@@ -47,90 +56,12 @@ __all__ = [
 EPSILON = 1e-7  # Keras' default fuzz factor for clipping probabilities.
 
 
-# --------------------------------------------------------------------------------------------
-# validation helpers
-# --------------------------------------------------------------------------------------------
-def _as_float(x, name: str) -> np.ndarray:
-    """Return ``x`` as a finite float64 array or raise a ValueError that says why not."""
-    arr = np.asarray(x)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise ValueError(
-            f"{name} must be a numeric array, got dtype {arr.dtype}. "
-            "Convert it first, e.g. np.asarray(x, dtype=float)."
-        )
-    if np.iscomplexobj(arr):
-        raise ValueError(f"{name} must be real-valued, got complex dtype {arr.dtype}.")
-    arr = arr.astype(np.float64, copy=False)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(
-            f"{name} contains NaN or infinite values; fix the data (e.g. np.nan_to_num) first."
-        )
-    return arr
+def conv_output_size(n: int, k: int, stride: int = 1, padding=0) -> int:
+    """Output length of a convolution: ``floor((n + before + after - k) / s) + 1``.
 
-
-def _image_and_channels(x, name: str = "x") -> tuple[np.ndarray, bool]:
-    """Return ``(x as (H, W, C) float64, was_2d)``."""
-    arr = check_image(name, _as_float(x, name))
-    return (arr[:, :, None], True) if arr.ndim == 2 else (arr, False)
-
-
-def pad_amounts(n: int, k: int, stride: int, padding) -> tuple[int, int]:
-    """Zeros added before and after one spatial axis of length ``n``.
-
-    ``"valid"`` adds none; ``"same"`` pads like Keras/TensorFlow so that the output has
-    ``ceil(n / stride)`` positions (the extra zero, if the total is odd, goes *after*);
-    an integer ``p`` adds ``p`` zeros on both sides.
-
-    Examples
-    --------
-    >>> pad_amounts(5, 3, 1, "same")
-    (1, 1)
-    >>> pad_amounts(6, 3, 2, "same")
-    (0, 1)
-    """
-    padding = check_padding(padding)
-    if padding == "valid":
-        return 0, 0
-    if padding == "same":
-        out = math.ceil(n / stride)
-        total = max((out - 1) * stride + k - n, 0)
-        return total // 2, total - total // 2
-    return padding, padding
-
-
-def _filter_bank(kernel, cin: int, transpose: bool) -> tuple[np.ndarray, bool]:
-    """Validate a kernel; return it as a 4-D bank in its Keras layout and whether it was 2-D.
-
-    ``Conv2D`` banks are ``(kh, kw, Cin, Cout)``; ``Conv2DTranspose`` banks ``(kh, kw, Cout, Cin)``.
-    """
-    k = _as_float(kernel, "kernel")
-    layout, cin_axis = ("(kh, kw, Cout, Cin)", 3) if transpose else ("(kh, kw, Cin, Cout)", 2)
-    if k.ndim == 2:
-        if cin != 1:
-            raise ValueError(
-                f"a 2-D kernel (kh, kw) needs a 2-D image, but x has {cin} channels. Convert the "
-                f"image to grayscale, or pass a filter bank in the layout {layout} with Cin={cin}."
-            )
-        bank, squeeze = k[:, :, None, None], True
-    elif k.ndim == 4:
-        bank, squeeze = k, False
-        if bank.shape[cin_axis] != cin:
-            raise ValueError(
-                f"channel mismatch: x has {cin} channels but the kernel expects "
-                f"{bank.shape[cin_axis]} (Keras layout is {layout}). "
-                f"Make kernel.shape[{cin_axis}] equal x.shape[-1]."
-            )
-    else:
-        raise ValueError(f"kernel must have shape (kh, kw) or {layout}, got {k.shape}.")
-    if 0 in bank.shape[:2]:
-        raise ValueError(f"kernel must not be empty, got shape {k.shape}.")
-    return bank, squeeze
-
-
-def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
-    """Output length of a convolution: ``floor((n + 2p - k) / s) + 1``.
+    ``padding`` is an integer ``p`` (``before = after = p``: ``floor((n + 2p - k) / s) + 1``),
+    ``"valid"`` (no zeros) or ``"same"`` (Keras' zeros from :func:`pad_amounts`:
+    ``ceil(n / s)``).  The one formula every output size of a convolution in the course uses.
 
     Examples
     --------
@@ -138,44 +69,24 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: int = 0) -> int:
     128
     >>> conv_output_size(7, 3, 2, 0)
     3
+    >>> conv_output_size(8, 3, 2, "same")
+    4
     """
     n = check_int("n", n)
     k = check_int("k", k)
     stride = check_int("stride", stride)
-    padding = check_int("padding", padding, 0)
-    if n + 2 * padding < k:
+    before, after = pad_amounts(n, k, stride, padding)
+    if n + before + after < k:
         raise ValueError(
-            f"kernel size {k} is larger than the padded input {n} + 2*{padding}; "
+            f"kernel size {k} is larger than the padded input {n} + {before} + {after}; "
             "use a smaller kernel or more padding."
         )
-    return (n + 2 * padding - k) // stride + 1
+    return (n + before + after - k) // stride + 1
 
 
 # --------------------------------------------------------------------------------------------
 # convolution
 # --------------------------------------------------------------------------------------------
-def _conv_setup(x, kernel, stride, padding):
-    """Validated, zero-padded input ``(H', W', Cin)``, filter bank ``(kh, kw, Cin, Cout)``,
-    whether the kernel was 2-D, the stride, and the pads ``(top, bottom, left, right)``: the
-    set-up ``conv2d`` and ``backprop.conv2d_backward`` share."""
-    img, _ = _image_and_channels(x, "x")
-    stride = check_int("stride", stride)
-    bank, squeeze = _filter_bank(kernel, img.shape[2], transpose=False)
-    kh, kw = bank.shape[:2]
-    (t, b), (left, r) = (
-        pad_amounts(img.shape[0], kh, stride, padding),
-        pad_amounts(img.shape[1], kw, stride, padding),
-    )
-    if t or b or left or r:
-        img = np.pad(img, ((t, b), (left, r), (0, 0)))
-    if img.shape[0] < kh or img.shape[1] < kw:
-        raise ValueError(
-            f"kernel {kh}x{kw} is larger than the padded input {img.shape[0]}x{img.shape[1]}; "
-            'use a smaller kernel, a larger image or padding="same".'
-        )
-    return img, bank, squeeze, stride, (t, b, left, r)
-
-
 def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
     """2-D cross-correlation, exactly what ``keras.layers.Conv2D`` computes (no bias).
 
@@ -204,7 +115,7 @@ def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
     array([[10., 18.],
            [42., 50.]])
     """
-    img, bank, squeeze, stride, _ = _conv_setup(x, kernel, stride, padding)
+    img, bank, squeeze, stride, _ = conv_setup(x, kernel, stride, padding)
     kh, kw = bank.shape[:2]
     oh = (img.shape[0] - kh) // stride + 1
     ow = (img.shape[1] - kw) // stride + 1
@@ -354,28 +265,17 @@ def pool_output_size(n: int, pool_size: int, stride: int | None = None) -> int:
 
 
 def _pool(x, pool_size, stride, padding, reducer: str) -> np.ndarray:
-    img, was_2d = _image_and_channels(x, "x")
-    p = check_int("pool_size", pool_size)
-    s = p if stride is None else check_int("stride", stride)
-    mode = check_padding(padding, allow_int=False)
-    (t, b), (left, r) = pad_amounts(img.shape[0], p, s, mode), pad_amounts(img.shape[1], p, s, mode)
-    if img.shape[0] + t + b < p or img.shape[1] + left + r < p:
-        raise ValueError(
-            f"pool_size {p} is larger than the input {img.shape[0]}x{img.shape[1]}; "
-            "use a smaller pool or a larger input."
-        )
+    fill = -np.inf if reducer == "max" else 0.0
+    padded, was_2d, p, s, (t, b, left, r) = pool_setup(x, pool_size, stride, padding, fill)
     # A p x p window's max (or sum) is the max (sum) of its p row results: reduce the rows of
     # every window first, then the columns, 2p steps per output value instead of p * p.
     reduce = np.max if reducer == "max" else np.sum
-    fill = -np.inf if reducer == "max" else 0.0
-    padded = (
-        np.pad(img, ((t, b), (left, r), (0, 0)), constant_values=fill) if t + b + left + r else img
-    )
     rows = reduce(sliding_window_view(padded, p, axis=0)[::s], axis=-1)  # (H', W, C)
     out = reduce(sliding_window_view(rows, p, axis=1)[:, ::s], axis=-1)  # (H', W', C)
     if reducer != "max":  # average over the real pixels of each window (padding not counted)
-        count_r = window_counts(img.shape[0], p, s, (t, b))
-        count_c = window_counts(img.shape[1], p, s, (left, r))
+        h, w = padded.shape[0] - t - b, padded.shape[1] - left - r
+        count_r = window_counts(h, p, s, (t, b))
+        count_c = window_counts(w, p, s, (left, r))
         out = out / (count_r[:, None, None] * count_c[None, :, None])
     return out[:, :, 0] if was_2d else out
 
@@ -435,6 +335,42 @@ def max_pool2d(x, pool_size: int = 2, stride: int | None = None, padding="valid"
     return _pool(x, pool_size, stride, padding, "max")
 
 
+def max_pool2d_argmax(
+    x, pool_size: int = 2, stride: int | None = None, padding="valid"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where each max-pooling window's maximum sits: ``x[rows, cols] == max_pool2d(x)``.
+
+    **Ties** (a window's maximum occurs more than once): the *first* of them in row-major
+    window order (top row first, then left to right) wins, as the gradients of TensorFlow's and
+    JAX's ``MaxPooling2D`` route it.  This is the course's one tie rule: ``backprop``'s gradient,
+    the pooling checkers and the linked view's highlighted pixel all use it.
+
+    Parameters
+    ----------
+    x, pool_size, stride, padding
+        As in :func:`max_pool2d`.
+
+    Returns
+    -------
+    rows, cols : int ndarrays, the shape of ``max_pool2d(x, ...)``
+        Input coordinates of each window's winner (for ``(H, W, C)`` input, per channel:
+        ``x[rows, cols, np.arange(C)] == max_pool2d(x)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows, cols = max_pool2d_argmax([[1.0, 2.0], [4.0, 3.0]])
+    >>> rows.tolist(), cols.tolist()
+    ([[1]], [[0]])
+    >>> [a.tolist() for a in max_pool2d_argmax(np.ones((2, 2)))]  # a tie: the first one
+    [[[0]], [[0]]]
+    """
+    padded, was_2d, p, s, (t, _, left, _) = pool_setup(x, pool_size, stride, padding, -np.inf)
+    rows, cols = first_max(padded, p, s)
+    rows, cols = rows - t, cols - left  # padded cells (-inf) never win: back in x's coordinates
+    return (rows[:, :, 0], cols[:, :, 0]) if was_2d else (rows, cols)
+
+
 def avg_pool2d(x, pool_size: int = 2, stride: int | None = None, padding="valid") -> np.ndarray:
     """Average pooling, like ``keras.layers.AveragePooling2D`` (same arguments as ``max_pool2d``).
 
@@ -451,8 +387,13 @@ def avg_pool2d(x, pool_size: int = 2, stride: int | None = None, padding="valid"
 # --------------------------------------------------------------------------------------------
 # upsampling
 # --------------------------------------------------------------------------------------------
-def conv_transpose_output_size(n: int, k: int, stride: int = 2, padding: int = 0) -> int:
-    """Output length of a transposed convolution: ``(n - 1) * s + k - 2p``.
+def conv_transpose_output_size(n: int, k: int, stride: int = 2, padding=0) -> int:
+    """Output length of a transposed convolution.
+
+    The stamps of ``n`` input pixels cover ``(n - 1) * s + k`` positions; padding crops them:
+    an integer ``p`` gives ``(n - 1) * s + k - 2p``; Keras' ``"valid"`` gives
+    ``n * s + max(k - s, 0)`` and ``"same"`` gives ``n * s`` (these two add zero rows at the end
+    when ``k < s``).
 
     Examples
     --------
@@ -460,11 +401,17 @@ def conv_transpose_output_size(n: int, k: int, stride: int = 2, padding: int = 0
     9
     >>> conv_transpose_output_size(4, 2, 2)
     8
+    >>> conv_transpose_output_size(4, 1, 3, "valid"), conv_transpose_output_size(4, 3, 2, "same")
+    (12, 8)
     """
     n = check_int("n", n)
     k = check_int("k", k)
     s = check_int("stride", stride)
-    padding = check_int("padding", padding, 0)
+    padding = check_padding(padding)
+    if padding == "valid":
+        return n * s + max(k - s, 0)
+    if padding == "same":
+        return n * s
     out = (n - 1) * s + k - 2 * padding
     if out < 1:
         raise ValueError(f"padding {padding} crops away the whole output; use less padding.")
@@ -500,10 +447,10 @@ def conv2d_transpose(x, kernel, stride: int = 2, padding="valid") -> np.ndarray:
     array([[1., 1., 2., 2.],
            [1., 1., 2., 2.]])
     """
-    img, _ = _image_and_channels(x, "x")
+    img, _ = image_and_channels(x, "x")
     s = check_int("stride", stride)
     pad = check_padding(padding)
-    bank, squeeze = _filter_bank(kernel, img.shape[2], transpose=True)
+    bank, squeeze = filter_bank(kernel, img.shape[2], transpose=True)
     h, w, _ = img.shape
     kh, kw, cout, _ = bank.shape
     full = np.zeros(((h - 1) * s + kh, (w - 1) * s + kw, cout))
@@ -512,15 +459,8 @@ def conv2d_transpose(x, kernel, stride: int = 2, padding="valid") -> np.ndarray:
             full[a : a + (h - 1) * s + 1 : s, b : b + (w - 1) * s + 1 : s] += img @ bank[a, b].T
 
     def crop(axis_len_in: int, kk: int, length: int, arr: np.ndarray, axis: int) -> np.ndarray:
-        if pad == "valid":
-            target, start = axis_len_in * s + max(kk - s, 0), 0
-        elif pad == "same":
-            target = axis_len_in * s
-            start = max(kk - s, 0) // 2
-        else:
-            start, target = pad, length - 2 * pad
-            if target < 1:
-                raise ValueError(f"padding {pad} crops away the whole output; use less padding.")
+        target = conv_transpose_output_size(axis_len_in, kk, s, pad)
+        start = {"valid": 0, "same": max(kk - s, 0) // 2}.get(pad, pad)
         piece = np.take(arr, range(start, min(start + target, length)), axis=axis)
         missing = target - piece.shape[axis]
         if missing > 0:
@@ -575,7 +515,7 @@ def upsample2d(x, size: int = 2, interpolation: str = "nearest") -> np.ndarray:
     array([[1., 1., 2., 2.],
            [1., 1., 2., 2.]])
     """
-    img, was_2d = _image_and_channels(x, "x")
+    img, was_2d = image_and_channels(x, "x")
     size = check_int("size", size)
     if interpolation == "nearest":
         out = np.repeat(np.repeat(img, size, axis=0), size, axis=1)

@@ -209,6 +209,35 @@ def test_max_pool2d_backward_matches_keras_with_ties(p, s, padding):
     np.testing.assert_allclose(bp.max_pool2d_backward(x, g, p, s, padding), auto, atol=1e-12)
 
 
+def test_one_tie_rule_for_every_pooling_helper_and_keras():
+    """ops.max_pool2d_argmax names each window's winner; the gradient, the checkers, the linked
+    view (Python and the argmax it sends the browser) and Keras' own gradient agree, ties included."""
+    from course_utils import linked_math
+    from course_utils.checks.pooling import surviving_positions
+    from course_utils.widgets.linked import LinkedView
+
+    x = rng(29).integers(0, 2, size=(8, 10)).astype(np.float64)  # 0/1: ties in most windows
+    rows, cols = ops.max_pool2d_argmax(x, 2)
+    winners = np.zeros_like(x)
+    winners[rows, cols] = 1.0
+    windows = x.reshape(4, 2, 5, 2).transpose(0, 2, 1, 3).reshape(4, 5, 4)
+    tied = (windows == windows.max(-1, keepdims=True)).sum(-1) > 1
+    assert tied.sum() >= 10 and np.array_equal(x[rows, cols], ops.max_pool2d(x, 2))
+
+    np.testing.assert_array_equal(bp.max_pool2d_backward(x, np.ones((4, 5))), winners)
+    np.testing.assert_array_equal(surviving_positions(x), winners.astype(bool))
+    for r, c in np.ndindex(4, 5):
+        a = linked_math.pool_arithmetic(x, r, c, pool_size=2)
+        assert a.argmax == (rows[r, c], cols[r, c])
+    view = LinkedView(x, "maxpool", pool_size=2)
+    np.testing.assert_array_equal(np.frombuffer(view.argmax, "<i4"), (rows * 10 + cols).ravel())
+    layer = keras.layers.MaxPooling2D(2, dtype="float64")
+    auto = bp.autodiff_gradient(lambda v: keras.ops.sum(layer(v[None, :, :, None])), x)
+    np.testing.assert_array_equal(auto, winners)
+    # the rule is not "every maximum": x == upsample(max_pool(x)) marks all tied pixels
+    assert (x == ops.upsample2d(ops.max_pool2d(x))).sum() > winners.sum()
+
+
 def test_relu_and_loss_match_keras_autodiff():
     x = np.array([[-1.0, 0.0], [0.5, 2.0]])  # includes the kink at 0
     g = np.array([[1.0, 2.0], [3.0, 4.0]])
@@ -325,7 +354,7 @@ def test_conv2d_backward_is_vectorised():
         ),
         (
             lambda: bp.max_pool2d_backward(np.ones((4, 4)), np.ones((2, 2)), padding=1),
-            "padding for pooling must be",
+            'padding must be "valid" or "same"',
         ),
         (
             lambda: bp.conv2d_backward(np.ones((5, 5)), np.ones((3, 3)), np.ones((5, 5))),

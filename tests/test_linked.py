@@ -44,6 +44,14 @@ TRANSPOSE_CASES = [
 ]
 
 
+def _pads(shape, kshape, stride, padding):
+    """(top, bottom, left, right) by ops' padding rule, as LinkedView sends them."""
+    (t, b), (left, r) = (
+        ops.pad_amounts(n, k, stride, padding) for n, k in zip(shape, kshape, strict=True)
+    )
+    return t, b, left, r
+
+
 def _pixels(shape, n=12):
     """Random output pixels plus the four corners."""
     h, w = shape
@@ -57,11 +65,10 @@ def _pixels(shape, n=12):
 @pytest.mark.parametrize(("shape", "kshape", "stride", "padding"), CONV_CASES, ids=str)
 def test_conv_arithmetic_sums_to_ops_conv2d(shape, kshape, stride, padding):
     x, k = RNG.normal(size=shape), RNG.normal(size=kshape)
-    pads = L.conv_pads(shape, kshape, stride, padding)
+    pads = _pads(shape, kshape, stride, padding)
     want = ops.conv2d(x, k, stride, padding)
     assert (
-        L.linked_output_shape("conv", shape, kernel_shape=kshape, stride=stride, pads=pads)
-        == want.shape
+        L.output_shape("conv", shape, kernel_shape=kshape, stride=stride, pads=pads) == want.shape
     )
     for r, c in _pixels(want.shape):
         a = L.conv_arithmetic(x, k, r, c, stride=stride, pads=pads, bias=0.25)
@@ -78,8 +85,8 @@ def test_conv_arithmetic_sums_to_ops_conv2d(shape, kshape, stride, padding):
 
 
 def test_same_padding_is_asymmetric_like_tensorflow():
-    assert L.conv_pads((8, 8), (3, 3), 2, "same") == ops.pad_amounts(8, 3, 2, "same") * 2
-    assert L.conv_pads((8, 8), (3, 3), 2, "same") == (0, 1, 0, 1)
+    v = LinkedView(np.ones((8, 8)), "conv", kernel=np.ones((3, 3)), stride=2, padding="same")
+    assert v.pads == [0, 1, 0, 1] == list(ops.pad_amounts(8, 3, 2, "same") * 2)
     a = L.conv_arithmetic(np.ones((8, 8)), np.ones((3, 3)), 3, 3, stride=2, pads=(0, 1, 0, 1))
     assert a.window == (6, 6, 9, 9) and sum(t.pad for t in a.terms) == 5 and a.value == 4.0
 
@@ -115,9 +122,7 @@ def test_pool_argmax_is_the_first_of_equal_values():
 def test_transpose_arithmetic_sums_to_ops_conv2d_transpose(shape, kshape, stride):
     x, k = RNG.normal(size=shape), RNG.normal(size=kshape)
     want = ops.conv2d_transpose(x, k, stride, "valid")
-    assert (
-        L.linked_output_shape("transpose", shape, kernel_shape=kshape, stride=stride) == want.shape
-    )
+    assert L.output_shape("transpose", shape, kernel_shape=kshape, stride=stride) == want.shape
     for r, c in [(r, c) for r in range(want.shape[0]) for c in range(want.shape[1])]:
         a = L.transpose_arithmetic(x, k, r, c, stride=stride)
         assert a.value == pytest.approx(want[r, c], abs=1e-9)
@@ -133,9 +138,9 @@ def test_transpose_pixel_without_stamp_when_kernel_is_smaller_than_stride():
 @pytest.mark.parametrize("op", ["conv", "maxpool", "avgpool", "transpose"])
 def test_projective_field_is_exactly_the_outputs_that_read_the_pixel(op):
     shape, kshape, stride, pool = (9, 8), (3, 2), 2, 3
-    pads = L.conv_pads(shape, kshape, stride, "same") if op == "conv" else (0, 0, 0, 0)
+    pads = _pads(shape, kshape, stride, "same") if op == "conv" else (0, 0, 0, 0)
     x = RNG.normal(size=shape)
-    oshape = L.linked_output_shape(
+    oshape = L.output_shape(
         op, shape, kernel_shape=kshape, pool_size=pool, stride=stride, pads=pads
     )
     readers: dict[tuple[int, int], set] = {}
@@ -157,8 +162,11 @@ def test_projective_field_is_exactly_the_outputs_that_read_the_pixel(op):
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: L.conv_pads((4, 4), (3, 3), 1, "full"), 'padding must be "valid", "same"'),
-        (lambda: L.conv_pads((4, 4), (3, 3), 0, "same"), "stride must be an integer >= 1"),
+        (
+            lambda: L.conv_arithmetic(np.ones((4, 4)), np.ones((3, 3)), 0, 0, stride=0),
+            "stride must be an integer >= 1",
+        ),
+        (lambda: L.output_shape("conv", (4, 4, 1), kernel_shape=(3, 3)), "must be 2-D"),
         (
             lambda: L.conv_arithmetic(np.ones((4, 4)), np.ones((3, 3)), 2, 0),
             r"outside the output 2x2",
@@ -199,14 +207,16 @@ def test_js_math_matches_python(tmp_path):
         + [("maxpool", s, (p, p), st, "valid") for s, p, st in POOL_CASES[:3]]
         + [("avgpool", s, (p, p), st, "valid") for s, p, st in POOL_CASES[1:4]]
         + [("transpose", s, k, st, "valid") for s, k, st in TRANSPOSE_CASES[:4]]
+        + [("maxpool", s, (p, p), st, "ties") for s, p, st in POOL_CASES[:3]]
     )
     for op, shape, kshape, stride, padding in setups:
+        ties = padding == "ties"  # small whole numbers: most windows have a tied maximum
         v = LinkedView(
-            RNG.normal(size=shape),
+            RNG.integers(0, 3, size=shape) if ties else RNG.normal(size=shape),
             op,
             kernel=RNG.normal(size=kshape),
             stride=stride,
-            padding=padding,
+            padding="valid" if ties else padding,
             pool_size=kshape[0],
             bias=0.5 if op == "conv" else 0.0,
         )
@@ -220,6 +230,7 @@ def test_js_math_matches_python(tmp_path):
             "ow": v.out_shape[1],
             "x": np.frombuffer(v.x, "<f4").tolist(),
             "k": np.frombuffer(v.kernel, "<f4").tolist(),
+            "argmax": np.frombuffer(v.argmax, "<i4").tolist(),
             "s": v.stride,
             "pads": v.pads,
             "pool": v.pool_size,
@@ -233,7 +244,8 @@ def test_js_math_matches_python(tmp_path):
         f"import {{ arithmetic, projectiveField }} from {json.dumps(js.as_uri())};\n"
         "import { readFileSync } from 'node:fs';\n"
         "const cases = JSON.parse(readFileSync(0, 'utf8'));\n"
-        "const st2 = (st) => ({...st, x: Float32Array.from(st.x), k: Float32Array.from(st.k)});\n"
+        "const st2 = (st) => ({...st, x: Float32Array.from(st.x), k: Float32Array.from(st.k),\n"
+        "  argmax: Int32Array.from(st.argmax)});\n"
         "console.log(JSON.stringify(cases.map((c) => ({\n"
         "  ar: c.outs.map(([r, q]) => arithmetic(st2(c.st), r, q)),\n"
         "  pf: c.ins.map(([i, j]) => projectiveField(st2(c.st), i, j)),\n"

@@ -193,4 +193,4 @@ def test_true_size_colour_bars_and_linked_view_follow_the_controls():
     # pool 2, stride 3 leaves gaps: a pixel in a gap reaches no pooled pixel
     ex.set(pool_size=2, stride=3, mode="max")
     assert ex.linked.projective_field(2, 2) == [] and len(ex.linked.projective_field(3, 3)) == 1
-    assert linked_math.linked_output_shape("maxpool", (32, 32), pool_size=2, stride=3) == (11, 11)
+    assert linked_math.output_shape("maxpool", (32, 32), pool_size=2, stride=3) == (11, 11)

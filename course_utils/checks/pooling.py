@@ -163,22 +163,23 @@ def check_max_pool_by_hand(answer) -> Feedback:
 def surviving_positions(x) -> np.ndarray:
     """Boolean mask of the pixels whose value max pooling (2x2, stride 2) passes on.
 
-    One ``True`` per window: where its maximum sits (the first one, if there is a tie).
+    One ``True`` per window: where its maximum sits (the first one in row-major order if
+    there is a tie: the course's one tie rule, :func:`course_utils.ops.max_pool2d_argmax`).
 
     Examples
     --------
     >>> surviving_positions([[1, 2], [4, 3]]).astype(int).tolist()
     [[0, 0], [1, 0]]
+    >>> surviving_positions([[5, 5], [5, 5]]).astype(int).tolist()
+    [[1, 0], [0, 0]]
     """
     a = np.asarray(x, dtype=np.float64)
     if a.ndim != 2 or a.shape[0] % 2 or a.shape[1] % 2:
         raise ValueError(f"x must be 2-D with even height and width, got shape {a.shape}.")
-    h, w = a.shape
-    win = a.reshape(h // 2, 2, w // 2, 2).transpose(0, 2, 1, 3).reshape(h // 2, w // 2, 4)
-    arg = win.argmax(axis=-1)
-    mask = np.zeros((h // 2, w // 2, 4), bool)
-    np.put_along_axis(mask, arg[..., None], True, axis=-1)
-    return mask.reshape(h // 2, w // 2, 2, 2).transpose(0, 2, 1, 3).reshape(h, w)
+    rows, cols = ops.max_pool2d_argmax(a, 2)
+    mask = np.zeros(a.shape, bool)
+    mask[rows, cols] = True
+    return mask
 
 
 def check_surviving_positions(fn) -> Feedback:

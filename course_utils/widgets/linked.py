@@ -5,9 +5,11 @@ is written out, computed in the browser from the arrays Python sent (no kernel r
 Click an input pixel: every output pixel it reaches (its projective field) lights up.  Both maps
 are drawn at the same pixel scale, so a stride-4 output looks 1/4 the size of its input.
 
-Python computes the output with :mod:`course_utils.ops` and sends float32 arrays and the
-parameters; ``static/linked.js`` draws and explains.  The index math the front-end uses is
-mirrored in :mod:`course_utils.linked_math` (tested against ``ops``).
+Python computes the output with :mod:`course_utils.ops` and sends float32 arrays, the
+parameters and what ``ops`` decides: the padding (``pads``), the output shape and, for max
+pooling, each window's winner (``argmax``, ops' tie rule); ``static/linked.js`` only draws and
+adds up the terms.  The window arithmetic the front-end does on hover is mirrored in
+:mod:`course_utils.linked_math` (tested against ``ops``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import numpy as np
 import traitlets as t
 
 from .. import linked_math, ops, viz
+from .._arrays import as_float
+from .._validate import check_int
 
 __all__ = ["LinkedView"]
 
@@ -36,10 +40,6 @@ def _f32_bytes(a: np.ndarray) -> bytes:
 def _map2d(name: str, a, max_side: int = MAX_SIDE) -> np.ndarray:
     """A finite 2-D float array, rounded to float32 (what the browser sees), as float64."""
     arr = np.asarray(a)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise ValueError(f"{name} must be a numeric array, got dtype {arr.dtype}.")
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
     if arr.ndim != 2:
@@ -52,13 +52,7 @@ def _map2d(name: str, a, max_side: int = MAX_SIDE) -> np.ndarray:
             f"{name} must have between 1 and {max_side} rows and columns, got "
             f"shape {arr.shape}; crop or downsample it first."
         )
-    arr = arr.astype(np.float32).astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(
-            f"{name} contains NaN or infinite values (after conversion to "
-            "float32); fix the data first, e.g. np.nan_to_num."
-        )
-    return arr
+    return as_float(arr, name, np.float32).astype(np.float64)
 
 
 class LinkedView(anywidget.AnyWidget):
@@ -118,6 +112,7 @@ class LinkedView(anywidget.AnyWidget):
     kernel_shape = t.List(t.Int(), [0, 0]).tag(sync=True)
     out = t.Bytes(b"").tag(sync=True)
     out_shape = t.List(t.Int(), [0, 0]).tag(sync=True)
+    argmax = t.Bytes(b"").tag(sync=True)  # maxpool: row * W + col of each window's winner (int32)
     stride = t.Int(1).tag(sync=True)
     pads = t.List(t.Int(), [0, 0, 0, 0]).tag(sync=True)  # top, bottom, left, right
     pool_size = t.Int(2).tag(sync=True)
@@ -195,14 +190,14 @@ class LinkedView(anywidget.AnyWidget):
             ka = self._k if kernel is None else _map2d("kernel", kernel, max_side=16)
         else:
             ka = None
-        pool = self.pool_size if pool_size is None else linked_math._int("pool_size", pool_size)
+        pool = self.pool_size if pool_size is None else check_int("pool_size", pool_size)
         if stride is None:
             stride = (
                 {"conv": 1, "maxpool": pool, "avgpool": pool, "transpose": 2}[op]
                 if (op != self.op or not hasattr(self, "_x"))
                 else self.stride
             )
-        stride = linked_math._int("stride", stride)
+        stride = check_int("stride", stride)
         if padding is None:  # kept while the op stays the same
             padding = getattr(self, "_padding", "valid") if op == self.op else "valid"
         if op != "conv" and padding not in ("valid", 0, "VALID"):
@@ -219,23 +214,26 @@ class LinkedView(anywidget.AnyWidget):
         cmap = self.cmap if cmap is None else cmap
         if cmap not in CMAPS:
             raise ValueError(f"cmap must be one of {CMAPS}, got {cmap!r}.")
-        size = self.size if size is None else linked_math._int("size", size, 32)
+        size = self.size if size is None else check_int("size", size, 32)
         labels = list(self.labels if labels is None else labels)
         if len(labels) != 2 or not all(isinstance(s, str) for s in labels):
             raise ValueError(f"labels must be two strings (input, output), got {labels!r}.")
 
+        pads, argmax = (0, 0, 0, 0), None  # sent with the maps: the browser computes neither
         if op == "conv":
-            pads = linked_math.conv_pads(xa.shape, ka.shape, stride, padding)
-            linked_math.linked_output_shape(
-                "conv", xa.shape, kernel_shape=ka.shape, stride=stride, pads=pads
-            )  # raises if too small
+            (t, b), (left, r) = (
+                ops.pad_amounts(n, k, stride, padding)
+                for n, k in zip(xa.shape, ka.shape, strict=True)
+            )
+            pads = (t, b, left, r)
             out = ops.conv2d(xa, ka, stride, padding) + bias
-        elif op in linked_math.POOLS:
-            pads = (0, 0, 0, 0)
-            linked_math.linked_output_shape(op, xa.shape, pool_size=pool, stride=stride)
-            out = (ops.max_pool2d if op == "maxpool" else ops.avg_pool2d)(xa, pool, stride)
+        elif op == "maxpool":
+            out = ops.max_pool2d(xa, pool, stride)
+            rows, cols = ops.max_pool2d_argmax(xa, pool, stride)  # the tie rule, from ops
+            argmax = rows * xa.shape[1] + cols
+        elif op == "avgpool":
+            out = ops.avg_pool2d(xa, pool, stride)
         else:
-            pads = (0, 0, 0, 0)
             out = ops.conv2d_transpose(xa, ka, stride, "valid")
         if max(out.shape) > 4 * MAX_SIDE:
             raise ValueError(f"the output {out.shape} is too large to draw; use a smaller input.")
@@ -247,6 +245,7 @@ class LinkedView(anywidget.AnyWidget):
             self.kernel = b"" if ka is None else _f32_bytes(ka)
             self.kernel_shape = [0, 0] if ka is None else list(ka.shape)
             self.out, self.out_shape = _f32_bytes(out), list(out.shape)
+            self.argmax = b"" if argmax is None else np.ascontiguousarray(argmax, "<i4").tobytes()
             self.stride, self.pads, self.pool_size, self.bias = stride, list(pads), pool, bias
             self.fixed_range, self.cmap, self.size, self.labels = rng, cmap, size, labels
             if show_values is not None:

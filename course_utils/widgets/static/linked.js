@@ -1,9 +1,11 @@
 // LinkedView front-end (anywidget ESM): an input map and an output map, linked by the arithmetic.
 //
-// Python (course_utils/widgets/linked.py) sends float32 arrays and the parameters; this file
-// draws both maps at one pixel scale and, on hover over an output pixel, outlines its input
-// window and writes the computation, computed here from the arrays (no kernel round trip).
-// The index math mirrors course_utils/linked_math.py (tested against course_utils.ops).
+// Python (course_utils/widgets/linked.py) sends float32 arrays, the parameters and what
+// course_utils.ops decides: the padding (pads), the output shape and, for max pooling, each
+// window's winner (argmax, ops' tie rule). This file computes no size, padding or tie: it draws
+// both maps at one pixel scale and, on hover over an output pixel, outlines its input window and
+// writes the computation, adding up the terms here (no kernel round trip). The window arithmetic
+// mirrors course_utils/linked_math.py (tested against course_utils.ops).
 //
 // For tests, the root element carries data attributes: data-hover-out "r,c", data-window
 // "r0,c0,r1,c1" (half-open, input coordinates), data-sum (full precision), data-sources
@@ -15,19 +17,20 @@ const VALUE_MAX_SIDE = 16; // maps up to 16 x 16 show their values in the cells
 const TABLE_MAX_TERMS = 49; // the arithmetic table lists at most 7 x 7 terms
 const KERNEL_PX = 168; // the kernel picture's side, CSS px (at most)
 const HOVER_SYNC_MS = 150; // the hover trait follows the mouse once it rests this long
-const DATA_KEYS = ["op", "x", "x_shape", "kernel", "kernel_shape", "out", "out_shape", "stride",
-  "pads", "pool_size", "bias", "fixed_range", "cmap", "size", "show_values", "labels"];
+const DATA_KEYS = ["op", "x", "x_shape", "kernel", "kernel_shape", "out", "out_shape", "argmax",
+  "stride", "pads", "pool_size", "bias", "fixed_range", "cmap", "size", "show_values", "labels"];
 
 // ---- data --------------------------------------------------------------------------------------
-function floats(v) {
+function typed(v, Kind) {
   // the model hands binary traits over as a DataView; copy (its offset may not be aligned)
-  if (!v) return new Float32Array(0);
-  if (v instanceof ArrayBuffer) return new Float32Array(v.slice(0));
+  if (!v) return new Kind(0);
+  if (v instanceof ArrayBuffer) return new Kind(v.slice(0));
   if (ArrayBuffer.isView(v)) {
-    return new Float32Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+    return new Kind(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
   }
-  return new Float32Array(0);
+  return new Kind(0);
 }
+const floats = (v) => typed(v, Float32Array);
 
 function readState(model) {
   const [h, w] = model.get("x_shape");
@@ -36,6 +39,7 @@ function readState(model) {
   return {
     op: model.get("op"), h, w, kh, kw, oh, ow,
     x: floats(model.get("x")), k: floats(model.get("kernel")), out: floats(model.get("out")),
+    argmax: typed(model.get("argmax"), Int32Array),
     s: model.get("stride"), pads: model.get("pads"), pool: model.get("pool_size"),
     bias: model.get("bias"), fixed: model.get("fixed_range"), cmap: model.get("cmap"),
     size: model.get("size"), showValues: model.get("show_values"), labels: model.get("labels"),
@@ -74,18 +78,19 @@ export function arithmetic(st, r, c) {
   if (op === "maxpool" || op === "avgpool") {
     const p = st.pool, r0 = r * s, c0 = c * s;
     const terms = [];
-    let best = null, sum = 0;
+    let sum = 0;
     for (let i = r0; i < r0 + p; i++) {
       for (let j = c0; j < c0 + p; j++) {
         const t = { i, j, x: x[i * w + j] };
         terms.push(t);
         sum += t.x; // row-major, as pool_arithmetic adds them
-        if (best === null || t.x > best.x) best = t; // first of equal values, as max() in Python
       }
     }
     const window = [r0, c0, r0 + p, c0 + p];
     if (op === "avgpool") return { op, out: [r, c], window, terms, value: sum / (p * p), sum };
-    return { op, out: [r, c], window, terms, value: best.x, argmax: [best.i, best.j] };
+    const q = st.argmax[r * st.ow + c]; // the window's winner, as ops.max_pool2d_argmax chose it
+    const i = Math.floor(q / w), j = q % w;
+    return { op, out: [r, c], window, terms, value: x[q], argmax: [i, j] };
   }
   // transpose ("valid"): input pixel (i, j) stamps x[i, j] * kernel with its corner at (s*i, s*j)
   const terms = [];
@@ -114,7 +119,7 @@ export function projectiveField(st, i, j) {
   } else {
     const pool = op === "maxpool" || op === "avgpool";
     const [kh, kw] = pool ? [st.pool, st.pool] : [st.kh, st.kw];
-    const [t, l] = pool ? [0, 0] : [st.pads[0], st.pads[2]];
+    const [t, l] = [st.pads[0], st.pads[2]]; // zeros for pooling ("valid")
     const span = (p, pad, k, n) => {
       const lo = Math.max(0, Math.ceil((p + pad - k + 1) / s));
       const hi = Math.min(n - 1, Math.floor((p + pad) / s));

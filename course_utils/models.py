@@ -48,7 +48,9 @@ def unet(
     Parameters
     ----------
     input_shape : (H, W, C)
-        Integers; H and W must be divisible by 4 (two 2x2 poolings).
+        Integers; H and W must be divisible by 4 (two 2x2 poolings).  H and W may be ``None``
+        (e.g. ``(None, None, 3)``): the model then takes images of any size whose height and width
+        are divisible by 4 (pad others; the parameters do not depend on the size).
     num_classes : int
         Channels of the softmax output, one per class.
     base_filters : int
@@ -84,24 +86,30 @@ def unet(
     2211266
     >>> unet((64, 96, 1), num_classes=3, base_filters=8).output.shape
     (None, 64, 96, 3)
+    >>> unet((None, None, 3), base_filters=8).output.shape
+    (None, None, None, 2)
     """
     try:
         dims = tuple(input_shape)
     except TypeError:
         dims = ()
-    if len(dims) != 3 or not all(
-        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in dims
-    ):
+
+    def is_int(v) -> bool:
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+
+    if len(dims) != 3 or not (all(v is None or is_int(v) for v in dims[:2]) and is_int(dims[2])):
         raise ValueError(
-            f"input_shape must be (H, W, C) with 3 integers, e.g. (128, 128, 3); got {input_shape!r}."
+            f"input_shape must be (H, W, C) with 3 integers (H and W may be None for any size), "
+            f"e.g. (128, 128, 3) or (None, None, 3); got {input_shape!r}."
         )
-    h, w, c = (int(v) for v in dims)
-    if min(h, w, c) < 1:
+    h, w, c = (None if v is None else int(v) for v in dims)
+    if min(v for v in (h, w, c) if v is not None) < 1:
         raise ValueError(f"input_shape must be positive, got {input_shape!r}.")
-    if h % 4 or w % 4:
+    if (h or 4) % 4 or (w or 4) % 4:
         raise ValueError(
             f"input height and width must be divisible by 4 (two 2x2 poolings halve them twice), "
-            f"got {h}x{w}. Resize or pad the images, e.g. to {h - h % 4 or 4}x{w - w % 4 or 4}."
+            f"got {h or 'any'}x{w or 'any'}. Resize or pad the images, e.g. to "
+            f"{h and (h - h % 4 or 4) or 'any'}x{w and (w - w % 4 or 4) or 'any'}."
         )
     num_classes = check_int("num_classes", num_classes)
     f = check_int("base_filters", base_filters)

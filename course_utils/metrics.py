@@ -6,6 +6,11 @@ The NumPy part imports without Keras; ``MeanIoUFromProbs`` and ``DiceFromProbs``
 All NumPy functions take ``y_true`` and ``y_pred`` as integer label maps of the same shape
 (any rank: one image ``(H, W)`` or a batch ``(N, H, W)``).  To turn a network's softmax output
 ``(N, H, W, C)`` into labels use ``probs.argmax(-1)``.
+
+**A class absent from both maps** (no true and no predicted pixel) has no IoU and no Dice: its
+score is ``nan``, never 0 (a failure) nor 1 (a success), and every mean skips it (``mean_iou``,
+``mean_dice``, and the Keras versions, like ``keras.metrics.MeanIoU``).  This is the course's one
+convention; :func:`mask_scores` and the lessons' toy fits use it too.
 """
 
 from __future__ import annotations
@@ -98,12 +103,15 @@ def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
 def iou(y_true, y_pred, num_classes: int) -> np.ndarray:
     """Intersection over union per class: ``|T_c & P_c| / |T_c | P_c|``.
 
-    A class absent from both maps has no defined IoU and gets ``nan`` (``mean_iou`` skips it).
+    A class absent from both maps has no defined IoU and gets ``nan`` (the module's one
+    convention: ``mean_iou`` skips it).
 
     Examples
     --------
     >>> iou([0, 0, 1, 1], [0, 1, 1, 1], 2)
     array([0.5       , 0.66666667])
+    >>> iou([0, 0, 1, 1], [0, 1, 1, 1], 3)  # class 2 is in neither map
+    array([0.5       , 0.66666667,        nan])
     """
     cm = confusion_matrix(y_true, y_pred, num_classes).astype(np.float64)
     inter = np.diag(cm)
@@ -114,6 +122,8 @@ def iou(y_true, y_pred, num_classes: int) -> np.ndarray:
 
 def mean_iou(y_true, y_pred, num_classes: int) -> float:
     """Mean of the per-class IoU over classes present in either map (like ``keras.metrics.MeanIoU``).
+
+    The ``nan`` of a class absent from both maps is skipped, not counted as 0 or 1.
 
     Examples
     --------
@@ -165,6 +175,7 @@ def mask_scores(y_true, p, threshold: float = 0.5) -> dict:
     dict
         ``ce``, ``accuracy``, ``iou`` (object class), ``iou_background``, ``mean_iou``, ``dice``
         (object class), ``tp``, ``fp``, ``fn``, ``tn`` (pixel counts), ``y_pred`` (label map).
+        A class absent from both maps scores ``nan`` (the module's convention).
 
     Examples
     --------
@@ -184,10 +195,10 @@ def mask_scores(y_true, p, threshold: float = 0.5) -> dict:
     return {
         "ce": float(ops.binary_cross_entropy(t, pr)),
         "accuracy": pixel_accuracy(t, y_pred),
-        "iou": float(np.nan_to_num(ious[1])),
+        "iou": float(ious[1]),
         "iou_background": float(ious[0]),
         "mean_iou": float(np.nanmean(ious)),
-        "dice": float(np.nan_to_num(dice(t, y_pred, 2)[1])),
+        "dice": float(dice(t, y_pred, 2)[1]),
         "tn": int(cm[0, 0]),
         "fp": int(cm[0, 1]),
         "fn": int(cm[1, 0]),

@@ -209,20 +209,32 @@ def feature_maps(model: keras.Model, x, layer_names: list[str] | None = None) ->
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LayerInfo:
-    """One layer of a model: name, Keras class, role, output shape, parameters and inputs.
+    """One layer of a model: name, Keras class, role, output shape, parameters and inputs, and
+    where it sits in the "U".
 
     ``role`` is one of ``"input"``, ``"conv"``, ``"pool"``, ``"up"``, ``"concat"``,
     ``"classifier"`` (a convolution whose output is the model's output) or ``"other"``;
-    ``shape`` is the output shape without the batch axis; ``inputs`` are the names of the
-    layers it reads, in order.
+    ``shape`` is the output shape without the batch axis (``None`` for a size the model leaves
+    open); ``inputs`` are the names of the layers it reads, in order; ``window`` is the kernel
+    size of a convolution, the pool size of a pooling or the factor of an upsampling (``()``
+    otherwise).  ``level`` counts the 2x downsamplings between the model's input and this
+    layer's output (pooling and strides add, upsampling subtracts), read from the wiring, not
+    from the shapes.  ``part`` is ``"input"``, ``"encoder"`` (before the bottom of the U),
+    ``"bottleneck"`` (the layers computed at the deepest level), ``"decoder"`` (after it) or
+    ``"classifier"``.  These are the one description of a model's layout that the pictures
+    (:func:`course_utils.viz.unet_diagram`, :func:`course_utils.viz.u_picture`) and the
+    checkers read.
     """
 
     name: str
     kind: str
     role: str
-    shape: tuple[int, ...]
+    shape: tuple[int | None, ...]
     params: int
     inputs: tuple[str, ...]
+    window: tuple[int, ...] = ()
+    level: int = 0
+    part: str = ""
 
 
 def _role(layer, outputs: set[int]) -> str:
@@ -237,6 +249,36 @@ def _role(layer, outputs: set[int]) -> str:
     if isinstance(layer, layers.Concatenate):
         return "concat"
     return "other"
+
+
+def _window(layer) -> tuple[tuple[int, ...], int]:
+    """The layer's window (kernel, pool size or upsampling factor) and its change of level."""
+    if isinstance(layer, layers.UpSampling2D):
+        size = tuple(int(v) for v in layer.size)
+        return size, -int(round(np.log2(size[0])))
+    window = tuple(int(v) for v in getattr(layer, "kernel_size", getattr(layer, "pool_size", ())))
+    strides = getattr(layer, "strides", (1,))
+    step = int(round(np.log2(strides[0]))) if strides else 0
+    return window, -step if isinstance(layer, layers.Conv2DTranspose) else step
+
+
+def _parts(roles: list[str], levels: list[int]) -> list[str]:
+    """encoder / bottleneck / decoder from the levels: the bottleneck is the layers computed at
+    the deepest level (not the pooling into it, not the upsampling out of it)."""
+    depth = max(levels, default=0)
+    bottom = [i for i, (r, v) in enumerate(zip(roles, levels, strict=True)) if v == depth]
+    computed = [i for i in bottom if roles[i] not in ("pool", "up")]
+    if depth == 0:
+        first = last = len(roles)  # no pooling, no U: everything is encoder
+    elif computed:
+        first, last = computed[0], computed[-1]
+    else:  # the deepest level is a pooling straight back up: no bottleneck layer
+        first, last = bottom[-1] + 1, bottom[-1]
+    named = {"input": "input", "classifier": "classifier"}
+    return [
+        named.get(r, "encoder" if i < first else "bottleneck" if i <= last else "decoder")
+        for i, r in enumerate(roles)
+    ]
 
 
 def describe(model: keras.Model) -> tuple[LayerInfo, ...]:
@@ -259,6 +301,10 @@ def describe(model: keras.Model) -> tuple[LayerInfo, ...]:
     ('concat', ('enc2_conv2', 'up4'), (8, 8, 12))
     >>> info["classifier"].role, info["classifier"].params
     ('classifier', 6)
+    >>> [(n, info[n].level, info[n].part) for n in ("enc1_conv2", "pool2", "bottleneck_conv1", "up4")]
+    [('enc1_conv2', 0, 'encoder'), ('pool2', 2, 'encoder'), ('bottleneck_conv1', 2, 'bottleneck'), ('up4', 1, 'decoder')]
+    >>> info["enc1_conv1"].window, info["pool1"].window, info["up4"].window
+    ((3, 3), (2, 2), (2, 2))
     """
     if not isinstance(model, keras.Model):
         raise ValueError(f"model must be a keras.Model, got {type(model).__name__}.")
@@ -272,7 +318,7 @@ def describe(model: keras.Model) -> tuple[LayerInfo, ...]:
     for layer in model.layers:
         producer[id(layer.output)] = layer.name
     outputs = {id(t) for t in model_outputs}
-    out = []
+    rows, levels = [], {}
     for layer in model.layers:
         role = _role(layer, outputs)
         if role == "input":
@@ -285,10 +331,23 @@ def describe(model: keras.Model) -> tuple[LayerInfo, ...]:
                     f"layer {layer.name!r} is used more than once; describe needs each layer once."
                 ) from err
             inputs = tuple(producer.get(id(t), "?") for t in tensors)
-        shape = tuple(int(v) for v in tuple(layer.output.shape)[1:])
-        out.append(
-            LayerInfo(
-                layer.name, type(layer).__name__, role, shape, int(layer.count_params()), inputs
+        window, step = _window(layer)
+        levels[layer.name] = max((levels.get(n, 0) for n in inputs), default=0) + step
+        shape = tuple(None if v is None else int(v) for v in tuple(layer.output.shape)[1:])
+        rows.append(
+            (
+                layer.name,
+                type(layer).__name__,
+                role,
+                shape,
+                int(layer.count_params()),
+                inputs,
+                window,
             )
         )
+    parts = _parts([r[2] for r in rows], [levels[r[0]] for r in rows])
+    out = [
+        LayerInfo(*row, level=levels[row[0]], part=part)
+        for row, part in zip(rows, parts, strict=True)
+    ]
     return tuple(out)

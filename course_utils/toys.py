@@ -1,7 +1,9 @@
 """Small fixed-weight NumPy networks that the lessons take apart (no Keras, no training).
 
 * Lesson 04: :func:`checkerboard_photo`, a photo average-pooled by ``s`` and upsampled back by a
-  uniform ``k x k`` transposed convolution (uneven overlaps draw a checkerboard).
+  uniform ``k x k`` transposed convolution (uneven overlaps draw a checkerboard), and the
+  lesson's two figures of it: :func:`plot_scatter_steps` (the stamps one by one) and
+  :func:`plot_checkerboard` (overlap counts and the photo).
 * Lesson 05: the skip-connection toy, with fixed weights so that the only difference between the
   two settings is the skip connection itself:
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops
+from . import metrics, ops
 from ._memo import memo
 from ._validate import check_choice, check_int
 from .data import SAMPLE_IMAGES, photo, to_gray
@@ -48,6 +50,8 @@ __all__ = [
     "compare_skip_inputs",
     "SKIP_INPUTS",
     "checkerboard_photo",
+    "plot_scatter_steps",
+    "plot_checkerboard",
 ]
 
 #: name -> 3x3 kernel of the toy encoder layer (each followed by ReLU); the edges are
@@ -124,29 +128,6 @@ def edge_magnitude(image) -> np.ndarray:
     """
     p = np.pad(_gray(image), 1, mode="edge")  # replicate the border: no edge at the frame
     return np.hypot(ops.conv2d(p, ops.SOBEL_X), ops.conv2d(p, ops.SOBEL_X.T)) / 4.0
-
-
-def _fit_1x1(channels, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares 1x1 convolution (weights + bias) mapping (H, W, C) channels to target.
-
-    ``channels`` is one (H, W, C) map or a tuple of maps to be concatenated along the channels
-    (the fit then never builds the full concatenation: only its fitting pixels).
-    Fitted on every second pixel in each direction (a quarter of the pixels: same answer to a few
-    decimals, four times faster), applied to all pixels.
-    """
-    parts = channels if isinstance(channels, tuple) else (channels,)
-    fit = np.concatenate([p[::2, ::2] for p in parts], axis=-1)
-    fit = fit.reshape(-1, fit.shape[-1])
-    a = np.concatenate([fit, np.ones((len(fit), 1))], axis=1)
-    gram = a.T @ a
-    gram[np.diag_indices_from(gram)] += 1e-6 * (np.trace(gram) / len(gram))  # tiny ridge
-    wts = np.linalg.solve(gram, a.T @ target[::2, ::2].ravel())
-    out = np.full(parts[0].shape[:2], wts[-1])
-    start = 0
-    for p in parts:  # concat(E, D) @ w == E @ w_E + D @ w_D
-        out += p @ wts[start : start + p.shape[-1]]
-        start += p.shape[-1]
-    return out, wts
 
 
 @memo(maxsize=8)
@@ -244,7 +225,8 @@ def skip_fit(
         ``out`` (H, W) the decoder's output clipped to [0, 1], ``up`` (H, W, 5) the decoder map
         ``D``, ``weights`` (1x1 conv weights, bias last), ``mae`` and ``psnr`` (dB) against the
         target, ``sizes`` (the spatial sizes along the way), ``channels`` (input channels of the
-        1x1 conv); for a 0/1 target also ``iou`` and ``accuracy`` of ``out > 0.5``.
+        1x1 conv); for a 0/1 target also ``iou`` (object class, :mod:`~course_utils.metrics`'
+        convention: ``nan`` when neither map has an object) and ``accuracy`` of ``out > 0.5``.
 
     Examples
     --------
@@ -306,9 +288,8 @@ def _skip_fits(image, target, poolings, interpolation, names) -> dict:
         }
         if is_mask:
             pred, truth = out > 0.5, tgt > 0.5
-            union = int(np.sum(pred | truth))
-            res["iou"] = float(np.sum(pred & truth) / union) if union else 1.0
-            res["accuracy"] = float(np.mean(pred == truth))
+            res["iou"] = float(metrics.iou(truth, pred, 2)[1])  # nan if neither has an object
+            res["accuracy"] = metrics.pixel_accuracy(truth, pred)
         rows[name] = res
     return rows
 
@@ -427,3 +408,106 @@ def checkerboard_photo(image: str, kernel_size: int, stride: int) -> tuple[np.nd
     small = ops.avg_pool2d(img, s) if s > 1 else np.asarray(img, dtype=np.float64)
     up = ops.conv2d_transpose(small, np.full((k, k), s * s / (k * k)), stride=s, padding="same")
     return small, up
+
+
+# --------------------------------------------------------------------------------------------
+# lesson 04's figures, beside its toy (matplotlib is imported when a figure is drawn)
+# --------------------------------------------------------------------------------------------
+def _numbers(ax, arr: np.ndarray, title: str, vmax: float, cmap: str = "viridis") -> None:
+    ax.imshow(arr, cmap=cmap, vmin=0, vmax=vmax, interpolation="nearest")
+    for (r, c), v in np.ndenumerate(arr):
+        ax.text(
+            c,
+            r,
+            f"{v:.3g}",
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="white" if v < 0.6 * vmax else "black",
+        )
+    ax.set_xticks(np.arange(-0.5, arr.shape[1], 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, arr.shape[0], 1), minor=True)
+    ax.grid(which="minor", color="w", lw=0.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_title(title, fontsize=10)
+
+
+def plot_scatter_steps(x, kernel, stride: int = 2):
+    """Figure: input, kernel, one panel per stamp ``x[i, j] * K`` at ``(s*i, s*j)``, and the sum.
+
+    Examples
+    --------
+    >>> fig = plot_scatter_steps(np.ones((2, 2)), np.ones((3, 3)))
+    >>> len(fig.axes)
+    7
+    """
+    import matplotlib.pyplot as plt
+
+    x = np.asarray(x, dtype=np.float64)
+    k = np.asarray(kernel, dtype=np.float64)
+    if x.ndim != 2 or x.size > 9:
+        raise ValueError(f"x must be a small 2-D array (at most 9 pixels), got shape {x.shape}.")
+    full = ops.conv2d_transpose(x, k, stride=stride, padding=0)
+    vmax = float(full.max())
+    n = x.size
+    fig, axes = plt.subplots(
+        1,
+        n + 3,
+        figsize=(1.9 * (n + 3), 2.3),
+        gridspec_kw={"width_ratios": [1, 1] + [1.4] * (n + 1)},
+    )
+    _numbers(axes[0], x, "input x", float(x.max()))
+    _numbers(axes[1], k, "kernel K", float(k.max()))
+    for m, ax in enumerate(axes[2 : 2 + n]):
+        i, j = divmod(m, x.shape[1])
+        one = np.zeros_like(x)
+        one[i, j] = x[i, j]
+        stamp = ops.conv2d_transpose(one, k, stride=stride, padding=0)
+        _numbers(ax, stamp, f"x[{i},{j}]·K at ({stride * i},{stride * j})", vmax)
+    _numbers(axes[-1], full, "sum = output", vmax)
+    fig.suptitle(
+        f"transposed convolution, stride {stride}: every input pixel stamps a scaled "
+        "kernel; overlaps add up",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot_checkerboard(pairs=((3, 2), (4, 2)), image: str = "camera"):
+    """Figure: for each ``(k, s)`` the overlap-count map and the upsampled photo (a crop).
+
+    Examples
+    --------
+    >>> fig = plot_checkerboard([(3, 2)])
+    >>> len(fig.axes)
+    2
+    """
+    import matplotlib.pyplot as plt
+
+    pairs = list(pairs)
+    if not pairs:
+        raise ValueError("give at least one (kernel_size, stride) pair.")
+    fig, axes = plt.subplots(2, len(pairs), figsize=(3.6 * len(pairs), 7.2), squeeze=False)
+    for col, (k, s) in enumerate(pairs):
+        counts, (lo, hi) = ops.overlap_map(k, s)
+        _numbers(
+            axes[0, col],
+            counts,
+            f"k={k}, s={s}: overlap count\ninterior min {lo}, max {hi}",
+            float(counts.max()),
+            cmap="magma",
+        )
+        for t in axes[0, col].texts:
+            t.set_fontsize(6)
+        up = checkerboard_photo(image, k, s)[1]
+        axes[1, col].imshow(
+            up[40:120, 96:176], cmap="gray", vmin=0, vmax=1, interpolation="nearest"
+        )
+        verdict = (
+            "holes (k < s)" if lo == 0 else "uneven: checkerboard" if lo != hi else "even: clean"
+        )
+        axes[1, col].set_title(f"photo, {verdict}", fontsize=10)
+        axes[1, col].axis("off")
+    fig.tight_layout()
+    return fig

@@ -274,6 +274,53 @@ def test_js_math_matches_python(tmp_path):
     assert checked == sum(len(c["outs"]) for c in cases) > 50
 
 
+def test_js_colours_are_the_static_pictures(tmp_path):
+    """linked.js colours each map with the scale and palette Python sent: viz.to_png's colours."""
+    node = _node()
+    from course_utils import viz
+    from course_utils.widgets import linked as linked_module
+
+    x = RNG.normal(size=(6, 7))
+    views = [
+        LinkedView(x, "conv", kernel=RNG.normal(size=(3, 3))),  # signed: blue-white-red
+        LinkedView(np.abs(x), "maxpool", cmap="auto"),  # positive: grey
+        LinkedView(x, "avgpool", fixed_range=(-1, 3)),  # one fixed scale
+        LinkedView(np.abs(x), "conv", kernel=np.ones((2, 2)), cmap="diverging"),
+    ]
+    cases = []
+    for v in views:
+        for name, arr in (("input", v._x), ("output", v.output), ("kernel", v._k)):
+            if name in v.scales:
+                cases.append({"spec": v.scales[name], "values": arr.ravel().tolist()})
+    palettes = {k: p for v in views for k, p in v.palettes.items()}
+    driver = tmp_path / "colours.mjs"
+    driver.write_text(
+        f"import {{ scale }} from {json.dumps(linked_module._STATIC.joinpath('linked.js').as_uri())};\n"
+        "import { readFileSync } from 'node:fs';\n"
+        "const { cases, palettes } = JSON.parse(readFileSync(0, 'utf8'));\n"
+        "console.log(JSON.stringify(cases.map((c) => {\n"
+        "  const sc = scale(c.spec, palettes);\n"
+        "  return Array.from(Float32Array.from(c.values), (v) => sc.rgb(v));\n"
+        "})));\n"
+    )
+    res = subprocess.run(
+        [node, str(driver)],
+        input=json.dumps({"cases": cases, "palettes": palettes}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout)
+    assert [c["spec"][0] for c in cases[:3]] == ["RdBu_r", "RdBu_r", "RdBu_r"]  # conv: signed
+    assert views[1].scales["input"][0] == "gray"
+    for case, rgb in zip(cases, got, strict=True):
+        cmap, lo, hi = case["spec"]
+        values = np.asarray(case["values"], np.float32).astype(np.float64)[None]
+        want = viz.to_rgb8(values, cmap, (lo, hi))[0]
+        np.testing.assert_array_equal(np.asarray(rgb), want)
+
+
 # ---- the widget's synced state ------------------------------------------------------------------
 def _f32(b: bytes, shape) -> np.ndarray:
     return np.frombuffer(b, "<f4").reshape(shape)

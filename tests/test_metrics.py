@@ -81,3 +81,24 @@ def test_config_round_trip_and_errors():
         M.DiceFromProbs(1)
     with pytest.raises(ValueError, match="class probabilities"):
         M.MeanIoUFromProbs(3).update_state(np.zeros((1, 2, 2)), np.zeros((1, 2, 2, 2), "float32"))
+
+
+def test_one_convention_for_a_class_absent_from_both_maps():
+    """nan (no IoU, no Dice), skipped by every mean: metrics, mask_scores and the toy fits."""
+    from course_utils import toys
+
+    t = np.zeros((8, 8), int)
+    t[:2, :3] = 1
+    p = t.copy()
+    p[0, 0] = 0
+    assert np.isnan(M.iou(t, p, 3)[2]) and np.isnan(M.dice(t, p, 3)[2])
+    assert M.mean_iou(t, p, 3) == pytest.approx(np.mean(M.iou(t, p, 2)))
+    assert M.mean_dice(t, p, 3) == pytest.approx(np.mean(M.dice(t, p, 2)))
+    empty = M.mask_scores(np.zeros((8, 8), int), np.full((8, 8), 0.2))  # no object anywhere
+    assert np.isnan(empty["iou"]) and np.isnan(empty["dice"])
+    assert empty["iou_background"] == empty["mean_iou"] == 1.0
+    missed = M.mask_scores(t, np.full((8, 8), 0.2))  # an object, none found: 0, not nan
+    assert missed["iou"] == 0.0 and missed["dice"] == 0.0
+    img = np.random.default_rng(0).random((16, 16))
+    fit = toys.skip_fit(img, np.zeros((16, 16)), 2)
+    assert np.isnan(fit["iou"]) and fit["accuracy"] == 1.0

@@ -278,16 +278,46 @@ def test_unet_diagram_from_model_and_rows():
     width_px = fig.get_size_inches()[0] * 100  # notebooks show figures at 100 dpi
     assert width_px < 1000  # shown at (almost) natural size, not shrunk by the notebook
     plt.close(fig)
+    # a description given by hand: a final concat stays a box, its skip line from its input
     rows = [
-        ("image", "input", (8, 8, 3)),
-        ("pool1", "pool", (4, 4, 3)),
-        ("up1", "up", (8, 8, 3)),
-        ("skip1", "concat", (8, 8, 6)),
+        models.LayerInfo("image", "InputLayer", "input", (8, 8, 3), 0, (), (), 0, "input"),
+        models.LayerInfo(
+            "pool1", "MaxPooling2D", "pool", (4, 4, 3), 0, ("image",), (2, 2), 1, "encoder"
+        ),
+        models.LayerInfo(
+            "up1", "UpSampling2D", "up", (8, 8, 3), 0, ("pool1",), (2, 2), 0, "decoder"
+        ),
+        models.LayerInfo(
+            "skip1", "Concatenate", "concat", (8, 8, 6), 0, ("image", "up1"), (), 0, "decoder"
+        ),
     ]
     fig = viz.unet_diagram(rows)
     texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "skip1: concat 3 + 3 = 6 channels" in texts  # a final concat stays a box
+    assert "skip1: concat 3 + 3 = 6 channels" in texts
     assert {"image", "skip1", "max pool 2×2, upsample 2×"} <= set(texts)
+    plt.close(fig)
+
+
+def test_unet_diagram_reads_levels_and_parts_from_describe():
+    """The boxes sit at describe's levels and take its parts' colours; nothing is guessed."""
+    from course_utils.viz.unet import _PART_COLORS, _blocks
+
+    layers = models.describe(models.unet((None, None, 3), base_filters=2))  # no sizes to read
+    blocks = {b["prefix"]: b for b in _blocks(layers) if b["box"]}
+    assert {k: (b["level"], b["part"]) for k, b in blocks.items()} == {
+        "image": (0, "input"),
+        "enc1": (0, "encoder"),
+        "enc2": (1, "encoder"),
+        "bottleneck": (2, "bottleneck"),
+        "dec4": (1, "decoder"),
+        "dec5": (0, "decoder"),
+        "classifier": (0, "classifier"),
+    }
+    assert blocks["dec4"]["skip"] is blocks["enc2"] and blocks["dec5"]["skip"] is blocks["enc1"]
+    fig = viz.unet_diagram(layers)
+    colours = {tuple(p.get_facecolor()) for p in fig.axes[0].patches}
+    assert len(colours) == len(_PART_COLORS)
+    assert "?×?×4" in [t.get_text() for t in fig.axes[0].texts]  # enc2: any size, 4 channels
     plt.close(fig)
 
 
@@ -295,9 +325,16 @@ def test_unet_diagram_from_model_and_rows():
     ("rows", "match"),
     [
         ([], "at least one"),
-        ([("a", "dense", (4, 4, 1))], "kind"),
-        ([("a", "conv", (4, 4))], "shape"),
-        (5, "keras.Model or a list"),
+        ([("a", "conv", (4, 4, 1))], "not a layer description"),
+        (
+            [models.LayerInfo("a", "Dense", "dense", (4, 4, 1), 0, (), (), 0, "encoder")],
+            "role must be one of",
+        ),
+        (
+            [models.LayerInfo("a", "Conv2D", "conv", (4, 4), 0, (), (3, 3), 0, "encoder")],
+            "shape",
+        ),
+        (5, "keras.Model or the layers"),
     ],
 )
 def test_unet_diagram_bad_input(rows, match):

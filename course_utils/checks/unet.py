@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._memo import memo
 from ._base import Feedback, StudentError, call_student, dict_answer
 
 __all__ = ["check_conv_params", "check_unet_params", "check_unet_predictions", "PREDICTION_KEYS"]
@@ -89,22 +90,46 @@ def check_conv_params(fn) -> Feedback:
     )
 
 
+@memo(maxsize=1)
+def _layout() -> tuple:
+    """``models.describe`` of a tiny ``models.unet`` with one base filter, one input channel
+    and one class: its wiring, windows and, for each convolution, the multiple of ``f`` it
+    outputs (the layout every count below reads; built once, Keras loads here)."""
+    from ..models import describe, unet
+
+    return describe(unet((4, 4, 1), num_classes=1, base_filters=1))
+
+
 def _unet_levels(
     f: int, cin: int, classes: int, skips: bool = True, bias: bool = True, classifier_k: int = 1
 ) -> dict[str, int]:
-    """Parameters of ``models.unet`` by block (the reference the checker compares against)."""
+    """Parameters of ``models.unet`` by block, counted on :func:`models.describe`'s layout.
 
-    def conv(k, a, b):
-        return k * k * a * b + (b if bias else 0)
-
-    return {
-        "enc1": conv(3, cin, f) + conv(3, f, f),
-        "enc2": conv(3, f, 2 * f) + conv(3, 2 * f, 2 * f),
-        "bottleneck": conv(3, 2 * f, 4 * f) + conv(3, 4 * f, 4 * f),
-        "dec4": conv(3, (6 if skips else 4) * f, 2 * f) + conv(3, 2 * f, 2 * f),
-        "dec5": conv(3, (3 if skips else 2) * f, f) + conv(3, f, f),
-        "classifier": conv(classifier_k, f, classes),
-    }
+    Each convolution has ``k*k*a*b`` weights (``a`` the channels it reads, ``b`` its outputs)
+    plus ``b`` biases.  The variants are the usual slips the checker recognises: no skip
+    channels (a decoder convolution reads the upsampled map only), no biases, a ``k x k``
+    classifier.
+    """
+    channels: dict[str, int] = {}
+    levels: dict[str, int] = {}
+    layout = _layout()
+    for i, ly in enumerate(layout):
+        reads = [channels[n] for n in ly.inputs]
+        if ly.role == "input":
+            channels[ly.name] = cin
+        elif ly.role == "concat":  # the encoder's copy, then the path that just came up
+            path = [channels[n] for n in ly.inputs if n == layout[i - 1].name]
+            channels[ly.name] = sum(reads) if skips else sum(path)
+        elif ly.role in ("conv", "classifier"):
+            cout = classes if ly.role == "classifier" else ly.shape[-1] * f
+            k = classifier_k if ly.role == "classifier" else ly.window[0]
+            block = ly.name.split("_")[0]
+            count = k * k * sum(reads) * cout + (cout if bias else 0)
+            levels[block] = levels.get(block, 0) + count
+            channels[ly.name] = cout
+        else:  # pooling and upsampling keep the channels
+            channels[ly.name] = reads[0]
+    return levels
 
 
 _UNET_CASES = [(64, 3, 2), (8, 3, 2), (16, 1, 3), (4, 3, 1)]  # (f, in_channels, num_classes)

@@ -11,7 +11,7 @@ from .. import ops
 from .._validate import check_choice
 from ..data import DETAIL_CORNERS, SAMPLE_IMAGES, photo
 from ..ops import KERNEL_PRESETS
-from ..viz import boxed_png, cells_png, to_png
+from ..viz import boxed_png, cells_png, colour_scale, to_png
 from ._base import Explorer, Frame
 from .linked import LinkedView
 
@@ -22,7 +22,7 @@ CUSTOM = "custom (edit the 3x3 weights)"
 
 def _size_formula(n: int, k: int, s: int, padding) -> str:
     before, after = ops.pad_amounts(n, k, s, padding)
-    out = (n + before + after - k) // s + 1
+    out = ops.conv_output_size(n, k, s, padding)
     return f"&lfloor;({n} + {before} + {after} &minus; {k}) / {s}&rfloor; + 1 = {out}"
 
 
@@ -47,26 +47,22 @@ def detail_corner(image: str, shape: tuple[int, int], size: int = DETAIL) -> tup
 def _ranges(image: np.ndarray, out: np.ndarray, k: np.ndarray, scale: str):
     """(cmap, (lo, hi)) for the input and the output picture, and whether the output is signed.
 
+    Both follow :func:`viz.colour_scale` (a signed map blue-white-red around 0, else grey).
     "per map": the photo in grey on [0, 1]; an output whose kernel sums to 1 (blur, sharpen,
-    emboss: brightness kept) too, a signed output in blue-white-red centred on 0, any other
-    output grey over its own range.  "shared": one scale for both, covering both, so a
-    brighter output *looks* brighter (all-ones weights: values up to 9 against the photo's 1).
+    emboss: brightness kept) too, any other output on its own range.  "shared": one scale for
+    both, covering both, so a brighter output *looks* brighter (all-ones weights: values up to 9
+    against the photo's 1).
     """
     if scale == "shared":
         lo = min(0.0, float(out.min()), float(image.min()))
         hi = max(1.0, float(out.max()), float(image.max()))
-        if lo < -1e-9:
-            m = max(-lo, hi)
-            return ("RdBu_r", (-m, m)), ("RdBu_r", (-m, m)), True
-        return ("gray", (lo, hi)), ("gray", (lo, hi)), False
+        shared = colour_scale(lo, hi)
+        return shared, shared, shared[0] == "RdBu_r"
     photo_scale = ("gray", (0.0, 1.0))
     if abs(float(k.sum()) - 1.0) < 1e-6:
-        return photo_scale, ("gray", (0.0, 1.0)), False
-    if out.min() < -1e-9:
-        m = float(np.abs(out).max()) or 1.0
-        return photo_scale, ("RdBu_r", (-m, m)), True
-    lo, hi = float(out.min()), float(out.max())
-    return photo_scale, ("gray", (lo, hi if hi > lo else lo + 1.0)), False
+        return photo_scale, photo_scale, False
+    own = colour_scale(float(out.min()), float(out.max()))
+    return photo_scale, own, own[0] == "RdBu_r"
 
 
 def kernel_step(
@@ -109,10 +105,10 @@ def kernel_step(
     k = np.asarray(kernel, dtype=np.float64)
     out = ops.conv2d(image, k, stride=stride, padding=padding)
     (in_cmap, in_range), (out_cmap, out_range), signed = _ranges(image, out, k, scale)
-    kmax = float(np.abs(k).max()) or 1.0
+    k_cmap, (_, kmax) = colour_scale(float(k.min()), float(k.max()), "diverging")
     h, w = np.shape(image)[:2]
     k_cell = max(32, 120 // max(k.shape))  # 3x3: 40 px per weight, 5x5: 32
-    k_png = cells_png(k, "RdBu_r", (-kmax, kmax), cell=k_cell)
+    k_png = cells_png(k, k_cmap, (-kmax, kmax), cell=k_cell)
     if detail is None:
         in_png = to_png(image, in_cmap, in_range)
     else:
@@ -142,7 +138,7 @@ def kernel_step(
         },
         colorbars={
             "input": (in_cmap, *in_range),
-            "kernel": ("RdBu_r", -kmax, kmax),
+            "kernel": (k_cmap, -kmax, kmax),
             "output": (out_cmap, *out_range),
         },
     )

@@ -7,7 +7,6 @@ that kernel and encodes the pictures.
 
 from __future__ import annotations
 
-import io
 import math
 
 import ipywidgets as W
@@ -17,7 +16,7 @@ from PIL import Image, ImageDraw
 from .. import backprop, ops
 from .._memo import memo
 from ..data import sample_image
-from ..viz import to_png, to_rgb8
+from ..viz import cells_rgb, to_png
 from ._base import Explorer, Frame
 
 __all__ = ["FilterLearningExplorer", "learn_step", "kernel_picture", "loss_curve_picture"]
@@ -27,33 +26,15 @@ KERNEL_PX = 168  # a kernel picture: 3 cells of 56 px, shown at its natural size
 
 
 def kernel_picture(kernel, vmax: float, cell: int = 56) -> np.ndarray:
-    """A kernel as an RGB uint8 picture: one coloured cell per weight, its value written inside.
-
-    Blue negative, red positive, on the fixed scale ``[-vmax, vmax]``.
+    """A kernel as an RGB uint8 picture: one coloured cell per weight, its value written inside
+    (:func:`viz.cells_rgb`), blue negative, red positive on the fixed scale ``[-vmax, vmax]``.
 
     Examples
     --------
     >>> kernel_picture(np.eye(3), 1.0).shape
     (168, 168, 3)
     """
-    k = np.asarray(kernel, dtype=np.float64)
-    rgb = to_rgb8(np.clip(k, -vmax, vmax), "RdBu_r", (-vmax, vmax), scale=cell)
-    img = Image.fromarray(np.ascontiguousarray(rgb))
-    draw = ImageDraw.Draw(img)
-    for (r, c), v in np.ndenumerate(k):
-        text = f"{v:.2f}" if abs(v) < 99.5 else f"{v:.0e}"
-        shade = rgb[r * cell + cell // 2, c * cell + cell // 2].astype(int)
-        ink = (0, 0, 0) if shade.sum() > 360 else (255, 255, 255)
-        x0, y0, x1, y1 = draw.textbbox((0, 0), text)
-        draw.text(
-            (c * cell + (cell - (x1 - x0)) / 2, r * cell + (cell - (y1 - y0)) / 2 - y0),
-            text,
-            fill=ink,
-        )
-    draw_grid = np.asarray(img).copy()
-    draw_grid[::cell, :] = 255
-    draw_grid[:, ::cell] = 255
-    return draw_grid
+    return cells_rgb(kernel, "RdBu_r", (-vmax, vmax), cell)
 
 
 def _curve_geometry(loss: np.ndarray, width: int, height: int):
@@ -110,12 +91,6 @@ def _target_png(key: bytes, shape: tuple[int, int], vmax: float) -> bytes:
     return to_png(kernel_picture(np.frombuffer(key).reshape(shape), vmax))
 
 
-def _png(rgb: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
-
-
 def learn_step(
     image: np.ndarray, run: backprop.KernelTrajectory, step: int, display: int = 200
 ) -> Frame:
@@ -162,10 +137,10 @@ def learn_step(
         "target": _target_png(
             np.ascontiguousarray(run.target_kernel).tobytes(), run.target_kernel.shape, kmax
         ),
-        "kernel": _png(kernel_picture(k, kmax)),
+        "kernel": to_png(kernel_picture(k, kmax)),
         "output": to_png(out, "RdBu_r", (-scale, scale)),
         "error": to_png(out - target, "RdBu_r", (-scale, scale)),
-        "loss": _png(loss_curve_picture(run.losses, step)),
+        "loss": to_png(loss_curve_picture(run.losses, step)),
     }
     if not math.isfinite(loss) or loss > 1e6 * run.losses[0]:
         trend = ' &mdash; <b style="color:#c00">diverged: the learning rate is too large</b>'

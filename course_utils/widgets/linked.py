@@ -15,7 +15,6 @@ adds up the terms.  The window arithmetic the front-end does on hover is mirrore
 from __future__ import annotations
 
 import base64
-import io
 import pathlib
 
 import anywidget
@@ -119,6 +118,9 @@ class LinkedView(anywidget.AnyWidget):
     bias = t.Float(0.0).tag(sync=True)
     fixed_range = t.List(t.Float(), []).tag(sync=True)  # [] or [lo, hi]
     cmap = t.Unicode("auto").tag(sync=True)
+    # what viz.colour_scale chose per map, [cmap, lo, hi], and those colormaps' 256 colours
+    scales = t.Dict({}).tag(sync=True)
+    palettes = t.Dict({}).tag(sync=True)
     size = t.Int(384).tag(sync=True)
     show_values = t.Unicode("auto").tag(sync=True)  # "auto", "yes", "no"
     labels = t.List(t.Unicode(), ["input", "output"]).tag(sync=True)
@@ -238,6 +240,14 @@ class LinkedView(anywidget.AnyWidget):
         if max(out.shape) > 4 * MAX_SIDE:
             raise ValueError(f"the output {out.shape} is too large to draw; use a smaller input.")
 
+        def colours(a, mode, own=False):
+            lo, hi = (a.min(), a.max()) if own or not rng else rng
+            cmap_name, (lo, hi) = viz.colour_scale(lo, hi, mode)
+            return [cmap_name, lo, hi]
+
+        scales = {"input": colours(xa, cmap), "output": colours(out, cmap)}
+        if ka is not None:  # weights: blue-white-red around 0 on their own range, always
+            scales["kernel"] = colours(ka, "diverging", own=True)
         self._x, self._k, self._padding, self._out = xa, ka, padding, out
         with self.hold_sync():
             self.op = op
@@ -248,6 +258,8 @@ class LinkedView(anywidget.AnyWidget):
             self.argmax = b"" if argmax is None else np.ascontiguousarray(argmax, "<i4").tobytes()
             self.stride, self.pads, self.pool_size, self.bias = stride, list(pads), pool, bias
             self.fixed_range, self.cmap, self.size, self.labels = rng, cmap, size, labels
+            self.scales = scales
+            self.palettes = {name: viz.palette(name) for name, _, _ in scales.values()}
             if show_values is not None:
                 self.show_values = "yes" if show_values else "no"
             self.hover, self.selected = {}, {}
@@ -294,35 +306,14 @@ class LinkedView(anywidget.AnyWidget):
         Saved notebooks carry it next to the widget, so viewers without a kernel (GitHub,
         nbviewer) show the maps instead of ``LinkedView(...)`` text.
         """
-        from PIL import Image
-
         h, w = self._x.shape
         oh, ow = self._out.shape
         scale = max(1, int(min(40, self.size / max(h, w, oh, ow))))
-        pictures = []
-        for arr in (self._x, self._out):
-            lo, hi = self.fixed_range or (float(arr.min()), float(arr.max()))
-            diverging = self.cmap == "diverging" or (self.cmap == "auto" and lo < 0 < hi)
-            m = max(abs(lo), abs(hi)) or 1.0
-            pictures.append(
-                viz.to_rgb8(
-                    arr,
-                    "RdBu_r" if diverging else "gray",
-                    (-m, m) if diverging else (lo, hi),
-                    scale,
-                )
-            )
-        gap = 24
-        canvas = np.full(
-            (max(p.shape[0] for p in pictures), sum(p.shape[1] for p in pictures) + gap, 3),
-            255,
-            np.uint8,
-        )
-        canvas[: pictures[0].shape[0], : pictures[0].shape[1]] = pictures[0]
-        canvas[: pictures[1].shape[0], pictures[0].shape[1] + gap :] = pictures[1]
-        buf = io.BytesIO()
-        Image.fromarray(canvas).save(buf, format="PNG", compress_level=6)
-        return buf.getvalue()
+        columns = []
+        for arr, name in ((self._x, "input"), (self._out, "output")):
+            cmap, lo, hi = self.scales[name]  # the browser's colours (viz.colour_scale)
+            columns.append([(viz.to_png(arr, cmap, (lo, hi), scale), arr.shape[1] * scale)])
+        return viz.side_by_side_png(columns, gap=24)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)

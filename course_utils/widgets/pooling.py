@@ -9,7 +9,7 @@ from .. import ops
 from .._validate import check_choice, check_image
 from ..data import DETAIL_CORNERS, SAMPLE_IMAGES, photo
 from ..ops import window_coverage
-from ..viz import boxed_png, to_png, to_rgb8
+from ..viz import boxed_png, outline, to_png, to_rgb8
 from ._base import Explorer, Frame
 from .linked import LinkedView
 
@@ -78,13 +78,8 @@ def draw_window_grid(
     fy = -(-y0 // stride) * stride - y0
     fx = -(-x0 // stride) * stride - x0
     if fy + pool_size <= h and fx + pool_size <= w:
-        t, b = fy * zoom, min((fy + pool_size) * zoom, h * zoom - 1)
-        left, r = fx * zoom, min((fx + pool_size) * zoom, w * zoom - 1)
-        for d in (0, 1):
-            rgb[min(t + d, b), left : r + 1] = _FIRST
-            rgb[max(b - d, t), left : r + 1] = _FIRST
-            rgb[t : b + 1, min(left + d, r)] = _FIRST
-            rgb[t : b + 1, max(r - d, left)] = _FIRST
+        end_y, end_x = (fy + pool_size) * zoom + 1, (fx + pool_size) * zoom + 1  # on the line
+        outline(rgb, fy * zoom, fx * zoom, end_y, end_x, _FIRST, 2)
     return rgb
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from .. import ops, toys
 from .._validate import check_choice, check_image, check_int
 from ..data import SAMPLE_IMAGES
-from ..viz import short_number, to_png, to_rgb8, write_values
+from ..viz import grid_lines, outline, short_number, to_png, to_rgb8, write_values
 from ._base import Explorer, Frame
 from .linked import LinkedView
 
@@ -41,32 +41,11 @@ SCATTER_KERNELS: dict[str, np.ndarray] = {
 _RED = np.array([230, 30, 30], np.uint8)
 _VALUES_MIN_CELL = 18  # px per cell from which values are written into the cells
 _MIN_BAR = 64  # narrowest picture (px) that gets a colour bar
-_WHITE = np.array([255, 255, 255], np.uint8)
 
 
 def _scatter_input(size: int) -> np.ndarray:
     """The explorer's fixed input: small whole numbers 1..4, the same for every session."""
     return np.random.default_rng(4).integers(1, 5, (size, size)).astype(np.float64)
-
-
-def _outline(rgb: np.ndarray, r0: int, c0: int, r1: int, c1: int, cell: int, color) -> None:
-    """Draw a 2-pixel frame in place around cells ``[r0, r1) x [c0, c1)`` of an enlarged image."""
-    h, w = rgb.shape[:2]
-    y0, y1 = max(r0 * cell, 0), min(r1 * cell, h)
-    x0, x1 = max(c0 * cell, 0), min(c1 * cell, w)
-    t = max(1, min(2, cell // 4))
-    rgb[y0 : y0 + t, x0:x1] = color
-    rgb[max(y1 - t, 0) : y1, x0:x1] = color
-    rgb[y0:y1, x0 : x0 + t] = color
-    rgb[y0:y1, max(x1 - t, 0) : x1] = color
-
-
-def _grid(rgb: np.ndarray, cell: int) -> np.ndarray:
-    """Thin dark lines between cells so the pixels of a small map can be counted."""
-    if cell >= 6:
-        rgb[::cell, :] = rgb[::cell, :] // 2
-        rgb[:, ::cell] = rgb[:, ::cell] // 2
-    return rgb
 
 
 def scatter_step(x: np.ndarray, kernel: np.ndarray, stride: int, count: int) -> Frame:
@@ -112,17 +91,26 @@ def scatter_step(x: np.ndarray, kernel: np.ndarray, stride: int, count: int) -> 
     cell = max(1, 256 // max(oh, ow))
     rgb_in = to_rgb8(x, "viridis", (0.0, float(x.max()) or 1.0))
     rgb_in = np.where(done[:, :, None], rgb_in, (rgb_in * 0.3 + 0.7 * 255).astype(np.uint8))
-    rgb_in = _grid(np.repeat(np.repeat(rgb_in, cell, axis=0), cell, axis=1), cell)
-    rgb_out = _grid(to_rgb8(partial, "viridis", (0.0, top), scale=cell), cell)
-    rgb_k = _grid(to_rgb8(k, "viridis", (0.0, float(k.max()) or 1.0), scale=cell), cell)
+    rgb_in = grid_lines(np.repeat(np.repeat(rgb_in, cell, axis=0), cell, axis=1), cell)
+    rgb_out = grid_lines(to_rgb8(partial, "viridis", (0.0, top), scale=cell), cell)
+    rgb_k = grid_lines(to_rgb8(k, "viridis", (0.0, float(k.max()) or 1.0), scale=cell), cell)
     if cell >= _VALUES_MIN_CELL:  # the numbers inside the cells (no separate table)
         rgb_in, rgb_out = write_values(rgb_in, x, cell), write_values(rgb_out, partial, cell)
         rgb_k = write_values(rgb_k, k, cell)
     if count:
         i, j = divmod(count - 1, w)
         rgb_in, rgb_out = rgb_in.copy(), rgb_out.copy()
-        _outline(rgb_in, i, j, i + 1, j + 1, cell, _RED)
-        _outline(rgb_out, s * i, s * j, s * i + kh, s * j + kw, cell, _RED)
+        frame = max(1, min(2, cell // 4))
+        outline(rgb_in, i * cell, j * cell, (i + 1) * cell, (j + 1) * cell, _RED, frame)
+        outline(
+            rgb_out,
+            s * i * cell,
+            s * j * cell,
+            (s * i + kh) * cell,
+            (s * j + kw) * cell,
+            _RED,
+            frame,
+        )
         what = (
             f"stamp {count} of {h * w}: pixel ({i}, {j}) = {short_number(x[i, j])} adds "
             f"{short_number(x[i, j])} &times; K to output rows {s * i}..{s * i + kh - 1}, "
@@ -269,7 +257,7 @@ def checkerboard_step(kernel_size: int, stride: int, image: str = "camera") -> F
     counts, (lo, hi) = ops.overlap_map(k, s)
     cell = max(1, 256 // counts.shape[0])
     top = float(max(counts.max(), 1))
-    rgb = _grid(to_rgb8(counts, "magma", (0.0, top), scale=cell), cell)
+    rgb = grid_lines(to_rgb8(counts, "magma", (0.0, top), scale=cell), cell)
     if cell >= 14:  # the counts inside the cells
         rgb = write_values(rgb, counts, cell)
     small, photo = toys.checkerboard_photo(image, k, s)

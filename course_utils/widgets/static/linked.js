@@ -18,7 +18,8 @@ const TABLE_MAX_TERMS = 49; // the arithmetic table lists at most 7 x 7 terms
 const KERNEL_PX = 168; // the kernel picture's side, CSS px (at most)
 const HOVER_SYNC_MS = 150; // the hover trait follows the mouse once it rests this long
 const DATA_KEYS = ["op", "x", "x_shape", "kernel", "kernel_shape", "out", "out_shape", "argmax",
-  "stride", "pads", "pool_size", "bias", "fixed_range", "cmap", "size", "show_values", "labels"];
+  "stride", "pads", "pool_size", "bias", "fixed_range", "scales", "palettes", "size",
+  "show_values", "labels"];
 
 // ---- data --------------------------------------------------------------------------------------
 function typed(v, Kind) {
@@ -41,7 +42,8 @@ function readState(model) {
     x: floats(model.get("x")), k: floats(model.get("kernel")), out: floats(model.get("out")),
     argmax: typed(model.get("argmax"), Int32Array),
     s: model.get("stride"), pads: model.get("pads"), pool: model.get("pool_size"),
-    bias: model.get("bias"), fixed: model.get("fixed_range"), cmap: model.get("cmap"),
+    bias: model.get("bias"), fixed: model.get("fixed_range"), scales: model.get("scales"),
+    palettes: model.get("palettes"),
     size: model.get("size"), showValues: model.get("show_values"), labels: model.get("labels"),
   };
 }
@@ -136,31 +138,13 @@ export function projectiveField(st, i, j) {
 }
 
 // ---- colours -----------------------------------------------------------------------------------
-const NEG = [59, 76, 192], POS = [180, 4, 38]; // diverging: blue - white - red ("coolwarm" ends)
-
-function rangeOf(a) {
-  let lo = Infinity, hi = -Infinity;
-  for (let q = 0; q < a.length; q++) {
-    if (a[q] < lo) lo = a[q];
-    if (a[q] > hi) hi = a[q];
-  }
-  return a.length ? [lo, hi] : [0, 1];
-}
-
-function scale(lo, hi, cmap) {
-  // {lo, hi, mode, rgb(v) -> [r, g, b]}; a diverging scale is centred on 0
-  const mode = cmap === "auto" ? (lo < 0 && hi > 0 ? "diverging" : "grey") : cmap;
-  if (mode === "diverging") {
-    const m = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
-    return { lo: -m, hi: m, mode, rgb: (v) => {
-      const t = Math.max(-1, Math.min(1, v / m)), e = t < 0 ? NEG : POS, u = Math.abs(t);
-      return [255 - u * (255 - e[0]), 255 - u * (255 - e[1]), 255 - u * (255 - e[2])];
-    } };
-  }
-  if (!(hi > lo)) hi = lo + 1;
-  return { lo, hi, mode, rgb: (v) => {
-    const g = 255 * Math.max(0, Math.min(1, (v - lo) / (hi - lo)));
-    return [g, g, g];
+export function scale(spec, palettes) {
+  // spec = [cmap, lo, hi] as Python's viz.colour_scale chose it; the colours are the cmap's
+  // 256-entry palette (viz.palette), indexed exactly as viz.to_png indexes them
+  const [cmap, lo, hi] = spec, lut = palettes[cmap], f = 255 / (hi > lo ? hi - lo : 1);
+  return { lo, hi, rgb: (v) => {
+    const q = 3 * Math.floor(Math.max(0, Math.min(255, (v - lo) * f)));
+    return [lut[q], lut[q + 1], lut[q + 2]];
   } };
 }
 
@@ -346,9 +330,8 @@ function render({ model, el: host }) {
     const valuesFor = (h, w) => st.showValues === "yes" ||
       (st.showValues === "auto" && h <= VALUE_MAX_SIDE && w <= VALUE_MAX_SIDE && cell >= 18);
     const fixed = st.fixed && st.fixed.length === 2;
-    const inRange = fixed ? st.fixed : rangeOf(st.x), outRange = fixed ? st.fixed : rangeOf(st.out);
-    const inScale = scale(inRange[0], inRange[1], st.cmap);
-    const outScale = scale(outRange[0], outRange[1], st.cmap);
+    const inScale = scale(st.scales.input, st.palettes);
+    const outScale = scale(st.scales.output, st.palettes);
     root.dataset.cell = String(cell);
 
     const maps = el("div", "linked-maps", root);
@@ -374,8 +357,7 @@ function render({ model, el: host }) {
       el("div", "linked-kernel-caption", pop, `kernel ${st.kh}\u00d7${st.kw}` +
         (st.op === "conv" && st.bias ? `, bias ${fmt(st.bias)}` : ""));
       const kc = Math.min(36, KERNEL_PX / Math.max(st.kh, st.kw));
-      const kr = rangeOf(st.k);
-      const kScale = scale(Math.min(kr[0], -1e-12), Math.max(kr[1], 1e-12), "diverging");
+      const kScale = scale(st.scales.kernel, st.palettes);
       const kCanvas = el("canvas", "linked-kernel", pop);
       drawMap(kCanvas, st.k, st.kh, st.kw, kc, [0, 0, 0, 0], kScale, kc >= 18);
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import traceback
 from collections.abc import Callable
@@ -9,7 +10,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Feedback", "call_student", "integer_answer", "check_size_formula", "dict_answer"]
+__all__ = [
+    "Feedback",
+    "student_check",
+    "call_student",
+    "student_value",
+    "integer_answer",
+    "check_size_formula",
+    "check_number",
+    "dict_answer",
+]
 
 
 @dataclass
@@ -55,6 +65,38 @@ def call_student(fn: Callable, *args, **kwargs):
         ) from None
 
 
+def student_check(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
+    """Decorate a checker: a :class:`StudentError` raised while it runs (by :func:`call_student`
+    or :func:`student_value`) becomes its ``Feedback``, so a checker needs no ``try`` per call.
+
+    Examples
+    --------
+    >>> @student_check
+    ... def check_double(fn):
+    ...     return Feedback(student_value(fn, 2) == 4, "checked")
+    >>> check_double(lambda x: None).message
+    'your function returned None: did you forget `return`?'
+    """
+
+    @functools.wraps(check)
+    def checked(*args, **kwargs) -> Feedback:
+        try:
+            return check(*args, **kwargs)
+        except StudentError as err:
+            return Feedback(False, str(err))
+
+    return checked
+
+
+def student_value(fn: Callable, *args, forgot: str = "`return`"):
+    """:func:`call_student`, and a :class:`StudentError` when the function returns ``None``
+    (it forgot ``forgot``)."""
+    got = call_student(fn, *args)
+    if got is None:
+        raise StudentError(f"your function returned None: did you forget {forgot}?")
+    return got
+
+
 def integer_answer(got, want: int, case: str, float_hint: str) -> Feedback | None:
     """Feedback when ``got`` is not a whole number; ``None`` when it is an int (compare it next).
 
@@ -89,15 +131,17 @@ def integer_answer(got, want: int, case: str, float_hint: str) -> Feedback | Non
     return Feedback(False, f"{case} expected an integer, got {type(got).__name__} {got!r}.")
 
 
+@student_check
 def check_size_formula(
-    fn, cases, want, *, names: str, float_hint: str, wrong=(), fallback: str
+    fn, cases, want, *, names: str, float_hint: str, wrong=(), fallback: str, whole: bool = False
 ) -> Feedback | None:
     """Run a student's size formula ``fn(*case)`` on every case; ``None`` when all are right.
 
     Otherwise the feedback names the first case that fails and, as the hint, the first
-    ``(wrong_formula, message)`` of ``wrong`` that gives the student's number there (else
-    ``fallback``).  Shared by the output-size checkers, so they differ only in their formulas
-    and hints.
+    ``(wrong_formula, message)`` of ``wrong`` that gives the student's number there (with
+    ``whole=True``: that gives *all* the student's numbers, so one lucky case does not decide),
+    else ``fallback``.  Shared by the size checkers, so they differ only in their formulas and
+    hints.
 
     Examples
     --------
@@ -109,20 +153,54 @@ def check_size_formula(
     ...                    wrong=[(lambda n, k: n - k, "forgot + 1.")], fallback="").message
     'for n=5, k=3 you returned 2; expected 3. forgot + 1.'
     """
+    answers = []
     for args in cases:
         case = "for " + ", ".join(f"{n}={v}" for n, v in zip(names.split(), args, strict=True))
-        try:
-            got = call_student(fn, *args)
-        except StudentError as err:
-            return Feedback(False, str(err))
+        got = call_student(fn, *args)
         expected = want(*args)
         bad = integer_answer(got, expected, case, float_hint)
         if bad is not None:  # a Feedback (falsy: it did not pass)
             return bad
-        if got != expected:
-            hint = next((msg for formula, msg in wrong if got == formula(*args)), fallback)
-            return Feedback(False, f"{case} you returned {got}; expected {expected}. {hint}")
-    return None
+        answers.append((case, args, got, expected))
+        if got != expected and not whole:
+            break
+    failed = [a for a in answers if a[2] != a[3]]
+    if not failed:
+        return None
+    case, args, got, expected = failed[0]
+    explains = [a for a in answers if whole] or [failed[0]]
+    hint = next(
+        (msg for formula, msg in wrong if all(g == formula(*a) for _, a, g, _ in explains)),
+        fallback,
+    )
+    return Feedback(False, f"{case} you returned {got}; expected {expected}. {hint}")
+
+
+def check_number(
+    answer, want: int, *, case: str, float_hint: str, right: str, hints: dict, fallback: str
+) -> Feedback:
+    """Feedback on a whole number the student worked out (a count, a receptive field).
+
+    ``...`` left in place, a float or a non-number get their own message; the right answer gets
+    ``right``; a wrong one the message of ``hints[answer]`` (the usual slips, by the number they
+    give), else ``fallback``.
+
+    Examples
+    --------
+    >>> check_number(5, 5, case="here", float_hint="", right="yes", hints={}, fallback="").message
+    'yes'
+    >>> check_number(4, 5, case="here", float_hint="", right="", hints={4: "off by one."},
+    ...              fallback="").message
+    'you answered 4; that is not it: off by one.'
+    """
+    if answer is ...:
+        return Feedback(False, "replace `...` with your answer, a whole number.")
+    bad = integer_answer(answer, want, case, float_hint)
+    if bad is not None:
+        return bad
+    if answer == want:
+        return Feedback(True, right)
+    return Feedback(False, f"you answered {answer}; that is not it: {hints.get(answer, fallback)}")
 
 
 def dict_answer(answer, keys) -> Feedback | None:

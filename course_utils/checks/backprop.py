@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .. import backprop, ops
-from ._base import Feedback, StudentError, call_student
+from ._base import Feedback, StudentError, call_student, student_check
 from .pooling import surviving_positions
 
 __all__ = [
@@ -26,11 +26,9 @@ __all__ = [
 
 def _student_array(fn, args: tuple, shape: tuple[int, ...], what: str) -> np.ndarray | Feedback:
     """Call the student's ``fn(*args)``; its answer as a float array of ``shape``, or the
-    Feedback explaining why not (an exception, no return value, a wrong shape)."""
-    try:
-        got = call_student(fn, *args)
-    except StudentError as err:
-        return Feedback(False, str(err))
+    Feedback explaining why not (no return value, a wrong shape; an exception raises
+    :class:`StudentError`, reported by the checker)."""
+    got = call_student(fn, *args)
     return _as_array(got, shape, what)
 
 
@@ -64,6 +62,7 @@ def _err(a, b) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+@student_check
 def check_relu_backward(fn, negative_slope: float = 0.0) -> Feedback:
     """Check ``fn(x, grad_out)`` = gradient through (leaky) ReLU with ``negative_slope``.
 
@@ -141,6 +140,7 @@ def check_relu_backward(fn, negative_slope: float = 0.0) -> Feedback:
 
 
 # --------------------------------------------------------------------------------------------
+@student_check
 def check_max_pool_backward(fn) -> Feedback:
     """Check ``fn(x, grad_out)`` = gradient through 2x2 max pooling with stride 2.
 
@@ -158,10 +158,7 @@ def check_max_pool_backward(fn) -> Feedback:
     g = rng.normal(size=(3, 4))
     num = backprop.numeric_gradient(lambda v: np.sum(ops.max_pool2d(v) * g), x)
     up = ops.upsample2d(g)
-    try:
-        got = call_student(fn, x.copy(), g.copy())
-    except StudentError as err:
-        return Feedback(False, str(err))
+    got = call_student(fn, x.copy(), g.copy())
     if got is not None and np.shape(got) == g.shape:
         return Feedback(
             False,
@@ -220,6 +217,7 @@ def check_max_pool_backward(fn) -> Feedback:
 
 
 # --------------------------------------------------------------------------------------------
+@student_check
 def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
     """Check ``fn(x, grad_out)`` = ``dL/dK`` for ``out = ops.conv2d(x, K, stride)`` (2-D, "valid").
 
@@ -237,10 +235,7 @@ def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
     k = rng.normal(size=(3, 3))
     g = rng.normal(size=ops.conv2d(x, k, s).shape)
     num = backprop.numeric_gradient(lambda v: np.sum(ops.conv2d(x, v, s) * g), k)
-    try:
-        got = call_student(fn, x.copy(), g.copy())
-    except StudentError as err:
-        return Feedback(False, str(err))
+    got = call_student(fn, x.copy(), g.copy())
     if (
         s > 1
         and got is not None
@@ -294,6 +289,7 @@ def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
 
 
 # --------------------------------------------------------------------------------------------
+@student_check
 def check_sgd_step(fn) -> Feedback:
     """Check ``fn(kernel, image, target, lr)`` = the kernel after one gradient-descent step.
 

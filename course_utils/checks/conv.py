@@ -6,7 +6,15 @@ import numpy as np
 
 from .. import ops
 from ..data import sample_image
-from ._base import Feedback, StudentError, call_student, check_size_formula, integer_answer
+from ._base import (
+    Feedback,
+    call_student,
+    check_number,
+    check_size_formula,
+    integer_answer,
+    student_check,
+    student_value,
+)
 
 __all__ = [
     "check_conv_output_size",
@@ -115,6 +123,7 @@ def check_vertical_edge_kernel(kernel) -> Feedback:
     )
 
 
+@student_check
 def check_receptive_field(fn) -> Feedback:
     """Check ``fn(num_layers)`` = receptive field of ``num_layers`` stacked 3x3 stride-1 convs.
 
@@ -124,10 +133,7 @@ def check_receptive_field(fn) -> Feedback:
     True
     """
     for n in (1, 2, 3, 5, 10):
-        try:
-            got = call_student(fn, n)
-        except StudentError as err:
-            return Feedback(False, str(err))
+        got = call_student(fn, n)
         want = ops.receptive_field([3] * n)
         if got != want:
             hint = (
@@ -150,6 +156,7 @@ _SAME_CASES = [  # (n, k, s): odd and even totals, stride 1 to 3, a kernel small
 ]
 
 
+@student_check
 def check_same_padding(fn) -> Feedback:
     """Check ``fn(n, k, s)`` returns the zeros ``(before, after)`` Keras adds for ``padding="same"``.
 
@@ -167,12 +174,7 @@ def check_same_padding(fn) -> Feedback:
     """
     for n, k, s in _SAME_CASES:
         case = f"for n={n}, k={k}, s={s}"
-        try:
-            got = call_student(fn, n, k, s)
-        except StudentError as err:
-            return Feedback(False, str(err))
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
+        got = student_value(fn, n, k, s)
         if not isinstance(got, (tuple, list)) or len(got) != 2:
             return Feedback(
                 False,
@@ -235,28 +237,21 @@ def check_strided_receptive_field(answer) -> Feedback:
     """
     kernels, strides = zip(*STRIDED_STACK, strict=True)
     want = ops.receptive_field(kernels, strides)
-    if answer is ...:
-        return Feedback(False, "replace `...` with your answer, a whole number.")
-    bad = integer_answer(answer, want, "for this stack", "the receptive field counts pixels.")
-    if bad is not None:
-        return bad
-    if answer == want:
-        return Feedback(
-            True,
-            f"correct: {want} = 1 + 2 + 2*2 + 2*2. After the stride-2 layer, neighbouring "
-            "outputs sit 2 input pixels apart, so each later 3x3 layer widens the view by "
-            "2 * 2 = 4 pixels instead of 2. ops.receptive_field([3, 3, 3], [2, 1, 1]) says the same.",
-        )
-    hints = {
-        ops.receptive_field(kernels): "that ignores the stride: 2n + 1 holds only at stride 1.",
-        1 + 2 * 2 * 3: "the first layer's own window is still 3 wide; the stride only spreads the "
-        "*later* layers' windows.",
-        1 + 2 + 2 + 2 * 2: "only the layers *after* the stride see spaced inputs, but both of "
-        "them do: each adds 2 * 2 = 4 pixels.",
-    }
-    hint = hints.get(
+    return check_number(
         answer,
-        "add, layer by layer, (k - 1) times the spacing of that layer's "
+        want,
+        case="for this stack",
+        float_hint="the receptive field counts pixels.",
+        right=f"correct: {want} = 1 + 2 + 2*2 + 2*2. After the stride-2 layer, neighbouring "
+        "outputs sit 2 input pixels apart, so each later 3x3 layer widens the view by "
+        "2 * 2 = 4 pixels instead of 2. ops.receptive_field([3, 3, 3], [2, 1, 1]) says the same.",
+        hints={
+            ops.receptive_field(kernels): "that ignores the stride: 2n + 1 holds only at stride 1.",
+            1 + 2 * 2 * 3: "the first layer's own window is still 3 wide; the stride only spreads "
+            "the *later* layers' windows.",
+            1 + 2 + 2 + 2 * 2: "only the layers *after* the stride see spaced inputs, but both of "
+            "them do: each adds 2 * 2 = 4 pixels.",
+        },
+        fallback="add, layer by layer, (k - 1) times the spacing of that layer's "
         "inputs in pixels; the spacing multiplies by each stride.",
     )
-    return Feedback(False, f"you answered {answer}; that is not it: {hint}")

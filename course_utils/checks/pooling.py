@@ -6,7 +6,13 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import ops
-from ._base import Feedback, StudentError, call_student, integer_answer
+from ._base import (
+    Feedback,
+    check_number,
+    check_size_formula,
+    student_check,
+    student_value,
+)
 
 __all__ = [
     "POOL_EXERCISE_X",
@@ -56,6 +62,7 @@ _WRONG_SIZE_FORMULAS = [
 ]
 
 
+@student_check
 def check_pool_output_size(fn) -> Feedback:
     """Check ``fn(n, p, s)`` returns ``floor((n - p) / s) + 1`` ("valid" pooling).
 
@@ -66,38 +73,18 @@ def check_pool_output_size(fn) -> Feedback:
     >>> check_pool_output_size(lambda n, p, s: n // p).passed
     False
     """
-    results = []
-    for n, p, s in _SIZE_CASES:
-        try:
-            got = call_student(fn, n, p, s)
-        except StudentError as err:
-            return Feedback(False, str(err))
-        want = ops.pool_output_size(n, p, s)
-        bad = integer_answer(
-            got,
-            want,
-            f"for n={n}, p={p}, s={s}",
-            "use floor division `//`: a window that would run off the edge is dropped.",
-        )
-        if bad is not None:  # a Feedback (falsy: it did not pass)
-            return bad
-        results.append(int(got))
-    wants = [ops.pool_output_size(n, p, s) for n, p, s in _SIZE_CASES]
-    if results != wants:
-        # name the mistake by the formula that explains *all* the student's answers
-        hint = next(
-            (
-                h
-                for wrong, h in _WRONG_SIZE_FORMULAS
-                if results == [wrong(n, p, s) for n, p, s in _SIZE_CASES]
-            ),
-            "Count window positions: 0, s, 2s, ... as long as start + p <= n.",
-        )
-        i = next(i for i, (a, b) in enumerate(zip(results, wants, strict=True)) if a != b)
-        n, p, s = _SIZE_CASES[i]
-        return Feedback(
-            False, f"for n={n}, p={p}, s={s} you returned {results[i]}; expected {wants[i]}. {hint}"
-        )
+    bad = check_size_formula(
+        fn,
+        _SIZE_CASES,
+        ops.pool_output_size,
+        names="n p s",
+        float_hint="use floor division `//`: a window that would run off the edge is dropped.",
+        wrong=_WRONG_SIZE_FORMULAS,
+        fallback="Count window positions: 0, s, 2s, ... as long as start + p <= n.",
+        whole=True,  # name the mistake by the formula that explains *all* the answers
+    )
+    if bad is not None:
+        return bad
     return Feedback(
         True,
         f"correct on all {len(_SIZE_CASES)} cases. Note 9 pixels with p=s=2 give 4: the last "
@@ -182,6 +169,7 @@ def surviving_positions(x) -> np.ndarray:
     return mask
 
 
+@student_check
 def check_surviving_positions(fn) -> Feedback:
     """Check ``fn(x)`` marks, for 2x2/stride-2 max pooling, the position of each window's max.
 
@@ -196,12 +184,7 @@ def check_surviving_positions(fn) -> Feedback:
     ]
     for x in cases:
         want = surviving_positions(x)
-        try:
-            got = call_student(fn, x.copy())
-        except StudentError as err:
-            return Feedback(False, str(err))
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
+        got = student_value(fn, x.copy())
         g = np.asarray(got)
         if g.shape != x.shape:
             hint = ""
@@ -268,36 +251,27 @@ def check_encoder_receptive_field(answer) -> Feedback:
     """
     _, kernels, strides = zip(*SEED_ENCODER, strict=True)
     want = ops.receptive_field(kernels, strides)
-    if answer is ...:
-        return Feedback(False, "replace `...` with your answer, a whole number.")
-    bad = integer_answer(
-        answer, want, "for the seed's encoder", "the receptive field counts pixels."
-    )
-    if bad is not None:
-        return bad
-    if answer == want:
-        return Feedback(
-            True,
-            f"correct: {want} = 1 + 2 + 2 + 1 + 4 + 4 + 2 + 8 + 8. Each layer adds (k - 1) times "
-            "the spacing of its inputs (1, then 2 after the first pooling, then 4), so one "
-            f"bottleneck pixel sees {want}x{want} input pixels, a quarter of a 128x128 image's side.",
-        )
     convs = [k for name, k, _ in SEED_ENCODER if name == "conv"]
-    hints = {
-        ops.receptive_field(convs): "that counts the six convolutions only: the poolings matter "
-        "twice, with their own 2-pixel window and with their stride.",
-        ops.receptive_field(kernels): "that treats the poolings as stride-1 layers: after a "
-        "pooling, neighbouring pixels sit 2 input pixels apart.",
-        2 * len(kernels) + 1: "that counts every layer as a 3x3 at stride 1; pooling windows are "
-        "2 wide and their stride spreads every later layer.",
-        want - 1 - 2: "close: the pooling windows themselves widen the view too, by (2 - 1) times "
-        "their input spacing (1 for the first pooling, 2 for the second).",
-        1 + 2 + 2 + 1 + 4 + 4 + 2 + 4 + 4: "the spacing multiplies: after two poolings "
-        "neighbouring pixels are 2 * 2 = 4 input pixels apart.",
-    }
-    hint = hints.get(
+    return check_number(
         answer,
-        "go layer by layer: add (k - 1) times the current spacing, then "
+        want,
+        case="for the seed's encoder",
+        float_hint="the receptive field counts pixels.",
+        right=f"correct: {want} = 1 + 2 + 2 + 1 + 4 + 4 + 2 + 8 + 8. Each layer adds (k - 1) "
+        "times the spacing of its inputs (1, then 2 after the first pooling, then 4), so one "
+        f"bottleneck pixel sees {want}x{want} input pixels, a quarter of a 128x128 image's side.",
+        hints={
+            ops.receptive_field(convs): "that counts the six convolutions only: the poolings "
+            "matter twice, with their own 2-pixel window and with their stride.",
+            ops.receptive_field(kernels): "that treats the poolings as stride-1 layers: after a "
+            "pooling, neighbouring pixels sit 2 input pixels apart.",
+            2 * len(kernels) + 1: "that counts every layer as a 3x3 at stride 1; pooling windows "
+            "are 2 wide and their stride spreads every later layer.",
+            want - 1 - 2: "close: the pooling windows themselves widen the view too, by (2 - 1) "
+            "times their input spacing (1 for the first pooling, 2 for the second).",
+            1 + 2 + 2 + 1 + 4 + 4 + 2 + 4 + 4: "the spacing multiplies: after two poolings "
+            "neighbouring pixels are 2 * 2 = 4 input pixels apart.",
+        },
+        fallback="go layer by layer: add (k - 1) times the current spacing, then "
         "multiply the spacing by the layer's stride.",
     )
-    return Feedback(False, f"you answered {answer}; that is not it: {hint}")

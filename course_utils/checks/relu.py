@@ -7,7 +7,7 @@ import numpy as np
 from .. import ops
 from ..data import sample_image
 from ..ops import KERNEL_PRESETS
-from ._base import Feedback, StudentError, call_student
+from ._base import Feedback, student_check, student_value
 
 __all__ = ["check_relu", "check_combined_kernel", "check_sparsity_bias", "check_abs_from_relu"]
 
@@ -23,17 +23,12 @@ def _relu_cases() -> list[np.ndarray]:
 
 
 def _call_on_cases(fn, example: str) -> list | Feedback:
-    """``[(x, fn(x)), ...]`` on the test inputs, or the Feedback for the first call that fails
-    (an exception, no return value, or an input changed in place)."""
+    """``[(x, fn(x)), ...]`` on the test inputs, or the Feedback for an input changed in place
+    (an exception or no return value raises :class:`StudentError`, reported by the checker)."""
     calls = []
     for x in _relu_cases():
         before = x.copy()
-        try:
-            got = call_student(fn, x)
-        except StudentError as err:
-            return Feedback(False, str(err))
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
+        got = student_value(fn, x)
         if not np.array_equal(x, before):
             return Feedback(
                 False,
@@ -45,6 +40,7 @@ def _call_on_cases(fn, example: str) -> list | Feedback:
     return calls
 
 
+@student_check
 def check_relu(fn) -> Feedback:
     """Check ``fn(x)`` computes ``max(0, x)`` element-wise, for any shape, without changing ``x``.
 
@@ -113,6 +109,7 @@ _KERNEL_CASES = [
 ]
 
 
+@student_check
 def check_combined_kernel(fn) -> Feedback:
     """Check ``fn(k1, k2)`` returns the one kernel that replaces two stacked "valid" convolutions.
 
@@ -125,12 +122,7 @@ def check_combined_kernel(fn) -> Feedback:
     x = np.random.default_rng(3).normal(size=(12, 12))
     for k1, k2 in _KERNEL_CASES:
         want = ops.combined_kernel(k1, k2)
-        try:
-            got = call_student(fn, k1.copy(), k2.copy())
-        except StudentError as err:
-            return Feedback(False, str(err))
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
+        got = student_value(fn, k1.copy(), k2.copy())
         try:
             g = np.asarray(got, dtype=np.float64)
         except (TypeError, ValueError):
@@ -212,6 +204,7 @@ def check_sparsity_bias(bias) -> Feedback:
     )
 
 
+@student_check
 def check_abs_from_relu(fn) -> Feedback:
     """Check ``fn(x)`` returns ``|x|`` element-wise (to be built from ReLUs), leaving ``x`` untouched.
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ._base import Feedback, StudentError, call_student, integer_answer
+from ._base import Feedback, check_size_formula, student_check, student_value
 
 __all__ = ["check_merge_channels", "check_round_trip_size", "check_concat_vs_add"]
 
 
+@student_check
 def check_merge_channels(fn) -> Feedback:
     """Check ``fn(f)`` returns the channels of the seed net's two merges ``(merge4, merge5)``.
 
@@ -19,12 +20,7 @@ def check_merge_channels(fn) -> Feedback:
     True
     """
     for f in (64, 16, 1, 32):
-        try:
-            got = call_student(fn, f)
-        except StudentError as err:
-            return Feedback(False, str(err))
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return`?")
+        got = student_value(fn, f)
         try:
             c4, c5 = (int(v) for v in got)
         except (TypeError, ValueError):
@@ -70,6 +66,7 @@ def check_merge_channels(fn) -> Feedback:
 _SIZES = [(128, 2), (25, 2), (24, 2), (100, 3), (7, 1), (250, 2), (96, 5), (63, 3)]
 
 
+@student_check
 def check_round_trip_size(fn) -> Feedback:
     """Check ``fn(n, poolings)``: the size that comes back after ``poolings`` 2x2 max poolings and
     as many 2x upsamplings (``(n // 2**k) * 2**k``).
@@ -79,32 +76,27 @@ def check_round_trip_size(fn) -> Feedback:
     >>> check_round_trip_size(lambda n, k: (n // 2**k) * 2**k).passed
     True
     """
-    for n, k in _SIZES:
-        try:
-            got = call_student(fn, n, k)
-        except StudentError as err:
-            return Feedback(False, str(err))
-        want = (n // 2**k) * 2**k
-        bad = integer_answer(
-            got,
-            want,
-            f"for n={n}, poolings={k}",
-            "pooling floors at every step (25 -> 12, not 12.5): use floor division `//`.",
-        )
-        if bad is not None:  # a Feedback (falsy: it did not pass)
-            return bad
-        if got != want:
-            hint = "Each 2x2 pooling floors: n -> n // 2; each upsampling doubles."
-            if got == n:
-                hint = (
-                    "Odd sizes lose a row or column at the pooling that sees them: 25 -> 12 "
-                    "-> 24, not 25."
-                )
-            elif got == n // 2**k:
-                hint = "That is the size at the bottom; now upsample back up k times (x 2**k)."
-            return Feedback(
-                False, f"for n={n}, poolings={k} you returned {got}; expected {want}. {hint}"
-            )
+    bad = check_size_formula(
+        fn,
+        _SIZES,
+        lambda n, k: (n // 2**k) * 2**k,
+        names="n poolings",
+        float_hint="pooling floors at every step (25 -> 12, not 12.5): use floor division `//`.",
+        wrong=[
+            (
+                lambda n, k: n,
+                "Odd sizes lose a row or column at the pooling that sees them: 25 -> 12 -> 24, "
+                "not 25.",
+            ),
+            (
+                lambda n, k: n // 2**k,
+                "That is the size at the bottom; now upsample back up k times (x 2**k).",
+            ),
+        ],
+        fallback="Each 2x2 pooling floors: n -> n // 2; each upsampling doubles.",
+    )
+    if bad is not None:
+        return bad
     ok = [n for n in range(120, 133) if (n // 4) * 4 == n]
     return Feedback(
         True,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from ._base import Feedback, StudentError, call_student
+from ._base import Feedback, call_student, student_check
 
 __all__ = [
     "LR_OUTCOMES",
@@ -115,6 +115,7 @@ def check_learning_rate_prediction(prediction: str, fast: dict, base: dict) -> F
     return Feedback(False, f"You predicted {prediction!r}; this run says {outcome!r}. {what} {why}")
 
 
+@student_check
 def check_best_epoch(fn, history: dict) -> Feedback:
     """``fn(history)`` -> the 1-based epoch with the highest ``val_mean_iou`` of ``history``.
 
@@ -139,10 +140,7 @@ def check_best_epoch(fn, history: dict) -> Feedback:
         ep = [int(v) for v in hist["epoch"]]
         val = [float(v) for v in hist["val_mean_iou"]]
         want = ep[val.index(max(val))]
-        try:
-            got = call_student(fn, {k: list(v) for k, v in hist.items()})
-        except StudentError as err:
-            return Feedback(False, str(err))
+        got = call_student(fn, {k: list(v) for k, v in hist.items()})
         if got == want and not isinstance(got, bool):
             continue
         where = (

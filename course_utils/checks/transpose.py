@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ._base import Feedback, StudentError, call_student, check_size_formula
+from ._base import Feedback, call_student, check_size_formula, student_check, student_value
 
 __all__ = [
     "check_transpose_output_size",
@@ -104,6 +104,7 @@ def _scatter_variants(x: np.ndarray, k: np.ndarray, s: int) -> dict[str, np.ndar
     return out
 
 
+@student_check
 def check_scatter_add(fn) -> Feedback:
     """Check ``fn(x, kernel, s)``: transposed conv of a 2-D ``x`` by scatter-add, no padding.
 
@@ -122,12 +123,7 @@ def check_scatter_add(fn) -> Feedback:
         k = rng.integers(-2, 4, ks).astype(np.float64)
         want = ops.conv2d_transpose(x, k, s, padding=0)
         case = f"for x of shape {xs}, kernel of shape {ks}, stride {s}"
-        try:
-            got = call_student(fn, x.copy(), k.copy(), s)
-        except StudentError as err:
-            return Feedback(False, str(err))
-        if got is None:
-            return Feedback(False, "your function returned None: did you forget `return out`?")
+        got = student_value(fn, x.copy(), k.copy(), s, forgot="`return out`")
         try:
             got = np.asarray(got, dtype=np.float64)
         except (TypeError, ValueError):
@@ -173,6 +169,7 @@ def check_scatter_add(fn) -> Feedback:
 _CB_CASES = [(3, 2), (4, 2), (2, 2), (1, 2), (3, 1), (5, 2), (6, 3), (4, 3), (3, 3), (8, 4)]
 
 
+@student_check
 def check_checkerboard(fn) -> Feedback:
     """Check ``fn(k, s)`` predicts whether a k x k, stride-s transposed conv covers unevenly.
 
@@ -188,10 +185,7 @@ def check_checkerboard(fn) -> Feedback:
     """
     wrong = []
     for k, s in _CB_CASES:
-        try:
-            got = call_student(fn, k, s)
-        except StudentError as err:
-            return Feedback(False, str(err))
+        got = call_student(fn, k, s)
         if not isinstance(got, (bool, np.bool_)):
             return Feedback(
                 False,

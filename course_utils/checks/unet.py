@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._memo import memo
-from ._base import Feedback, StudentError, call_student, dict_answer
+from ._base import Feedback, call_student, dict_answer, student_check
 
 __all__ = ["check_conv_params", "check_unet_params", "check_unet_predictions", "PREDICTION_KEYS"]
 
@@ -42,6 +42,7 @@ def _as_int(got, what: str) -> tuple[int | None, Feedback | None]:
     return int(got), None
 
 
+@student_check
 def check_conv_params(fn) -> Feedback:
     """Check ``fn(k, cin, cout)`` = parameters of a ``k x k`` Conv2D: ``k*k*cin*cout + cout``.
 
@@ -53,10 +54,7 @@ def check_conv_params(fn) -> Feedback:
     False
     """
     for k, cin, cout in _CONV_CASES:
-        try:
-            raw = call_student(fn, k, cin, cout)
-        except StudentError as err:
-            return Feedback(False, str(err))
+        raw = call_student(fn, k, cin, cout)
         got, bad = _as_int(raw, f"for k={k}, cin={cin}, cout={cout} your function")
         if bad is not None:
             return bad
@@ -135,6 +133,7 @@ def _unet_levels(
 _UNET_CASES = [(64, 3, 2), (8, 3, 2), (16, 1, 3), (4, 3, 1)]  # (f, in_channels, num_classes)
 
 
+@student_check
 def check_unet_params(fn) -> Feedback:
     """Check ``fn(f, in_channels, num_classes)`` = ``models.unet(...).count_params()``.
 
@@ -148,10 +147,7 @@ def check_unet_params(fn) -> Feedback:
     False
     """
     for f, cin, classes in _UNET_CASES:
-        try:
-            raw = call_student(fn, f, cin, classes)
-        except StudentError as err:
-            return Feedback(False, str(err))
+        raw = call_student(fn, f, cin, classes)
         args = f"f={f}, in_channels={cin}, num_classes={classes}"
         got, bad = _as_int(raw, f"for {args} your function")
         if bad is not None:

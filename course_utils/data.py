@@ -614,8 +614,8 @@ def elastic_deform(
 
     1. Draw a displacement ``(dy, dx)`` for each point of a ``grid x grid`` lattice spread over
        the image (corners included), from a Gaussian with standard deviation ``sigma`` pixels.
-    2. Interpolate the lattice to every pixel with cubic splines
-       (``scipy.ndimage.map_coordinates``, order 3): a smooth displacement field.
+    2. Interpolate the lattice to every pixel with cubic splines (``scipy.ndimage``'s order-3
+       spline, the paper's "bicubic interpolation"): a smooth displacement field.
     3. Output pixel ``(y, x)`` takes the input at ``(y + dy, x + dx)``: the image by linear
        interpolation, the mask by *nearest neighbour*, so the mask keeps exactly its label values.
        Outside the border the input is mirrored.
@@ -677,11 +677,19 @@ def elastic_deform(
     out_img = img.astype(np.float32)
     out_mask = m
     if sigma > 0:
-        # lattice point i sits at pixel i * (H - 1) / (grid - 1): cubic spline through the lattice
-        gy, gx = np.meshgrid(
-            np.linspace(0, grid - 1, h), np.linspace(0, grid - 1, w), indexing="ij"
-        )
-        dy, dx = (ndimage.map_coordinates(c, [gy, gx], order=3, mode="mirror") for c in coarse)
+        # lattice point i sits at pixel i * (H - 1) / (grid - 1); the cubic spline through the
+        # lattice is separable: field = B_rows @ lattice @ B_cols.T, with B the spline's weights
+        # of each lattice point at each pixel (the same numbers as map_coordinates(order=3) on
+        # the 2-D lattice, much faster)
+        def basis(n: int) -> np.ndarray:
+            at = [np.linspace(0, grid - 1, n)]
+            return np.stack(
+                [ndimage.map_coordinates(e, at, order=3, mode="mirror") for e in np.eye(grid)],
+                axis=1,
+            )
+
+        rows, cols = basis(h), basis(w)
+        dy, dx = (rows @ c @ cols.T for c in coarse)
         yy, xx = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
         coords = np.stack([yy + dy, xx + dx])
         chans = out_img[..., None] if img.ndim == 2 else out_img

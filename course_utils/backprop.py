@@ -25,7 +25,7 @@ import numpy as np
 from ._arrays import as_float as _as_float
 from ._arrays import conv_setup, image_and_channels
 from ._validate import check_int
-from .ops import conv2d, max_pool2d_argmax, softmax
+from .ops import conv2d, conv_output_size, max_pool2d_argmax, softmax
 
 __all__ = [
     "relu_backward",
@@ -180,8 +180,7 @@ def conv2d_backward(
     xp, bank, squeeze, stride, (t, b, left, r) = conv_setup(x, kernel, stride, padding)
     kh, kw, cin, cout = bank.shape
     h, w = xp.shape[0] - t - b, xp.shape[1] - left - r
-    oh = (xp.shape[0] - kh) // stride + 1
-    ow = (xp.shape[1] - kw) // stride + 1
+    oh, ow = conv_output_size(xp.shape[0], kh, stride), conv_output_size(xp.shape[1], kw, stride)
     g = _grad_like(grad_out, (oh, ow) if squeeze else (oh, ow, cout), "conv2d(x, kernel)")
     g = g.reshape(oh, ow, cout)
     one = cin == 1 and cout == 1  # one channel: 2-D products are faster than matmuls

@@ -117,8 +117,7 @@ def conv2d(x, kernel, stride: int = 1, padding="valid") -> np.ndarray:
     """
     img, bank, squeeze, stride, _ = conv_setup(x, kernel, stride, padding)
     kh, kw = bank.shape[:2]
-    oh = (img.shape[0] - kh) // stride + 1
-    ow = (img.shape[1] - kw) // stride + 1
+    oh, ow = conv_output_size(img.shape[0], kh, stride), conv_output_size(img.shape[1], kw, stride)
     out = np.zeros((oh, ow, bank.shape[3]))
     # One vectorised step per kernel offset (i, j): every output pixel at once takes the input
     # pixel it sees through weight (i, j).  kh * kw steps in all, none per pixel.

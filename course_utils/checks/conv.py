@@ -189,8 +189,8 @@ def check_same_padding(fn) -> Feedback:
                 return bad
         if (before, after) == want:
             continue
-        out = -(-n // s)
-        total = (out - 1) * s + k - n
+        out = ops.conv_output_size(n, k, s, "same")  # ceil(n / s)
+        total = (out - 1) * s + k - n  # before ops.pad_amounts' max(., 0): a slip's sign shows
         hint = (
             "Start from the output size, ceil(n / s): how many input positions must its last "
             "window reach?"

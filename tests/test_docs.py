@@ -1,0 +1,44 @@
+"""The written pages stay what they promise: a short front page, links that resolve, no orphan pictures."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    *sorted(ROOT.glob("*/README.md")),
+]
+PAGES += sorted((ROOT / "tests").glob("*/README.md"))
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def _links(page: Path) -> list[Path]:
+    return [
+        (page.parent / target).resolve()
+        for target in LINK.findall(page.read_text(encoding="utf-8"))
+        if not re.match(r"[a-z]+:", target)  # http:, https:, mailto:
+    ]
+
+
+def test_readme_is_a_front_page():
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 150, f"README.md has {len(lines)} lines; move details to docs/"
+
+
+def test_pages_named_by_the_readme_exist():
+    for name in ("docs/performance.md", "docs/training.md", "tests/browser/README.md"):
+        assert (ROOT / name).is_file(), name
+
+
+def test_relative_links_resolve():
+    broken = [f"{p.relative_to(ROOT)} -> {t}" for p in PAGES for t in _links(p) if not t.exists()]
+    assert not broken, "broken links:\n" + "\n".join(broken)
+
+
+def test_every_picture_in_docs_is_shown_by_a_page():
+    shown = {t for p in PAGES for t in _links(p)}
+    orphans = [p.name for p in sorted((ROOT / "docs").glob("*.png")) if p.resolve() not in shown]
+    assert not orphans, f"pictures in docs/ that no page shows: {orphans}"

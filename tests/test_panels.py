@@ -13,7 +13,7 @@ from course_utils.widgets import (
     ScatterExplorer,
     SkipExplorer,
 )
-from course_utils.widgets.panels import SENT_KEYS, Panels, control_key
+from course_utils.widgets.panels import MAX_PICTURES, SENT_KEYS, Panels, control_key
 
 PNG = b"\x89PNG"
 
@@ -28,6 +28,18 @@ def test_show_replaces_named_pictures_only():
     assert p.colorbar("a") == b"bar" and p.colorbar("b") == b""
     p.show({"a": b"3"})  # no colour bar given this time: none shown
     assert p.picture("a") == b"3" and p.colorbar("a") == b""
+
+
+def test_every_picture_slot_syncs_on_its_own():
+    """MAX_PICTURES pictures and colour bars, each its own synced trait (p0.., c0..)."""
+    names = {f"n{i}": f"caption {i}" for i in range(MAX_PICTURES)}
+    p = Panels(names)
+    p.show({n: bytes([i]) for i, n in enumerate(names)}, colorbars={"n7": b"bar"})
+    assert p.pictures == [bytes([i]) for i in range(MAX_PICTURES)] and p.colorbar("n7") == b"bar"
+    synced = set(p.keys)
+    assert {f"p{i}" for i in range(MAX_PICTURES)} | {f"c{i}" for i in range(MAX_PICTURES)} <= synced
+    with pytest.raises(ValueError, match=f"1 to {MAX_PICTURES} pictures"):
+        Panels({f"n{i}": "" for i in range(MAX_PICTURES + 1)})
 
 
 def test_bad_names_say_what_exists():

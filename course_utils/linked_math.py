@@ -15,6 +15,11 @@ All maps are 2-D ``(H, W)``; indices are ``(row, col)``; windows are half-open
 ``(row0, col0, row1, col1)`` in input coordinates and may stick out of the input where padding
 adds zeros (those taps are marked ``pad=True`` and read 0).
 
+A view of a *detail* of a large map (a 16x16 box of a photo) shows the output pixels that belong
+to the detail (:func:`detail_outputs`: those whose window is anchored in it) with the real input
+pixels their windows read (:func:`detail_crop`), never a convolution of the detail alone: the
+numbers are the full map's.  :func:`coverage` says which input pixels no window reads.
+
 Examples
 --------
 >>> import numpy as np
@@ -46,6 +51,9 @@ __all__ = [
     "transpose_arithmetic",
     "arithmetic",
     "projective_field",
+    "coverage",
+    "detail_outputs",
+    "detail_crop",
 ]
 
 OPS = ("conv", "maxpool", "avgpool", "transpose")
@@ -338,11 +346,140 @@ def projective_field(
         cols = [stride * j + b for b in range(kw) if stride * j + b < ow]
     else:
         t, _, left, _ = pads
-
-        def span(p: int, pad: int, k: int, n_out: int) -> range:
-            lo = max(0, -((p + pad - k + 1) // -stride))  # ceil((p + pad - k + 1) / s)
-            hi = min(n_out - 1, (p + pad) // stride)
-            return range(lo, hi + 1)
-
-        rows, cols = list(span(i, t, kh, oh)), list(span(j, left, kw, ow))
+        rows = list(range(*_span(i, t, kh, stride, oh)))
+        cols = list(range(*_span(j, left, kw, stride, ow)))
     return [(r, c) for r in rows for c in cols]
+
+
+def _span(p, pad: int, k: int, s: int, n_out: int):
+    """Half-open range ``[lo, hi)`` of the outputs whose window (``k`` wide, starting at
+    ``r * s - pad``) covers position ``p`` of one axis; ``p`` may be an int array."""
+    lo = np.maximum(0, -((p + pad - k + 1) // -s))  # ceil((p + pad - k + 1) / s)
+    hi = np.minimum(n_out - 1, (p + pad) // s) + 1
+    if np.ndim(lo) == 0:
+        return int(lo), max(int(lo), int(hi))
+    return lo, np.maximum(lo, hi)
+
+
+def _geometry(op: str, kernel_shape, pool_size: int, pads) -> tuple[tuple[int, int], tuple]:
+    """The window size ``(kh, kw)`` and the padding ``(t, b, l, r)`` of a window operation."""
+    if op in POOLS:
+        return (pool_size, pool_size), (0, 0, 0, 0)
+    if op != "conv":
+        raise ValueError(f'op must be "conv", "maxpool" or "avgpool" here, got {op!r}.')
+    return _shape2("kernel_shape", kernel_shape), tuple(pads)
+
+
+def coverage(
+    op: str,
+    in_shape,
+    *,
+    kernel_shape=None,
+    pool_size: int = 2,
+    stride: int = 1,
+    pads=(0, 0, 0, 0),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which input rows and columns at least one window reads: two boolean arrays ``(H,)``, ``(W,)``.
+
+    Pixel ``(i, j)`` is read iff ``rows[i] and cols[j]``.  With a stride larger than the window
+    (pool 2, stride 3; a 3x3 kernel with stride 4) the windows leave gaps; with "valid" the last
+    positions are skipped when the windows do not fit exactly.  For pooling this is
+    :func:`course_utils.ops.window_coverage` on each axis.
+
+    Examples
+    --------
+    >>> rows, cols = coverage("maxpool", (7, 4), pool_size=2, stride=3)
+    >>> rows.astype(int).tolist(), cols.astype(int).tolist()
+    ([1, 1, 0, 1, 1, 0, 0], [1, 1, 0, 0])
+    """
+    h, w = _shape2("in_shape", in_shape)
+    if op == "transpose":  # every input pixel stamps its kernel
+        return np.ones(h, bool), np.ones(w, bool)
+    (kh, kw), (t, _, left, _) = _geometry(op, kernel_shape, pool_size, pads)
+    oh, ow = output_shape(
+        op, (h, w), kernel_shape=(kh, kw), pool_size=pool_size, stride=stride, pads=pads
+    )
+    lo_r, hi_r = _span(np.arange(h), t, kh, stride, oh)
+    lo_c, hi_c = _span(np.arange(w), left, kw, stride, ow)
+    return hi_r > lo_r, hi_c > lo_c
+
+
+def detail_outputs(
+    op: str,
+    in_shape,
+    detail,
+    *,
+    kernel_shape=None,
+    pool_size: int = 2,
+    stride: int = 1,
+    pads=(0, 0, 0, 0),
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The output pixels that belong to a detail of the input: half-open row and column ranges.
+
+    ``detail`` is ``(row, col, height, width)`` in input coordinates.  An output pixel belongs
+    to it when its window's *anchor*, the tap ``((kh - 1) // 2, (kw - 1) // 2)`` (the centre of
+    an odd kernel, the top-left pixel of a 2x2 pool window), lies in the detail.  With a 3x3
+    kernel, stride 1 and "same" padding these are the outputs at the detail's own positions.
+
+    Examples
+    --------
+    >>> detail_outputs("conv", (256, 256), (88, 120, 16, 16), kernel_shape=(3, 3),
+    ...                pads=(1, 1, 1, 1))
+    ((88, 104), (120, 136))
+    >>> detail_outputs("maxpool", (256, 256), (80, 112, 32, 32), pool_size=2, stride=3)
+    ((27, 38), (38, 48))
+    """
+    h, w = _shape2("in_shape", in_shape)
+    y0, x0, dh, dw = (check_int(f"detail[{q}]", v, 0) for q, v in enumerate(detail))
+    if dh < 1 or dw < 1 or y0 + dh > h or x0 + dw > w:
+        raise ValueError(
+            f"detail (row, col, height, width) = {tuple(detail)} must lie inside the input {h}x{w}."
+        )
+    (kh, kw), (t, _, left, _) = _geometry(op, kernel_shape, pool_size, pads)
+    oh, ow = output_shape(
+        op, (h, w), kernel_shape=(kh, kw), pool_size=pool_size, stride=stride, pads=pads
+    )
+
+    def axis(p0: int, n: int, pad: int, k: int, n_out: int) -> tuple[int, int]:
+        shift = pad - (k - 1) // 2  # anchor of output r: r * s - pad + (k - 1) // 2
+        lo = max(0, -((p0 + shift) // -stride))
+        hi = min(n_out, (p0 + n - 1 + shift) // stride + 1)
+        return lo, max(lo, hi)
+
+    return axis(y0, dh, t, kh, oh), axis(x0, dw, left, kw, ow)
+
+
+def detail_crop(
+    detail,
+    rows: tuple[int, int],
+    cols: tuple[int, int],
+    *,
+    kernel_shape=None,
+    pool_size: int = 2,
+    stride: int = 1,
+    pads=(0, 0, 0, 0),
+    op: str = "conv",
+) -> tuple[int, int, int, int]:
+    """The input box a detail's view must show: the detail and every window of its outputs.
+
+    ``rows``, ``cols`` are :func:`detail_outputs`' ranges.  Returns ``(row0, col0, row1, col1)``,
+    half-open, in input coordinates; it reaches outside the input only where the operation's
+    own padding puts zeros.
+
+    Examples
+    --------
+    >>> detail_crop((88, 120, 16, 16), (88, 104), (120, 136), kernel_shape=(3, 3),
+    ...             pads=(1, 1, 1, 1))
+    (87, 119, 105, 137)
+    """
+    y0, x0, dh, dw = detail
+    (kh, kw), (t, _, left, _) = _geometry(op, kernel_shape, pool_size, pads)
+
+    def axis(p0: int, n: int, span: tuple[int, int], pad: int, k: int) -> tuple[int, int]:
+        lo, hi = span
+        if hi <= lo:
+            return p0, p0 + n
+        return min(p0, lo * stride - pad), max(p0 + n, (hi - 1) * stride - pad + k)
+
+    (r0, r1), (c0, c1) = axis(y0, dh, rows, t, kh), axis(x0, dw, cols, left, kw)
+    return r0, c0, r1, c1

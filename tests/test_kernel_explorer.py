@@ -147,26 +147,68 @@ def test_shared_colour_scale_shows_that_all_ones_weights_make_the_output_brighte
 
 def test_linked_view_follows_the_controls_and_computes_like_ops():
     from course_utils import linked_math
+    from course_utils.widgets.kernel import detail_corner
 
     ex = KernelExplorer(preset="sharpen")
-    assert ex.linked.op == "conv" and ex.linked.x_shape == [16, 16]
-    d = ex.detail()
-    np.testing.assert_allclose(
-        ex.linked.output, ops.conv2d(d, KERNEL_PRESETS["sharpen"], 1, "same"), atol=1e-5
-    )
+    k = KERNEL_PRESETS["sharpen"]
+    img = sample_image("camera", gray=True)
+    y0, x0 = detail_corner("camera", img.shape)
+    # the 16x16 detail, the photo's real pixels around it (1 for a 3x3 kernel), its 16x16 outputs
+    assert ex.linked.op == "conv" and ex.linked.x_shape == [18, 18]
+    assert ex.linked.origin == [y0 - 1, x0 - 1] and ex.linked.margin == [0, 0, 0, 0]
+    assert ex.linked.detail == [y0, x0, y0 + 16, x0 + 16] and ex.linked.out_origin == [y0, x0]
+    np.testing.assert_array_equal(ex.detail(), img[y0 : y0 + 16, x0 : x0 + 16])
+    full = ops.conv2d(img, k, 1, "same")
+    np.testing.assert_allclose(ex.linked.output, full[y0 : y0 + 16, x0 : x0 + 16], atol=1e-5)
     ex.set(stride=2, padding="valid", image="coins", scale="shared")
-    assert ex.linked.out_shape == [7, 7] and ex.linked.stride == 2
+    img = sample_image("coins", gray=True)
+    y0, x0 = detail_corner("coins", img.shape)
+    full = ops.conv2d(img, k, 2, "valid")
+    (r0, c0), (oh, ow) = ex.linked.out_origin, ex.linked.out_shape
+    assert (oh, ow) == (8, 8) and ex.linked.stride == 2
     assert ex.linked.fixed_range == pytest.approx(list(ex.frame.data["range"]))
-    d = ex.detail()
-    want = ops.conv2d(d, KERNEL_PRESETS["sharpen"], 2, "valid")
-    a = ex.linked.explain(3, 4)
-    assert a.value == pytest.approx(want[3, 4], abs=1e-5)
+    np.testing.assert_allclose(ex.linked.output, full[r0 : r0 + oh, c0 : c0 + ow], atol=1e-5)
+    a = ex.linked.explain(r0 + 3, c0 + 4)
+    assert a.value == pytest.approx(full[r0 + 3, c0 + 4], abs=1e-5)
     assert (
         a.window
-        == linked_math.conv_arithmetic(d, KERNEL_PRESETS["sharpen"], 3, 4, stride=2).window
-        == (6, 8, 9, 11)
+        == linked_math.conv_arithmetic(img, k, r0 + 3, c0 + 4, stride=2).window
+        == (2 * (r0 + 3), 2 * (c0 + 4), 2 * (r0 + 3) + 3, 2 * (c0 + 4) + 3)
     )
     ex.weights[0].value = 2.0  # editing a weight reaches the linked view too
-    assert ex.linked.explain(0, 0).terms[0].w == 2.0
+    assert ex.linked.explain(r0, c0).terms[0].w == 2.0
     ex.set(scale="per map")
     assert ex.linked.fixed_range == []
+
+
+@pytest.mark.parametrize(
+    ("image", "stride", "padding"),
+    [("camera", 1, "same"), ("camera", 2, "same"), ("astronaut", 3, "valid"), ("coins", 4, "same")],
+)
+def test_linked_value_at_the_details_border_is_the_real_feature_maps(image, stride, padding):
+    """Lesson 01's linked view tells the truth at the detail's border: every output it shows,
+    the border rows and columns included, equals ops.conv2d on the whole photo there (the
+    window reads the photo's real pixels around the detail, not zeros)."""
+    from course_utils.widgets.kernel import detail_corner
+
+    ex = KernelExplorer(
+        image=image, preset="Sobel x (vertical edges)", stride=stride, padding=padding
+    )
+    img = sample_image(image, gray=True)
+    k = KERNEL_PRESETS["Sobel x (vertical edges)"]
+    full = ops.conv2d(img, k, stride, padding)
+    v = ex.linked
+    (r0, c0), (oh, ow) = v.out_origin, v.out_shape
+    y0, x0 = detail_corner(image, img.shape)
+    border = [(r, c) for r in range(r0, r0 + oh) for c in (c0, c0 + ow - 1)]
+    border += [(r, c) for r in (r0, r0 + oh - 1) for c in range(c0, c0 + ow)]
+    for r, c in border:
+        a = v.explain(r, c)
+        assert a.value == pytest.approx(full[r, c], abs=1e-5), (r, c)
+        assert v.output[r - r0, c - c0] == pytest.approx(full[r, c], abs=1e-5)
+        # a zero only where the photo itself ends (its "same" padding), never around the detail
+        assert all(t.pad is not (0 <= t.i < 256 and 0 <= t.j < 256) for t in a.terms)
+    if (image, stride) == ("camera", 1):  # the issue's pixel: the detail's output[2, 0]
+        a = v.explain(y0 + 2, x0)
+        assert not any(t.pad for t in a.terms)
+        assert a.value == pytest.approx(full[y0 + 2, x0], abs=1e-5)

@@ -44,6 +44,52 @@ TRANSPOSE_CASES = [
 ]
 
 
+DETAIL_CASES = [  # (op, window shape, stride, padding, detail) on a 40 x 36 map
+    ("conv", (3, 3), 1, "same", (10, 12, 16, 16)),
+    ("conv", (3, 3), 1, "same", (0, 20, 16, 16)),  # at the top and right edges: real padding
+    ("conv", (5, 5), 2, "same", (24, 0, 16, 16)),
+    ("conv", (3, 3), 4, "valid", (9, 7, 16, 16)),  # stride > kernel: unread pixels
+    ("maxpool", (2, 2), 3, "valid", (5, 4, 16, 16)),
+    ("maxpool", (3, 3), 1, "valid", (8, 8, 12, 12)),
+    ("avgpool", (2, 2), 2, "valid", (3, 6, 16, 16)),
+]
+
+
+def _js_case(v: LinkedView, n_out: int, n_in: int) -> dict:
+    """linked.js's state of a view (what readState makes of the synced traits), and pixels to
+    ask about: output pixels in view, input pixels drawn (full-map coordinates)."""
+    (h, w), (oy, ox), (r0, c0) = v.x_shape, v.origin, v.out_origin
+    st = {
+        "op": v.op,
+        "h": h,
+        "w": w,
+        "kh": v.kernel_shape[0],
+        "kw": v.kernel_shape[1],
+        "oh": v.out_shape[0],
+        "ow": v.out_shape[1],
+        "oy": oy,
+        "ox": ox,
+        "H": v.full_shape[0],
+        "W": v.full_shape[1],
+        "R0": r0,
+        "C0": c0,
+        "margin": v.margin,
+        "detail": v.detail,
+        "readRows": v.read_rows,
+        "readCols": v.read_cols,
+        "x": np.frombuffer(v.x, "<f4").tolist(),
+        "k": np.frombuffer(v.kernel, "<f4").tolist(),
+        "argmax": np.frombuffer(v.argmax, "<i4").tolist(),
+        "s": v.stride,
+        "pads": v.pads,
+        "pool": v.pool_size,
+        "bias": v.bias,
+    }
+    outs = [(r + r0, c + c0) for r, c in _pixels(tuple(v.out_shape), n_out)]
+    ins = [(i + oy, j + ox) for i, j in _pixels((h, w), n_in)]
+    return {"st": st, "outs": outs, "ins": ins, "view": v}
+
+
 def _pads(shape, kshape, stride, padding):
     """(top, bottom, left, right) by ops' padding rule, as LinkedView sends them."""
     (t, b), (left, r) = (
@@ -220,28 +266,22 @@ def test_js_math_matches_python(tmp_path):
             pool_size=kshape[0],
             bias=0.5 if op == "conv" else 0.0,
         )
-        st = {
-            "op": v.op,
-            "h": shape[0],
-            "w": shape[1],
-            "kh": v.kernel_shape[0],
-            "kw": v.kernel_shape[1],
-            "oh": v.out_shape[0],
-            "ow": v.out_shape[1],
-            "x": np.frombuffer(v.x, "<f4").tolist(),
-            "k": np.frombuffer(v.kernel, "<f4").tolist(),
-            "argmax": np.frombuffer(v.argmax, "<i4").tolist(),
-            "s": v.stride,
-            "pads": v.pads,
-            "pool": v.pool_size,
-            "bias": v.bias,
-        }
-        cases.append(
-            {"st": st, "outs": _pixels(tuple(v.out_shape), 6), "ins": _pixels(shape, 4), "view": v}
+        cases.append(_js_case(v, 6, 4))
+    for op, kshape, stride, padding, det in DETAIL_CASES:
+        x = RNG.normal(size=(40, 36))
+        v = LinkedView(
+            x,
+            op,
+            kernel=RNG.normal(size=kshape) if op == "conv" else None,
+            stride=stride,
+            padding=padding,
+            pool_size=kshape[0],
+            detail=det,
         )
+        cases.append(_js_case(v, 8, 10))
     driver = tmp_path / "driver.mjs"
     driver.write_text(
-        f"import {{ arithmetic, projectiveField }} from {json.dumps(js.as_uri())};\n"
+        f"import {{ arithmetic, projectiveField, fieldNote }} from {json.dumps(js.as_uri())};\n"
         "import { readFileSync } from 'node:fs';\n"
         "const cases = JSON.parse(readFileSync(0, 'utf8'));\n"
         "const st2 = (st) => ({...st, x: Float32Array.from(st.x), k: Float32Array.from(st.k),\n"
@@ -249,6 +289,8 @@ def test_js_math_matches_python(tmp_path):
         "console.log(JSON.stringify(cases.map((c) => ({\n"
         "  ar: c.outs.map(([r, q]) => arithmetic(st2(c.st), r, q)),\n"
         "  pf: c.ins.map(([i, j]) => projectiveField(st2(c.st), i, j)),\n"
+        "  note: c.ins.map(([i, j]) => fieldNote(st2(c.st), i, j,\n"
+        "    projectiveField(st2(c.st), i, j).length)),\n"
         "}))));\n"
     )
     payload = json.dumps([{k: c[k] for k in ("st", "outs", "ins")} for c in cases])
@@ -264,14 +306,29 @@ def test_js_math_matches_python(tmp_path):
             want = v.explain(r, c)
             assert tuple(ar["window"]) == want.window, (v, r, c)
             assert ar["value"] == pytest.approx(want.value, abs=1e-9)
-            assert ar["value"] == pytest.approx(v.output[r, c], abs=1e-5)  # what ops drew
+            drawn = v.output[r - v.out_origin[0], c - v.out_origin[1]]
+            assert ar["value"] == pytest.approx(drawn, abs=1e-5)  # what ops drew
+            assert ar["value"] == pytest.approx(v.full_output[r, c], abs=1e-5)
             assert [(t["i"], t["j"]) for t in ar["terms"]] == [(t.i, t.j) for t in want.terms]
             if want.argmax is not None:
                 assert tuple(ar["argmax"]) == want.argmax
             checked += 1
-        for (i, j), pf in zip(case["ins"], answer["pf"], strict=True):
-            assert [tuple(p) for p in pf] == v.projective_field(i, j)
-    assert checked == sum(len(c["outs"]) for c in cases) > 50
+        rows, cols = L.coverage(
+            v.op,
+            v.full_shape,
+            kernel_shape=v.kernel_shape,
+            pool_size=v.pool_size,
+            stride=v.stride,
+            pads=v.pads,
+        )
+        for (i, j), pf, note in zip(case["ins"], answer["pf"], answer["note"], strict=True):
+            field = v.projective_field(i, j)
+            assert [tuple(p) for p in pf] == field
+            read = rows[i] and cols[j]
+            assert note == (None if field else "never-read" if not read else "outside-view")
+    assert checked == sum(len(c["outs"]) for c in cases) > 80
+    notes = [n for a in got for n in a["note"]]
+    assert "never-read" in notes and None in notes  # both kinds of click were checked
 
 
 def test_js_colours_are_the_static_pictures(tmp_path):
@@ -460,3 +517,122 @@ def test_saved_notebooks_carry_a_static_picture_at_true_relative_sizes():
     img = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
     scale = 384 // 64
     assert img.size == (64 * scale + 24 + 16 * scale, 64 * scale)  # output 1/4 of the input
+
+
+# ---- a detail of a larger map: the full map's numbers, with the real neighbours -----------------
+@pytest.mark.parametrize(("op", "kshape", "stride", "padding", "det"), DETAIL_CASES, ids=str)
+def test_detail_view_shows_the_full_maps_values(op, kshape, stride, padding, det):
+    """Every output in view is the full map's value, and its arithmetic reads the real pixels
+    (zeros only where the full map's own padding is), never zeros around the detail."""
+    x = RNG.normal(size=(40, 36))
+    k = RNG.normal(size=kshape)
+    v = LinkedView(
+        x, op, kernel=k if op == "conv" else None, stride=stride, padding=padding,
+        pool_size=kshape[0], detail=det,
+    )  # fmt: skip
+    full = {
+        "conv": lambda: ops.conv2d(x, k, stride, padding),
+        "maxpool": lambda: ops.max_pool2d(x, kshape[0], stride),
+        "avgpool": lambda: ops.avg_pool2d(x, kshape[0], stride),
+    }[op]()
+    (r0, c0), (oh, ow) = v.out_origin, v.out_shape
+    np.testing.assert_allclose(v.output, full[r0 : r0 + oh, c0 : c0 + ow], atol=1e-5)
+    y0, x0, dh, dw = det
+    (oy, ox), (h, w), (t, b, left, right) = v.origin, v.x_shape, v.margin
+    np.testing.assert_array_equal(_f32(v.x, (h, w)), x[oy : oy + h, ox : ox + w].astype("f4"))
+    assert oy <= y0 and ox <= x0 and oy + h >= y0 + dh and ox + w >= x0 + dw  # detail drawn
+    assert v.detail == [y0, x0, y0 + dh, x0 + dw]
+    # zeros are drawn only beyond the image's edge
+    assert (t == 0 or oy == 0) and (left == 0 or ox == 0)
+    assert (b == 0 or oy + h == 40) and (right == 0 or ox + w == 36)
+    for r in range(r0, r0 + oh):
+        for c in range(c0, c0 + ow):
+            a = v.explain(r, c)
+            assert a.value == pytest.approx(full[r, c], abs=1e-5)
+            wr0, wc0, wr1, wc1 = a.window
+            assert (
+                oy - t <= wr0 and wr1 <= oy + h + b and ox - left <= wc0 and wc1 <= ox + w + right
+            )
+            for term in a.terms:
+                inside = 0 <= term.i < 40 and 0 <= term.j < 36
+                assert term.pad is (not inside)
+            # the window is anchored in the detail
+            ai, aj = wr0 + (kshape[0] - 1) // 2, wc0 + (kshape[1] - 1) // 2
+            assert y0 <= ai < y0 + dh and x0 <= aj < x0 + dw
+    # every full-map output anchored in the detail is in view
+    n_in_view = 0
+    for r in range(full.shape[0]):
+        for c in range(full.shape[1]):
+            pads = v.pads
+            ai = r * stride - pads[0] + (kshape[0] - 1) // 2
+            aj = c * stride - pads[2] + (kshape[1] - 1) // 2
+            anchored = y0 <= ai < y0 + dh and x0 <= aj < x0 + dw
+            assert anchored is (r0 <= r < r0 + oh and c0 <= c < c0 + ow)
+            n_in_view += anchored
+    assert n_in_view == oh * ow
+
+
+def test_detail_at_the_border_reads_real_neighbours_not_zeros():
+    """The issue's case: output[2, 0] of a 16x16 detail was summed with 3 zeros around the
+    detail; now its window reads the real column left of it, and equals the full map."""
+    x = RNG.random((64, 64))
+    k = ops.KERNEL_PRESETS["Sobel x (vertical edges)"]
+    v = LinkedView(x, "conv", kernel=k, padding="same", detail=(20, 24, 16, 16))
+    a = v.explain(22, 24)  # the detail's row 2, column 0
+    assert [t.pad for t in a.terms] == [False] * 9
+    assert {(t.i, t.j) for t in a.terms if t.j == 23} == {(21, 23), (22, 23), (23, 23)}
+    assert a.value == pytest.approx(ops.conv2d(x, k, 1, "same")[22, 24], abs=1e-5)
+    alone = ops.conv2d(x[20:36, 24:40], k, 1, "same")[2, 0]  # the old view's number
+    assert abs(alone - a.value) > 1e-3
+    assert v.margin == [0, 0, 0, 0] and v.origin == [19, 23] and v.x_shape == [18, 18]
+    # a detail in the image's corner: its outer ring is the full map's own zero padding
+    corner = LinkedView(x, "conv", kernel=k, padding="same", detail=(0, 0, 16, 16))
+    assert corner.margin == [1, 0, 1, 0] and corner.origin == [0, 0]
+    assert sum(t.pad for t in corner.explain(0, 0).terms) == 5
+
+
+def test_coverage_is_what_the_windows_read():
+    for shape, kshape, stride, padding in CONV_CASES:
+        pads = _pads(shape, kshape, stride, padding)
+        rows, cols = L.coverage("conv", shape, kernel_shape=kshape, stride=stride, pads=pads)
+        out = ops.conv2d(np.zeros(shape), np.ones(kshape), stride, padding)
+        for i, j in itertools.product(range(shape[0]), range(shape[1])):
+            one = np.zeros(shape)
+            one[i, j] = 1.0  # read <=> the output changes when the pixel changes
+            changed = np.any(ops.conv2d(one, np.ones(kshape), stride, padding) != out)
+            assert bool(rows[i] and cols[j]) is bool(changed), (shape, kshape, stride, i, j)
+    for n, p, s in [(7, 2, 3), (32, 2, 3), (9, 3, 2), (10, 4, 4)]:
+        rows, _ = L.coverage("maxpool", (n, 5), pool_size=p, stride=s)
+        np.testing.assert_array_equal(rows, ops.window_coverage(n, p, s))
+
+
+def test_detail_view_dims_unread_pixels_and_reports_them():
+    x = RNG.random((64, 64))
+    v = LinkedView(x, "maxpool", pool_size=2, stride=3, detail=(20, 20, 16, 16))
+    oy, ox = v.origin
+    rows = np.array(v.read_rows, bool)
+    np.testing.assert_array_equal(rows, ops.window_coverage(64, 2, 3)[oy : oy + v.x_shape[0]])
+    gap = next(i for i in range(oy, oy + v.x_shape[0]) if not rows[i - oy])
+    assert gap % 3 == 2 and v.projective_field(gap, 25) == []
+    assert v.projective_field(21, 22) == [(7, 7)]
+
+
+def test_detail_validation():
+    x = np.ones((32, 32))
+    with pytest.raises(ValueError, match="must lie inside the input"):
+        LinkedView(x, "conv", kernel=np.ones((3, 3)), detail=(20, 20, 16, 16))
+    with pytest.raises(ValueError, match='not "transpose"'):
+        LinkedView(x, "transpose", kernel=np.ones((3, 3)), detail=(0, 0, 8, 8))
+    with pytest.raises(ValueError, match="row, col, height, width"):
+        LinkedView(x, "conv", kernel=np.ones((3, 3)), detail=(0, 0, 8))
+    v = LinkedView(x, "conv", kernel=np.ones((3, 3)), detail=(8, 8, 8, 8))
+    with pytest.raises(ValueError, match="not in this view"):
+        v.explain(0, 0)
+    v.update(detail=())  # back to the whole map
+    assert v.x_shape == [32, 32] and v.out_shape == [30, 30] and v.detail == []
+    assert repr(v) == "LinkedView(conv: 32x32 -> 30x30, kernel 3x3, stride 1, padding 'valid')"
+    v.update(detail=(8, 8, 8, 8))
+    assert repr(v) == (
+        "LinkedView(conv: detail 8x8 at (8, 8) of 32x32 -> output 8x8 at (7, 7), kernel 3x3, "
+        "stride 1, padding 'valid')"
+    )

@@ -173,7 +173,6 @@ def test_pooling_equals_window_by_window(shape, p, s, padding):
 
 
 def test_true_size_colour_bars_and_linked_view_follow_the_controls():
-    from course_utils import linked_math
 
     ex = PoolingExplorer()
     f = ex.set(pool_size=2, stride=2, mode="max")
@@ -183,14 +182,42 @@ def test_true_size_colour_bars_and_linked_view_follow_the_controls():
     assert ex.linked.op == "maxpool" and ex.linked.out_shape == [8, 8]
     d = ex.detail()
     y0, x0, zs = ex.frame.data["detail"]
-    np.testing.assert_array_equal(d, sample_image("camera", gray=True)[y0 : y0 + zs, x0 : x0 + zs])
+    img = sample_image("camera", gray=True)
+    np.testing.assert_array_equal(d, img[y0 : y0 + zs, x0 : x0 + zs])
+    # the detail's part of the real pooled map (its corner is a multiple of 4: the same windows)
     np.testing.assert_allclose(ex.linked.output, ops.max_pool2d(d, 4, 4), atol=1e-6)
+    assert ex.linked.out_origin == [y0 // 4, x0 // 4]
     ex.set(mode="average", pool_size=3, stride=2)
     assert ex.linked.op == "avgpool" and ex.linked.stride == 2 and ex.linked.pool_size == 3
-    a = ex.linked.explain(2, 5)
-    assert a.window == (4, 10, 7, 13)
-    assert a.value == pytest.approx(ops.avg_pool2d(d, 3, 2)[2, 5], abs=1e-6)
-    # pool 2, stride 3 leaves gaps: a pixel in a gap reaches no pooled pixel
+    r, c = y0 // 2 + 2, x0 // 2 + 5  # window anchored at detail (5, 11): rows 4..6, cols 10..12
+    a = ex.linked.explain(r, c)
+    assert a.window == (y0 + 4, x0 + 10, y0 + 7, x0 + 13)
+    assert a.value == pytest.approx(ops.avg_pool2d(img, 3, 2)[r, c], abs=1e-6)
+
+
+def test_linked_view_at_stride_3_is_the_photo_s_windows_and_dims_the_gaps():
+    """Pool 2, stride 3: the windows start at multiples of 3 of the photo (as the windows
+    picture draws them), the rows and columns between them are never read."""
+    from course_utils import linked_math
+
+    ex = PoolingExplorer()
     ex.set(pool_size=2, stride=3, mode="max")
-    assert ex.linked.projective_field(2, 2) == [] and len(ex.linked.projective_field(3, 3)) == 1
+    y0, x0, zs = ex.frame.data["detail"]
+    img = sample_image("camera", gray=True)
+    v = ex.linked
+    full = ops.max_pool2d(img, 2, 3)
+    (r0, c0), (oh, ow) = v.out_origin, v.out_shape
+    np.testing.assert_allclose(v.output, full[r0 : r0 + oh, c0 : c0 + ow], atol=1e-6)
+    assert all(3 * r >= y0 for r in range(r0, r0 + oh)) and 3 * (r0 - 1) < y0
+    # dimmed = never read, exactly the windows picture's dimmed pixels
+    oy, ox = v.origin
+    read = np.outer(v.read_rows, v.read_cols).astype(bool)
+    want = np.outer(ops.window_coverage(256, 2, 3), ops.window_coverage(256, 2, 3))
+    np.testing.assert_array_equal(read, want[oy : oy + v.x_shape[0], ox : ox + v.x_shape[1]])
+    gap = next(i for i in range(y0, y0 + zs) if i % 3 == 2)
+    assert v.projective_field(gap, x0 + 1) == []
+    assert not v.read_rows[gap - oy]
+    hit = next(i for i in range(y0, y0 + zs) if i % 3 == 0)
+    col = next(j for j in range(x0, x0 + zs) if j % 3 == 0)
+    assert v.projective_field(hit, col) == [(hit // 3, col // 3)]
     assert linked_math.output_shape("maxpool", (32, 32), pool_size=2, stride=3) == (11, 11)

@@ -28,6 +28,8 @@ def _size_formula(n: int, k: int, s: int, padding) -> str:
 
 #: side of the detail (yellow box) shown in the linked view; 16 x 16 leaves room for the values
 DETAIL = 16
+#: the linked view's larger map, CSS px: detail, kernel and feature map fit a 900 px cell
+LINKED_SIZE = 320
 SCALES = ("per map", "shared")
 
 
@@ -150,9 +152,10 @@ class KernelExplorer(Explorer):
     Controls: photo, preset kernel (or edit the 3x3 weights), stride, padding, colour scale
     (each map its own, or one shared scale to compare brightness).  The pictures carry colour
     bars and are drawn at their true relative sizes (a stride-2 output is half as wide).  Below,
-    a :class:`~course_utils.widgets.linked.LinkedView` of the 16x16 detail in the yellow box:
-    hover an output pixel to see its window and the products that add up to it; click an input
-    pixel to see every output pixel it reaches.
+    a :class:`~course_utils.widgets.linked.LinkedView` of the 16x16 detail in the yellow box and
+    its part of the feature map (the real map's values: border windows read the photo's pixels
+    around the detail, drawn pale): hover an output pixel to see its window and the products
+    that add up to it; click an input pixel to see every output pixel it reaches.
     ``KernelExplorer().set(stride=2)`` changes a control from code, exactly like the slider.
 
     Examples
@@ -221,7 +224,7 @@ class KernelExplorer(Explorer):
         for wgt in self.weights:
             wgt.observe(self._on_weight, names="value")
         self.linked = LinkedView(
-            np.zeros((DETAIL, DETAIL)), "conv", kernel=np.zeros((3, 3)), size=384
+            np.zeros((DETAIL, DETAIL)), "conv", kernel=np.zeros((3, 3)), size=LINKED_SIZE
         )
         self._update_linked(self.frame)
         control_row, *rest = self.widget.children
@@ -288,16 +291,21 @@ class KernelExplorer(Explorer):
         return img[y0 : y0 + DETAIL, x0 : x0 + DETAIL]
 
     def _update_linked(self, frame: Frame | None) -> None:
+        """The linked view: the detail's part of the real feature map.  Its windows read the
+        photo's real pixels around the detail; zeros only where the photo itself ends."""
         if self.linked is None or frame is None:
             return
         v = self.values()
+        img = photo(v["image"], gray=True)
+        y0, x0 = detail_corner(v["image"], img.shape)
         shared = v["scale"] == "shared"
         self.linked.update(
-            self.detail(),
+            img,
             "conv",
             kernel=self.kernel(),
             stride=v["stride"],
             padding=v["padding"],
             fixed_range=frame.data["range"] if shared else (),
-            labels=("detail", "its feature map"),
+            labels=("detail", "feature map"),
+            detail=(y0, x0, min(DETAIL, img.shape[0]), min(DETAIL, img.shape[1])),
         )

@@ -16,6 +16,8 @@ from .linked import LinkedView
 __all__ = ["PoolingExplorer", "pooling_step", "draw_window_grid"]
 
 _ZOOM_SIZE, _ZOOM = 32, 8
+#: the linked view's larger map, CSS px (the detail and its pooled map fit a 900 px cell)
+LINKED_SIZE = 320
 _LINE = np.array([0, 200, 255], np.uint8)  # window borders: cyan
 _FIRST = np.array([255, 140, 0], np.uint8)  # one whole window: orange
 
@@ -171,9 +173,10 @@ class PoolingExplorer(Explorer):
     Left: the photo (yellow box = the detail); middle: the detail enlarged 8 times with the
     pooling windows drawn in (cyan borders, one window in orange, unread pixels dimmed);
     right: the pooled map at its true size (half as wide for stride 2).  Below, a
-    :class:`~course_utils.widgets.linked.LinkedView` of the same detail: hover a pooled pixel
+    :class:`~course_utils.widgets.linked.LinkedView` of the same detail and its part of the
+    real pooled map (the photo's windows; pixels no window reads dimmed): hover a pooled pixel
     to see its window and the maximum (or the mean); click an input pixel to see which pooled
-    pixels read it (none, where windows leave gaps).
+    pixels read it (a dimmed one says it is never read).
 
     Examples
     --------
@@ -183,7 +186,7 @@ class PoolingExplorer(Explorer):
     >>> ex.set(pool_size=3, stride=1).data["output"].shape
     (254, 254)
     >>> ex.linked.op, ex.linked.out_shape
-    ('maxpool', [30, 30])
+    ('maxpool', [32, 32])
     """
 
     def __init__(
@@ -206,7 +209,7 @@ class PoolingExplorer(Explorer):
                 "output": "pooled map (true size, same grey scale)",
             },
         )
-        self.linked = LinkedView(np.zeros((4, 4)), "maxpool", size=384)
+        self.linked = LinkedView(np.zeros((4, 4)), "maxpool", size=LINKED_SIZE)
         self._update_linked(self.frame)
         self.widget.children = (
             *self.widget.children,
@@ -233,14 +236,17 @@ class PoolingExplorer(Explorer):
         return photo(self.controls["image"].value, gray=True)[y0 : y0 + zs, x0 : x0 + zs]
 
     def _update_linked(self, frame: Frame | None) -> None:
+        """The linked view: the detail's part of the real pooled map (the photo's windows, as
+        the windows picture draws them; pixels no window reads are dimmed)."""
         if self.linked is None or frame is None:
             return
         v = self.values()
         op = "maxpool" if v["mode"] == "max" else "avgpool"
         self.linked.update(
-            self.detail(),
+            photo(v["image"], gray=True),
             op,
             pool_size=v["pool_size"],
             stride=v["stride"],
             labels=("detail", "pooled"),
+            detail=(*frame.data["detail"][:2], frame.data["detail"][2], frame.data["detail"][2]),
         )

@@ -2,7 +2,7 @@
 
 Layers, bottom up; a module imports only from its own layer or the layers below it:
 
-    _validate, _memo, _env, jupyter_server  ->  _arrays  ->  ops  ->  backprop, metrics,
+    _validate, _memo, _env  ->  _arrays  ->  ops  ->  backprop, metrics,
     _keras_metrics, data, models, linked_math, toys (the domain)  ->  viz  ->  widgets, checks
     ->  training, diagnostics  ->  __main__ and the package itself
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "course_utils"
 LAYERS = (
-    {"_validate", "_memo", "_env", "jupyter_server"},
+    {"_validate", "_memo", "_env"},
     {"_arrays"},
     {"ops"},
     {"backprop", "metrics", "_keras_metrics", "data", "models", "linked_math", "toys"},

@@ -22,7 +22,7 @@ import statistics
 import sys
 import time
 
-import course_utils  # noqa: F401  (quiet TensorFlow start-up, before keras)
+import course_utils  # noqa: F401  (environment defaults, e.g. TF_CPP_MIN_LOG_LEVEL, before keras)
 import keras
 from course_utils.data import make_shapes
 from course_utils.training import PROFILES, build_model, choose_precision, detect_device

@@ -32,7 +32,7 @@ import tempfile
 import time
 from dataclasses import replace
 
-import course_utils  # noqa: F401  (quiet TensorFlow start-up, before keras)
+import course_utils  # noqa: F401  (environment defaults, e.g. TF_CPP_MIN_LOG_LEVEL, before keras)
 import keras
 import numpy as np
 from course_utils.data import make_shapes

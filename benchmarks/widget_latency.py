@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import latency_cases  # noqa: E402
 
-import course_utils  # noqa: E402,F401  (quiet TensorFlow before anything imports it)
+import course_utils  # noqa: E402,F401  (environment defaults, before anything imports TensorFlow)
 
 
 def median_ms(fn, repeats: int, warmup: int = 1) -> float:

@@ -1,8 +1,11 @@
 """Shared helpers for the "U-Net from scratch" course.
 
-Importing this package (every lesson does it first) is quick: it sets the environment variables
-TensorFlow reads and arranges that Keras, when something first imports it, starts without
-TensorFlow's C-level start-up noise.  Then it exposes one module per concern:
+Importing this package (every lesson does it first) is quick and imports no Keras: it puts the
+course's environment defaults into ``os.environ`` (``TF_CPP_MIN_LOG_LEVEL=3``,
+``KERAS_BACKEND=tensorflow``, each only where it is not set yet), which TensorFlow reads when it
+starts.  Lessons then call :func:`start_keras` before ``import keras``: it starts Keras without
+the INFO lines TensorFlow prints while it starts (they would show as red text in the first cell).
+The package has one module per concern:
 
 ========== ===================================================================
 ``ops``     NumPy reference implementations of every operation (float64-exact)
@@ -23,10 +26,11 @@ TensorFlow's C-level start-up noise.  Then it exposes one module per concern:
 from __future__ import annotations
 
 from . import _env
+from ._env import start_keras
 
 __version__ = "0.1.0"
 
-_env.install()
+_env.apply_env()  # environment defaults (os.environ.setdefault), before anything imports TensorFlow
 
 
 def doctor() -> bool:
@@ -36,4 +40,4 @@ def doctor() -> bool:
     return _doctor()
 
 
-__all__ = ["doctor", "__version__"]
+__all__ = ["doctor", "start_keras", "__version__"]

@@ -1,38 +1,91 @@
-"""Process-level set-up: the course's environment variables, and Keras imported without noise.
+"""The course's environment variables, and :func:`start_keras`, which lessons call to start Keras.
 
 * :data:`COURSE_ENV` / :func:`course_env` are the one list of environment variables the course
-  runs under (lessons' conftest, ``tools/execute_lessons.py``, the browser harness).
-* :func:`quiet_import_keras` imports Keras (and TensorFlow) once with the start-up noise that
-  TensorFlow writes straight to file descriptor 2 silenced (and, on the TensorFlow backend,
-  without TFLite's optional import of JAX: :func:`_jax_hidden`).
-* :func:`install` (run by ``import course_utils``, cheap: no Keras) sets the variables and arranges
-  that the *first* ``import keras`` or ``import tensorflow`` anywhere in the process, e.g. a
-  lesson's own ``import keras``, goes through :func:`quiet_import_keras`.  So importing the NumPy
-  parts of the course stays fast, and Keras is started silently when it is first needed.
+  runs under.  ``import course_utils`` puts them into ``os.environ`` as defaults
+  (``os.environ.setdefault``: a value the user set wins), before anything imports TensorFlow,
+  which reads them once, when it starts.  The lessons' ``conftest.py``,
+  ``tools/execute_lessons.py`` and the browser harness give them to the kernels they start.
+* :func:`simulated_cpu_devices`, :func:`xla_cpu_threads`, :data:`THREADS_PER_SIMULATED_DEVICE`:
+  what JAX's simulated CPU devices need for data-parallel training (see ``docs/training.md``).
+* :func:`start_keras` imports Keras and starts its backend.  TensorFlow (2.21) writes a few INFO
+  lines straight to file descriptor 2 while it is imported (its logging is not set up yet, so
+  ``TF_CPP_MIN_LOG_LEVEL`` cannot hold them back): in a notebook they would land in the first
+  cell as red stderr text.  :func:`start_keras` holds back exactly those lines and passes on
+  anything else written there (warnings, errors).
+
+Nothing here changes how other packages import or behave: a plain ``import keras`` works
+everywhere, it only shows TensorFlow's start-up lines.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
-import importlib.abc
 import importlib.util
 import os
+import re
 import sys
+import tempfile
 
-__all__ = ["COURSE_ENV", "course_env", "quiet_import_keras", "install", "keras"]
+__all__ = [
+    "COURSE_ENV",
+    "THREADS_PER_SIMULATED_DEVICE",
+    "course_env",
+    "apply_env",
+    "simulated_cpu_devices",
+    "xla_cpu_threads",
+    "start_keras",
+    "start_up_noise",
+]
 
-#: variables TensorFlow and Keras read when they are first imported; set as defaults
+#: variables TensorFlow and Keras read when they start; ``import course_utils`` sets them as defaults
 COURSE_ENV: dict[str, str] = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",  # TensorFlow's C++ INFO/WARNING/ERROR logs off
+    "TF_CPP_MIN_LOG_LEVEL": "3",  # TensorFlow's C++ INFO/WARNING/ERROR logs off once it runs
     "KERAS_BACKEND": "tensorflow",
 }
-#: for processes that start notebook kernels: also fix hashing and hide deprecation warnings
-KERNEL_ENV: dict[str, str] = {
-    **COURSE_ENV,
-    "PYTHONHASHSEED": "0",  # read when an interpreter starts: only child processes see it
-    "PYTHONWARNINGS": "ignore::DeprecationWarning",
-}
+#: for processes that start notebook kernels: also a fixed hash seed (read when an interpreter
+#: starts, so only child processes see it): set iteration order, and so outputs, are reproducible
+KERNEL_ENV: dict[str, str] = {**COURSE_ENV, "PYTHONHASHSEED": "0"}
+
+
+#: threads per simulated CPU device that XLA's CPU thread pool needs for data-parallel training:
+#: each device's step runs on a pool thread and waits in the all-reduce until every device's step
+#: has joined it; with a pool as small as the device count (XLA's size on 2 cores with 2 devices)
+#: the all-reduce deadlocked and XLA ended the process after 40 s (3 runs of 3; 1 of 2 with 3
+#: threads), with 4 threads all 8 runs trained (2 cores, quick profile).
+THREADS_PER_SIMULATED_DEVICE = 2
+
+
+def simulated_cpu_devices(environ=None) -> int:
+    """The number of CPU devices ``XLA_FLAGS`` asks JAX to simulate (1 when it asks for none).
+
+    Examples
+    --------
+    >>> simulated_cpu_devices({"XLA_FLAGS": "--xla_force_host_platform_device_count=2"})
+    2
+    >>> simulated_cpu_devices({})
+    1
+    """
+    flags = (os.environ if environ is None else environ).get("XLA_FLAGS", "")
+    found = re.findall(r"--xla_force_host_platform_device_count=(\d+)", flags)
+    return int(found[-1]) if found else 1
+
+
+def xla_cpu_threads(environ=None) -> int:
+    """The threads XLA gives its CPU thread pools: ``PJRT_NPROC`` (or ``NPROC``) when set, else
+    the CPUs this process may run on.  XLA reads it once, when JAX starts.
+
+    Examples
+    --------
+    >>> xla_cpu_threads({"PJRT_NPROC": "4"})
+    4
+    >>> xla_cpu_threads({}) == len(os.sched_getaffinity(0))
+    True
+    """
+    environ = os.environ if environ is None else environ
+    for name in ("PJRT_NPROC", "NPROC"):
+        if environ.get(name, "").strip().isdigit():
+            return int(environ[name])
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def course_env(kernels: bool = False, **overrides: str) -> dict[str, str]:
@@ -42,152 +95,104 @@ def course_env(kernels: bool = False, **overrides: str) -> dict[str, str]:
     --------
     >>> course_env()["TF_CPP_MIN_LOG_LEVEL"]
     '3'
+    >>> course_env(kernels=True, KERAS_BACKEND="jax")["KERAS_BACKEND"]
+    'jax'
     """
     return {**(KERNEL_ENV if kernels else COURSE_ENV), **overrides}
 
 
-def apply_env(kernels: bool = False, force: bool = False, **overrides: str) -> None:
-    """Put :func:`course_env` into ``os.environ`` (as defaults unless ``force``)."""
+def apply_env(kernels: bool = False, **overrides: str) -> None:
+    """Put :func:`course_env` into ``os.environ`` as defaults (values already set win)."""
     for key, value in course_env(kernels, **overrides).items():
-        if force:
-            os.environ[key] = value
-        else:
-            os.environ.setdefault(key, value)
+        os.environ.setdefault(key, value)
+
+
+#: what TensorFlow prints on fd 2 while it starts, before its logging is set up: absl's notice
+#: and INFO lines (``I0000 00:00:1712345678.123456  4242 cudart_stub.cc:31] ...``)
+_START_UP_LINE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|I\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\] .*)$"
+)
+
+
+def start_up_noise(line: str) -> bool:
+    """True for a line TensorFlow writes to fd 2 at start-up that :func:`start_keras` holds back.
+
+    Examples
+    --------
+    >>> start_up_noise("I0000 00:00:1712345678.123456    4242 cudart_stub.cc:31] Could not find")
+    True
+    >>> start_up_noise("I1206 21:36:35.446467    7432 port.cc:153] oneDNN custom operations are on.")
+    True
+    >>> start_up_noise("E0000 00:00:1712345678.123456    4242 cuda_dnn.cc:8] Unable to register")
+    False
+    """
+    return bool(_START_UP_LINE.match(line.rstrip("\r\n")))
 
 
 @contextlib.contextmanager
-def _stderr_fd_silenced():
-    """Send file descriptor 2 to /dev/null for the duration of the block.
-
-    TensorFlow writes absl/CUDA-probing lines (``I0000 ... cudart_stub.cc``) straight to the
-    process's stderr file descriptor while it is imported, before any Python logging is set up
-    and regardless of ``TF_CPP_MIN_LOG_LEVEL``.  Inside Jupyter those lines would be captured into
-    the notebook.  Python exceptions are unaffected (they propagate, they are not written).
-    """
+def _start_up_lines_held_back():
+    """Capture what is written to file descriptor 2 in the block; then write out, through
+    ``sys.stderr``, every line but TensorFlow's start-up notices (:func:`start_up_noise`)."""
     try:
         sys.stderr.flush()
         saved = os.dup(2)
-    except (OSError, ValueError):  # no real fd (e.g. some embedded interpreters)
+    except (OSError, ValueError):  # no real fd 2 (some embedded interpreters): nothing to hold
         yield
         return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        with contextlib.suppress(OSError, ValueError):
-            sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-@contextlib.contextmanager
-def _jax_hidden():
-    """On the TensorFlow backend, hide JAX (when installed, not yet imported) for the block.
-
-    ``import tensorflow`` runs TFLite's ``from jax import jit`` whenever JAX is installed: 0.7 s
-    of every Keras start, for converting JAX functions to TFLite, which the course never does.
-    Inside the block ``import jax`` raises ImportError (TFLite then goes without); after it,
-    JAX imports as usual.  On the JAX backend, Keras imports JAX itself: nothing is hidden.
-    """
-    hide = "jax" not in sys.modules and os.environ.get("KERAS_BACKEND") == "tensorflow"
-    if hide:
-        sys.modules["jax"] = None  # the import system's mark for "this module cannot import"
-    try:
-        yield
-    finally:
-        if hide and sys.modules.get("jax", False) is None:
-            del sys.modules["jax"]
-
-
-_starting = False
-
-
-def _start_backend(keras_mod) -> None:
-    """Make TensorFlow's lazy start-up happen now (call with fd 2 silenced)."""
-    # Touch the backend so TensorFlow's own lazy start-up (device probing) happens here.
-    with contextlib.suppress(Exception):
-        keras_mod.ops.convert_to_numpy(keras_mod.ops.zeros((1,)))
-    # On the JAX or PyTorch backend Keras still imports an installed TensorFlow later (e.g.
-    # ``keras.utils.set_random_seed`` seeds it too): do that here, silenced.
-    with contextlib.suppress(Exception):
-        if keras_mod.backend.backend() != "tensorflow" and importlib.util.find_spec("tensorflow"):
-            importlib.import_module("tensorflow")
-    import logging
-
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    with contextlib.suppress(Exception):
-        import absl.logging
-
-        absl.logging.set_verbosity(absl.logging.ERROR)
-
-
-def quiet_import_keras():
-    """Import ``keras`` (and its backend) once, with the start-up noise silenced; return it.
-
-    Returns None if Keras is not installed: ``course_utils.doctor()`` reports it.
-    """
-    if "keras" in sys.modules:
-        return sys.modules["keras"]
-    apply_env()
-    with _stderr_fd_silenced(), _jax_hidden():
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
         try:
-            keras_mod = importlib.import_module("keras")
-        except ImportError:
-            return None
-        _start_backend(keras_mod)
-    return keras_mod
-
-
-def keras():
-    """The ``keras`` module, started quietly on first use."""
-    return quiet_import_keras()
-
-
-class _QuietLoader(importlib.abc.Loader):
-    """Runs the real loader of ``keras`` / ``tensorflow`` with fd 2 silenced."""
-
-    def __init__(self, loader) -> None:
-        self.loader = loader
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module) -> None:
-        module.__loader__ = module.__spec__.loader = self.loader  # hand back the real loader
-        with _stderr_fd_silenced(), _jax_hidden():
-            self.loader.exec_module(module)
-            if module.__name__ == "keras":
-                _start_backend(module)
-
-
-class _QuietKerasFinder(importlib.abc.MetaPathFinder):
-    """Sends the first ``import keras`` / ``import tensorflow`` of the process through
-    :class:`_QuietLoader`; removes itself once Keras has started."""
-
-    def find_spec(self, fullname, path=None, target=None):
-        global _starting
-        if fullname not in ("keras", "tensorflow") or _starting:
-            return None
-        if fullname == "keras":
-            with contextlib.suppress(ValueError):
-                sys.meta_path.remove(self)
-        _starting = True
-        try:
-            spec = importlib.util.find_spec(fullname)  # what the other finders say
+            yield
         finally:
-            _starting = False
-        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-            return spec
-        spec.loader = _QuietLoader(spec.loader)
-        return spec
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            text = capture.read().decode("utf-8", "replace")
+            kept = [line for line in text.splitlines(keepends=True) if not start_up_noise(line)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
 
 
-def install() -> None:
-    """Set the course's environment defaults; Keras will start quietly when first imported."""
+def start_keras():
+    """Import Keras, start its backend, and return the ``keras`` module.
+
+    Lessons call it in their first cell, before ``import keras`` (or anything that imports it)::
+
+        import course_utils
+        course_utils.start_keras()
+        import keras
+
+    It is ``import keras`` plus one tiny operation that makes the backend start now, with the INFO
+    lines TensorFlow prints on file descriptor 2 while it starts held back (see
+    :func:`start_up_noise`: a notebook would show them as red text).  Anything else written there,
+    a warning or an error, is passed on to ``sys.stderr``.  On the JAX or PyTorch backend an
+    installed TensorFlow is imported here too (Keras would import it on first use, e.g. in
+    ``keras.utils.set_random_seed``).  Once Keras is started it returns at once.
+
+    Returns
+    -------
+    module
+        ``keras``.
+
+    Examples
+    --------
+    >>> keras = start_keras()
+    >>> keras.backend.backend() in ("tensorflow", "jax", "torch", "numpy")
+    True
+    """
+    if "keras" in sys.modules:  # started already: nothing to hold back
+        import keras
+
+        return keras
     apply_env()
-    if "keras" not in sys.modules and not any(
-        isinstance(f, _QuietKerasFinder) for f in sys.meta_path
-    ):
-        sys.meta_path.insert(0, _QuietKerasFinder())
+    with _start_up_lines_held_back():
+        import keras
+
+        keras.ops.convert_to_numpy(keras.ops.zeros((1,)))  # the backend starts here, held back
+        if keras.backend.backend() != "tensorflow" and importlib.util.find_spec("tensorflow"):
+            # On JAX or PyTorch, Keras imports an installed TensorFlow when it first needs it
+            # (``keras.utils.set_random_seed`` seeds it too): here, with its lines held back.
+            import tensorflow  # noqa: F401
+    return keras

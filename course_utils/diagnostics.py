@@ -37,9 +37,12 @@ def _version(mod: str) -> str | None:
 
 def collect() -> dict:
     """Gather the facts the report prints (a dict, for tests and scripts)."""
-    from . import _env
+    from ._env import start_keras
 
-    _env.quiet_import_keras()
+    try:
+        start_keras()  # without TensorFlow's start-up lines; a failure is reported just below
+    except Exception:  # noqa: BLE001, S110 - "keras does not import" says what to do
+        pass
     info: dict = {
         "python": platform.python_version(),
         "platform": f"{platform.system()} {platform.machine()}",

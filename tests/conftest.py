@@ -2,7 +2,7 @@
 
 import matplotlib
 
-import course_utils  # noqa: F401  (sets the course's environment; Keras starts quietly when used)
+import course_utils  # noqa: F401  (the course's environment defaults, before anything imports TensorFlow)
 
 # In this process only (not via MPLBACKEND: the notebook kernels that nbval starts from the same
 # pytest run inherit the environment and must keep the inline backend, or figures vanish).

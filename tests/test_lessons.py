@@ -6,8 +6,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from course_utils._hygiene import notebook_problems
+from notebook_hygiene import notebook_problems
 
 LESSONS = Path(__file__).resolve().parents[1] / "lessons"
 NOTEBOOKS = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))

@@ -1,6 +1,6 @@
 """Tests of course_utils.models (the seed's U-Net), its checkers and the U diagram."""
 
-import course_utils  # noqa: F401  (first: quiets TensorFlow before Keras loads it)
+import course_utils  # noqa: F401  (first: its environment defaults, before Keras loads TensorFlow)
 
 # isort: split
 import keras

@@ -477,7 +477,7 @@ def test_load_oxford_pets_limit_draws_from_many_breeds(tmp_path):
 
 # ---- a U-Net for any image size ----------------------------------------------------------------
 def test_unet_with_none_dims_predicts_any_padded_size():
-    import course_utils  # noqa: F401  (quiets TensorFlow before Keras loads)
+    import course_utils  # noqa: F401  (its environment defaults, before Keras loads TensorFlow)
     from course_utils import models
 
     assert models.unet((None, None, 3)).count_params() == 1_883_202  # same network

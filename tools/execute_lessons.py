@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import nbformat
+from notebook_hygiene import notebook_problems
 
 from course_utils._env import course_env
-from course_utils._hygiene import notebook_problems
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 

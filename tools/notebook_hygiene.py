@@ -1,5 +1,8 @@
-"""Is a saved notebook clean?  The one rule used by ``tools/execute_lessons.py`` and the browser
-harness (``tests/browser/lab.py``): what a committed lesson must look like."""
+"""Is a saved notebook clean?  The one rule used by ``tools/execute_lessons.py``, the browser
+harness (``tests/browser/lab.py``) and ``tests/test_lessons.py``: what a committed lesson must look
+like.  Test tooling, not part of the installed package: scripts in ``tools/`` import it as
+``notebook_hygiene`` (their folder is on ``sys.path``), and pytest puts ``tools/`` on the path too
+(``pythonpath`` in ``pyproject.toml``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fixtures for the browser tests: one JupyterLab server and one Chromium page per session.
+"""Fixtures for the browser tests: one JupyterLab server and one Chromium page per test module.
 
 Run them with ``pytest tests/browser -m browser``.  Without Chromium (or Playwright) they are
 skipped with one line; with ``CI=true`` they fail instead, so CI never turns green by skipping.
@@ -20,7 +20,7 @@ def _missing(message: str):
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_server(tmp_path_factory) -> LabServer:
     """This environment's JupyterLab, serving a temporary copy of ``lessons/``."""
     server = LabServer(tmp_path_factory.mktemp("jupyterlab"))
@@ -32,9 +32,9 @@ def lab_server(tmp_path_factory) -> LabServer:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(lab_server, tmp_path_factory) -> Lab:
-    """A headless Chromium page with JupyterLab loaded, shared by the session's tests."""
+    """A headless Chromium page with JupyterLab loaded, shared by the module's tests."""
     chromium = find_chromium()
     if chromium is None:
         _missing(CHROMIUM_MISSING)

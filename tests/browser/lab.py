@@ -1,7 +1,7 @@
 """Harness for the browser tests: a throwaway JupyterLab server, a page in it, explorer checks.
 
 ``conftest.py`` builds the fixtures from :class:`LabServer` and :class:`Lab`;
-``test_widgets.py`` runs each notebook with :meth:`Lab.run` and checks its explorers with
+``test_widgets.py`` runs each notebook with :meth:`Lab.notebook` and checks its explorers with
 :func:`check_explorer`.  A failed check raises :class:`CheckFailed` with a message that says what
 was expected and what the page showed.  See ``README.md`` in this folder.
 """
@@ -249,7 +249,7 @@ class NotebookRun:
 
 
 class Lab:
-    """One headless-Chromium page with JupyterLab loaded, reused by every test of the session."""
+    """One headless-Chromium page with JupyterLab loaded, reused by the tests of a module."""
 
     def __init__(self, page, server: LabServer) -> None:
         self.page, self.server = page, server
@@ -458,18 +458,19 @@ def check_explorer(lab: Lab, run: NotebookRun, case: ExplorerCase, shots: Path |
     """
     page = lab.page
     notebook = page.locator(run.selector)
-    wait(
-        page,
-        f"(nb) => nb.querySelectorAll('.jp-OutputArea-output .course-explorer').length > {case.index}",
-        notebook.element_handle(),
-        timeout_s=30,
-        what=f"explorer #{case.index} to render in {case.notebook}"
-        + (
-            " (the page shows 'Error displaying widget')"
-            if "Error displaying widget" in notebook.inner_text()
-            else ""
-        ),
-    )
+    try:
+        wait(
+            page,
+            f"(nb) => nb.querySelectorAll('.jp-OutputArea-output .course-explorer').length"
+            f" > {case.index}",
+            notebook.element_handle(),
+            timeout_s=30,
+            what=f"explorer #{case.index} to render in {case.notebook}",
+        )
+    except CheckFailed as err:
+        if "Error displaying widget" in notebook.inner_text():
+            raise CheckFailed(f"{err}; the page shows 'Error displaying widget'") from None
+        raise
     root = notebook.locator(".jp-OutputArea-output .course-explorer").nth(case.index)
     root.scroll_into_view_if_needed()
     wait(

@@ -89,10 +89,24 @@ def test_histogram_counts_every_pixel_and_splits_at_minus_bias(explorer):
     assert f.colorbars["pre"] == ("RdBu_r", -m, m) and f.colorbars["post"] == ("gray", 0.0, m)
 
 
-def test_map_histogram_range():
-    counts, edges = map_histogram(np.array([-3.0, 0.0, 0.4, 3.0]), 2.0)
-    assert edges[0] == -2.0 and edges[-1] == 2.0 and counts.sum() == 4
-    assert counts[0] == 1 and counts[-1] == 1  # outside values go to the end bins
+def test_map_histogram_axis_covers_the_data():
+    counts, edges = map_histogram(np.array([-3.0, 0.0, 0.4, 3.6]))
+    assert edges[0] == -3.0 and edges[-1] == 3.6 and counts.sum() == 4
+    assert counts[0] == 1 and counts[-1] == 1  # each extreme in the bin where it lies
+    counts, edges = map_histogram(np.array([0.1, 0.2]))  # a small map: the bias range stays in
+    assert edges[0] == -0.5 and edges[-1] == 0.5
+
+
+def test_explorer_histogram_shows_the_tails_where_they_are(explorer):
+    """Lesson 02: Sobel x on camera reaches about +-3.6; the axis must reach there too (an axis
+    cut at the colour scale piled the tails into the last bar, which looked like a peak)."""
+    f = explorer.set(image="camera", preset="Sobel x (vertical edges)", bias=0.0)
+    fmap = explorer.feature_map("camera", "Sobel x (vertical edges)")
+    counts, edges = f.data["counts"], f.data["edges"]
+    assert edges[0] == fmap.min() and edges[-1] == fmap.max()
+    assert fmap.max() > 1.2 * f.colorbars["pre"][2]  # the axis goes past the colour scale
+    assert counts[-1] < counts[len(counts) // 2 + 2] and counts[0] < counts[len(counts) // 2 - 2]
+    assert counts.sum() == fmap.size
 
 
 def test_explorer_kernel_and_photo_change_the_map(explorer):

@@ -304,7 +304,8 @@ def write_values(rgb: np.ndarray, values, cell: int) -> np.ndarray:
     """Write each value of ``values`` (h, w) into its ``cell x cell`` block of ``rgb`` (a copy).
 
     ``rgb`` is the map enlarged ``cell`` times (``(h * cell, w * cell, 3)`` uint8).  Text is
-    black on light cells, white on dark ones.
+    black on light cells, white on dark ones, at most 14 px and small enough (down to 8 px) for
+    the longest label to fit its cell with 2 px either side.
 
     Examples
     --------
@@ -319,6 +320,9 @@ def write_values(rgb: np.ndarray, values, cell: int) -> np.ndarray:
         )
     img = Image.fromarray(rgb)
     size = max(8, min(14, cell * 3 // 8))
+    widest = max((short_number(v) for v in a.ravel()), key=len, default="")
+    while size > 8 and _font(size).getlength(widest) > cell - 4:  # "-0.074" in a 42-px cell
+        size -= 1
     for (r, c), v in np.ndenumerate(a):
         pr, pg, pb = (int(q) for q in rgb[r * cell + cell // 2, c * cell + cell // 2])
         ink = (17, 17, 17) if 0.299 * pr + 0.587 * pg + 0.114 * pb > 140 else (255, 255, 255)

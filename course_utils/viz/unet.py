@@ -296,7 +296,7 @@ def _blocks(layers: Sequence) -> list[dict]:
 
 
 def u_picture(layers, current: int, input_size: int) -> np.ndarray:
-    """The "where in the U" map: a labelled RGB drawing of a U-Net's layers, about 380 px wide.
+    """The "where in the U" map: a labelled RGB drawing of a U-Net's layers, about 330 px wide.
 
     One box per layer (each ``layers[i]`` as :func:`course_utils.models.describe` gives it:
     ``name``, ``role``, ``shape`` (h, w, C), ``inputs``, ``level``, ``part``), drawn one row
@@ -321,7 +321,7 @@ def u_picture(layers, current: int, input_size: int) -> np.ndarray:
     if not layers:
         raise ValueError("u_picture needs at least one layer.")
     current = check_int("current", current, 0, len(layers) - 1)
-    box, gap, left, top, level_h = 14, 4, 62, 30, 34
+    box, gap, left, top, level_h = 12, 3, 62, 30, 34  # the seed U-Net: 325 px wide
     depth = [max(0, int(ly.level)) for ly in layers]
     deepest = max(depth)
     max_c = max(ly.shape[2] for ly in layers)
@@ -365,11 +365,24 @@ def u_picture(layers, current: int, input_size: int) -> np.ndarray:
                 draw.text(((xa + xb) // 2, y - 2), "skip", fill=green, font=font, anchor="md")
     y = top + (deepest + 1) * level_h + 4  # encoder, bottleneck, decoder under their boxes
     parts = [{"classifier": "decoder"}.get(ly.part, ly.part) for ly in layers]
-    for label in ("encoder", "bottleneck", "decoder"):
+    labels = []  # (x of the centre, label, line) ; a label that would touch the one before it
+    for label in ("encoder", "bottleneck", "decoder"):  # goes one line lower
         where = [i for i, p in enumerate(parts) if p == label]
         if not where:
             continue
         xa, xb = x_of(where[0]), x_of(where[-1]) + box - 1
         draw.line([(xa, y), (xb, y)], fill=grey, width=1)
-        draw.text(((xa + xb) // 2, y + 3), label, fill=ink, font=font, anchor="ma")
+        half = font.getlength(label) / 2
+        line = 0
+        if labels:
+            px, plabel, pline = labels[-1]
+            if pline == 0 and px + font.getlength(plabel) / 2 + 6 > (xa + xb) / 2 - half:
+                line = 1
+        labels.append(((xa + xb) / 2, label, line))
+    if any(line for _, _, line in labels):
+        grown = Image.new("RGB", (width, height + 14), (255, 255, 255))
+        grown.paste(img, (0, 0))
+        img, draw = grown, ImageDraw.Draw(grown)
+    for x, label, line in labels:
+        draw.text((round(x), y + 3 + 14 * line), label, fill=ink, font=font, anchor="ma")
     return np.asarray(img)

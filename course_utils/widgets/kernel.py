@@ -28,8 +28,10 @@ def _size_formula(n: int, k: int, s: int, padding) -> str:
 
 #: side of the detail (yellow box) shown in the linked view; 16 x 16 leaves room for the values
 DETAIL = 16
-#: the linked view's larger map, CSS px: detail, kernel and feature map fit a 900 px cell
-LINKED_SIZE = 320
+#: the linked view's larger map, CSS px: the detail and its neighbours (18 cells for a 3x3
+#: kernel) at 18 px a cell, the size at which the values are written in; the whole row fits a
+#: 900 px cell
+LINKED_SIZE = 324
 SCALES = ("per map", "shared")
 
 

@@ -22,51 +22,127 @@ from ._base import Explorer, Frame
 __all__ = ["FilterLearningExplorer", "learn_step", "kernel_picture", "loss_curve_picture"]
 
 LEARNING_RATES = (0.01, 0.03, 0.1, 0.2, 0.3, 0.4)
-KERNEL_PX = 168  # a kernel picture: 3 cells of 56 px, shown at its natural size
+# Five pictures and their gaps fit a 900 px notebook cell: 2 x 126 + 2 x 167 + 220 + 4 x 16.
+KERNEL_CELL = 42  # a kernel picture: 3 cells of 42 px, shown at its natural size
+KERNEL_PX = 3 * KERNEL_CELL
+PHOTO_PX = 168  # the photo's screen width: output and error maps are drawn at their true size
+CURVE_SIZE = (220, 150)  # the loss curve, width x height
 
 
-def kernel_picture(kernel, vmax: float, cell: int = 56) -> np.ndarray:
+def kernel_picture(kernel, vmax: float, cell: int = KERNEL_CELL) -> np.ndarray:
     """A kernel as an RGB uint8 picture: one coloured cell per weight, its value written inside
     (:func:`viz.cells_rgb`), blue negative, red positive on the fixed scale ``[-vmax, vmax]``.
 
     Examples
     --------
     >>> kernel_picture(np.eye(3), 1.0).shape
-    (168, 168, 3)
+    (126, 126, 3)
     """
     return cells_rgb(kernel, "RdBu_r", (-vmax, vmax), cell)
 
 
+def _tick_label(v: float) -> str:
+    """A tick label: plain decimals from 0.001 to 5000, else ``2e-5``, ``1e6``.
+
+    Examples
+    --------
+    >>> [_tick_label(v) for v in (1e-5, 2e-4, 0.001, 0.5, 1.0, 200.0, 1e6)]
+    ['1e-5', '2e-4', '0.001', '0.5', '1', '200', '1e6']
+    """
+    d = math.floor(math.log10(v) + 1e-9)
+    if -3 <= d <= 3:
+        return f"{v:g}"
+    return f"{round(v / 10.0**d):d}e{d}"
+
+
+def _nice(v: float, up: bool) -> float:
+    """The nearest of ..., 0.1, 0.2, 0.5, 1, 2, 5, 10, ... at or below ``v`` (``up``: above)."""
+    d = math.floor(math.log10(v))
+    steps = [m * 10.0**e for e in (d - 1, d, d + 1) for m in (1, 2, 5)]
+    return (
+        min(x for x in steps if x >= v * (1 - 1e-9))
+        if up
+        else max(x for x in steps if x <= v * (1 + 1e-9))
+    )
+
+
+def _axis(logs: np.ndarray) -> tuple[float, float, list[float]]:
+    """The loss axis: ``(lo, hi)`` in log10 and the tick values.
+
+    A curve spanning at most 1.5 decades gets an axis from and to the nearest 1-2-5 values
+    (ticks at each: 0.1, 0.2, 0.5); a longer one whole decades (every second or third one when
+    there are many).
+    """
+    a, b = float(logs.min()), float(logs.max())
+    if b - a <= 1.5:
+        bottom, top = _nice(10.0**a, up=False), _nice(10.0**b, up=True)
+        if top <= bottom:
+            top = _nice(bottom * 1.5, up=True)
+        d0, d1 = math.floor(math.log10(bottom)), math.ceil(math.log10(top))
+        ticks = [
+            m * 10.0**e
+            for e in range(d0, d1 + 1)
+            for m in (1, 2, 5)
+            if bottom * (1 - 1e-9) <= m * 10.0**e <= top * (1 + 1e-9)
+        ]
+        return math.log10(bottom), math.log10(top), ticks
+    lo, hi = math.floor(a), math.ceil(b)
+    every = 1 if hi - lo <= 7 else 2 if hi - lo <= 14 else 3
+    return float(lo), float(hi), [10.0**d for d in range(lo, hi + 1) if (hi - d) % every == 0]
+
+
 def _curve_geometry(loss: np.ndarray, width: int, height: int):
+    """Points of the curve, the axis (:func:`_axis`) and the margins."""
     top = 1e6 * loss[0] if loss[0] > 0 else 1.0
     finite = np.where(np.isfinite(loss), np.minimum(loss, top), top)
     logs = np.log10(np.maximum(finite, 1e-12))
-    lo, hi = math.floor(float(logs.min()) * 2) / 2, math.ceil(float(logs.max()) * 2) / 2
-    if hi - lo < 0.5:
-        hi = lo + 0.5
+    lo, hi, ticks = _axis(logs)
     pad_l, pad_r, pad_t, pad_b = 34, 6, 6, 16
     xs = pad_l + np.arange(len(loss)) * (width - pad_l - pad_r) / max(len(loss) - 1, 1)
     ys = pad_t + (hi - logs) * (height - pad_t - pad_b) / (hi - lo)
-    return list(zip(xs.tolist(), ys.tolist(), strict=True)), (lo, hi), (pad_l, pad_r, pad_t, pad_b)
+    return (
+        list(zip(xs.tolist(), ys.tolist(), strict=True)),
+        (lo, hi, ticks),
+        (pad_l, pad_r, pad_t, pad_b),
+    )
+
+
+def curve_ticks(losses, height: int = CURVE_SIZE[1]) -> list[tuple[float, str]]:
+    """The loss curve's y ticks, top first: ``(y in pixels, label)``, at 1-2-5 values
+    (``0.5``, ``0.2``, ``0.1``) or at whole decades for a curve spanning many; never a
+    fractional power such as ``1e-0.5``.
+
+    Examples
+    --------
+    >>> [label for _, label in curve_ticks([0.3, 0.05, 0.02])]
+    ['0.5', '0.2', '0.1', '0.05', '0.02']
+    >>> [label for _, label in curve_ticks([1.0, 1e-3, 1e-5])]
+    ['1', '0.1', '0.01', '0.001', '1e-4', '1e-5']
+    """
+    loss = np.ascontiguousarray(losses, dtype=np.float64)
+    _, (lo, hi, ticks), (_, _, pad_t, pad_b) = _curve_geometry(loss, 2, height)
+    scale = (height - pad_t - pad_b) / (hi - lo)
+    return [(pad_t + (hi - math.log10(v)) * scale, _tick_label(v)) for v in reversed(ticks)]
 
 
 @memo(maxsize=16)
 def _curve_background(key: bytes, width: int, height: int) -> Image.Image:
     """Axes, grid and the whole curve in grey (drawn once per trajectory)."""
     loss = np.frombuffer(key)
-    pts, (lo, hi), (pad_l, pad_r, pad_t, pad_b) = _curve_geometry(loss, width, height)
+    pts, _, (pad_l, pad_r, _, _) = _curve_geometry(loss, width, height)
     img = Image.new("RGB", (width, height), (255, 255, 255))
     draw = ImageDraw.Draw(img)
-    for d in np.arange(lo, hi + 1e-9, 0.5 if hi - lo <= 2 else 1.0):  # grid lines at 10^d
-        y = pad_t + (hi - d) * (height - pad_t - pad_b) / (hi - lo)
+    for y, label in curve_ticks(loss, height):  # grid lines at the ticks
         draw.line([(pad_l, y), (width - pad_r, y)], fill=(225, 225, 225))
-        draw.text((2, y - 6), f"1e{d:g}", fill=(90, 90, 90))
+        draw.text((pad_l - 3, y), label, fill=(90, 90, 90), anchor="rm")
     draw.line(pts, fill=(180, 180, 180), width=1)
     draw.text((pad_l, height - 13), f"step 0..{len(loss) - 1} (loss, log scale)", fill=(90, 90, 90))
     return img
 
 
-def loss_curve_picture(losses, step: int, width: int = 256, height: int = 150) -> np.ndarray:
+def loss_curve_picture(
+    losses, step: int, width: int = CURVE_SIZE[0], height: int = CURVE_SIZE[1]
+) -> np.ndarray:
     """The loss (log scale) against the step, drawn with Pillow: grey ahead, orange up to ``step``.
 
     Values that overflowed (``inf``) and losses above 1e6 times the start are drawn at the top.
@@ -74,7 +150,7 @@ def loss_curve_picture(losses, step: int, width: int = 256, height: int = 150) -
     Examples
     --------
     >>> loss_curve_picture([1.0, 0.5, 0.25], 1).shape
-    (150, 256, 3)
+    (150, 220, 3)
     """
     loss = np.ascontiguousarray(losses, dtype=np.float64)
     img = _curve_background(loss.tobytes(), width, height).copy()
@@ -92,7 +168,7 @@ def _target_png(key: bytes, shape: tuple[int, int], vmax: float) -> bytes:
 
 
 def learn_step(
-    image: np.ndarray, run: backprop.KernelTrajectory, step: int, display: int = 200
+    image: np.ndarray, run: backprop.KernelTrajectory, step: int, display: int = PHOTO_PX
 ) -> Frame:
     """The pure update: the kernel after ``step`` steps of ``run``, its output, error and loss.
 
@@ -165,7 +241,7 @@ def learn_step(
             "kernel": KERNEL_PX,
             "output": out_px,
             "error": out_px,
-            "loss": 256,
+            "loss": CURVE_SIZE[0],
         },
         colorbars={
             "target": ("RdBu_r", -kmax, kmax),
@@ -192,7 +268,7 @@ class FilterLearningExplorer(Explorer):
     True
     """
 
-    image_width = "200px"
+    image_width = f"{PHOTO_PX}px"
 
     def __init__(
         self,
@@ -223,11 +299,11 @@ class FilterLearningExplorer(Explorer):
         }
         self._build(
             controls,
-            {
-                "target": "hidden target kernel",
+            {  # one line each at the pictures' widths (a wrapped title pushes its picture down)
+                "target": "target kernel",
                 "kernel": "learned kernel",
-                "output": "conv2d(photo, kernel)",
-                "error": "error = output - target",
+                "output": "conv2d(photo, K)",
+                "error": "output − target",
                 "loss": "loss curve",
             },
         )

@@ -17,7 +17,7 @@ __all__ = ["PoolingExplorer", "pooling_step", "draw_window_grid"]
 
 _ZOOM_SIZE, _ZOOM = 32, 8
 #: the linked view's larger map, CSS px (the detail and its pooled map fit a 900 px cell)
-LINKED_SIZE = 320
+LINKED_SIZE = 300
 _LINE = np.array([0, 200, 255], np.uint8)  # window borders: cyan
 _FIRST = np.array([255, 140, 0], np.uint8)  # one whole window: orange
 

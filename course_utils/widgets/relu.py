@@ -22,25 +22,26 @@ from ._base import Explorer, Frame, float_slider
 __all__ = ["ReluExplorer", "relu_step", "map_histogram"]
 
 
-#: bins of the explorer's histogram
-HIST_BINS = 64
+#: bins of the explorer's histogram (over the map's whole range: about 0.1 wide for Sobel x)
+HIST_BINS = 72
 
 
-def map_histogram(feature_map: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Counts and edges of ``feature_map`` over ``[-r, r]``, ``r = max(scale, 0.5)``.
+def map_histogram(feature_map: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Counts and edges of ``feature_map`` over an axis that covers all of its values.
 
-    Values outside the range are counted in the end bins (so every pixel is counted); ``r`` is at
-    least 0.5 so that every threshold of the explorer's bias slider (+-0.5) lies inside.
+    The axis runs from ``min(map.min(), -0.5)`` to ``max(map.max(), 0.5)``: every value has a
+    bar where it really lies (no end bin piling up the clipped tails), and every threshold of
+    the explorer's bias slider (+-0.5) lies inside.
 
     Examples
     --------
-    >>> counts, edges = map_histogram(np.array([-9.0, 0.1, 0.2]), 0.25)
+    >>> counts, edges = map_histogram(np.array([-3.6, 0.1, 0.2]))
     >>> int(counts.sum()), float(edges[0]), float(edges[-1])
-    (3, -0.5, 0.5)
+    (3, -3.6, 0.5)
     """
-    r = max(float(scale), 0.5)
-    clipped = np.clip(np.asarray(feature_map, dtype=np.float64), -r, r)
-    return np.histogram(clipped, bins=HIST_BINS, range=(-r, r))
+    fmap = np.asarray(feature_map, dtype=np.float64)
+    lo, hi = min(float(fmap.min()), -0.5), max(float(fmap.max()), 0.5)
+    return np.histogram(fmap, bins=HIST_BINS, range=(lo, hi))
 
 
 def relu_step(
@@ -64,6 +65,7 @@ def relu_step(
         colours stay comparable while the bias moves.
     hist : (counts, edges), optional
         :func:`map_histogram` of ``feature_map``, if already known (the explorer remembers it).
+        Its axis covers every value of the map; the colours saturate at ``+-scale``.
 
     Returns
     -------
@@ -92,7 +94,7 @@ def relu_step(
         scale = robust_scale(fmap)
     m = float(scale) if scale > 0 else 1.0  # one scale for both panels: same value, same colour
     zero = float(np.mean(post == 0.0))
-    counts, edges = hist if hist is not None else map_histogram(fmap, m)
+    counts, edges = hist if hist is not None else map_histogram(fmap)
     threshold = -float(bias) + 0.0  # + 0.0: no "-0.00"
     info = (
         f"bias <b>{bias:+.2f}</b>: pre-activation in [{pre.min():.2f}, {pre.max():.2f}] "
@@ -126,7 +128,7 @@ def _feature_map(image: str, preset: str) -> tuple[np.ndarray, float, tuple]:
     check_choice("preset", preset, KERNEL_PRESETS)
     fmap = ops.conv2d(photo(image, gray=True), KERNEL_PRESETS[preset])
     scale = robust_scale(fmap)
-    return fmap, scale, map_histogram(fmap, scale)
+    return fmap, scale, map_histogram(fmap)
 
 
 class ReluExplorer(Explorer):

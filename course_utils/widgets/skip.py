@@ -25,8 +25,19 @@ SKIP_EXPLORER_INPUTS: dict[str, str] = {
     **{name: f"photo: {name} (copy it)" for name in SAMPLE_IMAGES},
 }
 
-#: displayed width of each of the five pictures, CSS pixels (all maps are the same size)
-PICTURE_WIDTH = 176
+#: displayed width of each of the five pictures, CSS pixels (all maps are the same size); five
+#: of them and their gaps fit a 900 px notebook cell
+PICTURE_WIDTH = 160
+
+#: the pictures' titles: one line each at PICTURE_WIDTH (a wrapped title would push its picture
+#: below the others); the info line and the lesson say what D and concat(E, D) are
+CAPTIONS = {
+    "input": "input",
+    "target": "target",
+    "without": "no skip: D",
+    "with": "skip: concat(E, D)",
+    "diff": "skip − no skip",
+}
 
 #: the difference panel's colour range: -DIFF_RANGE (blue) .. +DIFF_RANGE (red)
 DIFF_RANGE = 0.5
@@ -139,16 +150,7 @@ class SkipExplorer(Explorer):
             ),
         }
         self.image_width = f"{PICTURE_WIDTH}px"
-        self._build(
-            controls,
-            {
-                "input": "input",
-                "target": "target",
-                "without": "without skip: D only",
-                "with": "with skip: concat(E, D)",
-                "diff": "difference: with − without",
-            },
-        )
+        self._build(controls, CAPTIONS)
 
     def step(self, image: str, poolings: int, interpolation: str) -> Frame:
         img, target = explorer_input(image)

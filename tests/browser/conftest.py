@@ -21,7 +21,20 @@ def _missing(message: str):
 
 
 @pytest.fixture(scope="module")
-def lab_server(tmp_path_factory) -> LabServer:
+def chromium() -> str:
+    """Chromium's path, once Playwright is there too (checked before any server starts)."""
+    path = find_chromium()
+    if path is None:
+        _missing(CHROMIUM_MISSING)
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _missing("playwright not installed: pip install -e '.[test]'")
+    return path
+
+
+@pytest.fixture(scope="module")
+def lab_server(chromium, tmp_path_factory) -> LabServer:
     """This environment's JupyterLab, serving a temporary copy of ``lessons/``."""
     server = LabServer(tmp_path_factory.mktemp("jupyterlab"))
     try:
@@ -33,15 +46,10 @@ def lab_server(tmp_path_factory) -> LabServer:
 
 
 @pytest.fixture(scope="module")
-def lab(lab_server, tmp_path_factory) -> Lab:
+def lab(chromium, lab_server, tmp_path_factory) -> Lab:
     """A headless Chromium page with JupyterLab loaded, shared by the module's tests."""
-    chromium = find_chromium()
-    if chromium is None:
-        _missing(CHROMIUM_MISSING)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright not installed: pip install -e '.[test]'")
+    from playwright.sync_api import sync_playwright
+
     argv = lab_server.api("kernelspecs")["kernelspecs"]["python3"]["spec"]["argv"]
     # jupyter_client replaces a bare "python" by the server's interpreter (this venv's)
     if argv[0] not in {"python", "python3"} and not argv[0].startswith(sys.prefix):
@@ -68,7 +76,8 @@ def pytest_runtest_makereport(item, call):
         where = []
         if folder is not None:
             try:
-                lab.page.screenshot(path=str(folder / "failure.png"))
+                png, lab.failure_png = lab.failure_png or lab.page.screenshot(), None
+                (folder / "failure.png").write_bytes(png)
                 where.append(f"screenshot: {folder / 'failure.png'}")
             except Exception as err:  # noqa: BLE001 - the failure itself is what matters
                 where.append(f"(no screenshot: {err})")

@@ -254,6 +254,7 @@ class Lab:
     def __init__(self, page, server: LabServer) -> None:
         self.page, self.server = page, server
         self.console: list[str] = []
+        self.failure_png: bytes | None = None  # a screenshot taken when a check failed
         page.on("console", lambda m: self.console.append(f"[{m.type}] {m.text}"))
         page.on("pageerror", lambda e: self.console.append(f"[pageerror] {e}"))
         page.set_default_timeout(15_000)
@@ -276,6 +277,9 @@ class Lab:
             if problems:
                 raise CheckFailed(f"{name}: after Run All Cells:\n  - " + "\n  - ".join(problems))
             yield NotebookRun(name, got["id"], time.monotonic() - t0)
+        except BaseException:
+            self.failure_png = self.page.screenshot()  # the notebook as the check left it
+            raise
         finally:
             self.page.evaluate(_CLOSE_JS, got["id"])
 

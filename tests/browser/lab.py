@@ -48,7 +48,7 @@ REPORT: list[str] = []
 
 CHROMIUM_MISSING = (
     "Chromium not found: install it with `sudo apt-get install chromium` "
-    "(or .ci/install_browser.sh), or deselect browser tests with -m 'not browser'"
+    "(or .ci/install_system.sh), or deselect browser tests with -m 'not browser'"
 )
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 

@@ -47,7 +47,6 @@ TensorFlow, JAX or PyTorch backend (``KERAS_BACKEND=jax``).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import io
@@ -65,9 +64,11 @@ import keras
 import numpy as np
 
 from . import metrics as _metrics
+from ._env import THREADS_PER_SIMULATED_DEVICE, xla_cpu_threads
 from ._validate import check_choice, check_int
 from .data import load_oxford_pets, make_shapes
 from .models import unet
+from .widgets.live import LivePlot
 
 __all__ = [
     "Profile",
@@ -83,14 +84,11 @@ __all__ = [
     "build_model",
     "AtomicCheckpoint",
     "EpochLog",
-    "LivePlot",
     "make_callbacks",
     "evaluate",
     "latest_checkpoint",
     "read_history",
     "train",
-    "add_cli_arguments",
-    "run_cli",
 ]
 
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
@@ -167,6 +165,18 @@ class TrainResult:
     data: str = "shapes"
     precision: str = "float32"
     devices: int = 1  # devices the data-parallel run used (1 without distribute)
+
+    def summary(self) -> str:
+        """Two lines: where the run is and which epoch was kept; the test split's scores."""
+        t = self.test
+        per_class = "  ".join(f"class {c} {v:.4f}" for c, v in enumerate(t["iou"]))
+        return (
+            f"done: {len(self.history.get('epoch', []))} epochs in {_shown(self.out_dir)} "
+            f"({self.seconds:.1f} s); kept epoch {self.best_epoch} (best validation mean IoU)\n"
+            f"test split: object IoU {t['object_iou']:.4f}  object Dice {t['object_dice']:.4f}  "
+            f"mean IoU {t['mean_iou']:.4f}  pixel accuracy {t['pixel_accuracy']:.4f}  "
+            f"(IoU per class: {per_class}; class 0 is the background)"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -509,42 +519,6 @@ class EpochLog(keras.callbacks.Callback):
         )
 
 
-class LivePlot(keras.callbacks.Callback):
-    """Loss and IoU curves redrawn after every epoch, in place, in a notebook.
-
-    One figure (``viz.plot_history``), shown with an IPython display handle that each epoch
-    updates; outside IPython it draws nothing.  ``history`` holds the logs it has seen.
-    """
-
-    def __init__(self, keys=("loss", "mean_iou")):
-        super().__init__()
-        self.keys = tuple(keys)
-        self.history: dict[str, list[float]] = {}
-        self._handle = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        for k, v in (logs or {}).items():
-            self.history.setdefault(k, []).append(float(v))
-        try:
-            from IPython import get_ipython
-            from IPython.display import display
-        except ImportError:  # pragma: no cover - no IPython: nothing to draw into
-            return
-        if get_ipython() is None:
-            return
-        import matplotlib.pyplot as plt
-
-        from .viz import plot_history
-
-        fig = plot_history(self.history, keys=[k for k in self.keys if k in self.history])
-        fig.suptitle(f"after epoch {epoch + 1}", x=0.01, ha="left", fontsize=9)
-        if self._handle is None:
-            self._handle = display(fig, display_id=True)
-        else:
-            self._handle.update(fig)
-        plt.close(fig)
-
-
 def make_callbacks(
     out_dir,
     epochs: int,
@@ -624,47 +598,57 @@ def _quiet_nanmean():
 # --------------------------------------------------------------------------------------------
 # several devices: Keras' own engines
 # --------------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _data_parallel(distribute: bool, verbose: int = 1):
-    """Yield the number of devices; inside, models are built and trained data-parallel.
+def _distribution(distribute: bool):
+    """``(scope, devices, engine)``: inside ``scope`` models are built and trained data-parallel.
 
-    JAX: ``keras.distribution.DataParallel`` over all devices (each holds a replica of the
-    weights and a slice of every batch; the gradients are averaged).  TensorFlow:
+    Called before any work starts, so a set-up that cannot work is refused at once.  JAX:
+    ``keras.distribution.DataParallel`` over all devices (each holds a replica of the weights and
+    a slice of every batch; the gradients are averaged).  TensorFlow:
     ``tf.distribute.MirroredStrategy`` over all GPUs (or all CPUs when there is no GPU), the same
-    idea.  PyTorch: not supported by Keras' distribution API, so a clear error.
+    idea.  PyTorch: not supported by Keras' distribution API, so a clear error.  Without
+    ``distribute``: no scope, 1 device.
     """
     if not distribute:
-        yield 1
-        return
+        return contextlib.nullcontext(), 1, ""
     backend = keras.backend.backend()
     if backend == "jax":
         devices = keras.distribution.list_devices()
-        dist = keras.distribution.DataParallel(devices=devices)
-        if verbose:
-            print(
-                f"data-parallel over {len(devices)} devices (JAX, keras.distribution.DataParallel)"
-            )
-        with dist.scope():
-            yield len(devices)
-    elif backend == "tensorflow":
+        _check_simulated_cpu_devices(devices)
+        scope = keras.distribution.DataParallel(devices=devices).scope()
+        return scope, len(devices), "JAX, keras.distribution.DataParallel"
+    if backend == "tensorflow":
         import tensorflow as tf
 
         kind = "GPU" if tf.config.list_logical_devices("GPU") else "CPU"
         devices = [d.name for d in tf.config.list_logical_devices(kind)]
-        strategy = tf.distribute.MirroredStrategy(devices=devices)
-        if verbose:
-            print(
-                f"data-parallel over {len(devices)} devices (TensorFlow, "
-                "tf.distribute.MirroredStrategy)"
-            )
-        with strategy.scope():
-            yield len(devices)
-    else:
-        raise ValueError(
-            f"distribute=True is not supported on the {backend!r} backend: Keras' data-parallel "
-            "engines are keras.distribution (JAX) and tf.distribute (TensorFlow). Run with "
-            "KERAS_BACKEND=jax or KERAS_BACKEND=tensorflow, or train without --distribute."
-        )
+        scope = tf.distribute.MirroredStrategy(devices=devices).scope()
+        return scope, len(devices), "TensorFlow, tf.distribute.MirroredStrategy"
+    raise ValueError(
+        f"distribute=True is not supported on the {backend!r} backend: Keras' data-parallel "
+        "engines are keras.distribution (JAX) and tf.distribute (TensorFlow). Run with "
+        "KERAS_BACKEND=jax or KERAS_BACKEND=tensorflow, or train without --distribute."
+    )
+
+
+def _check_simulated_cpu_devices(devices: list) -> None:
+    """Refuse JAX data-parallel training on several CPU devices of one process (the simulated
+    devices of ``--xla_force_host_platform_device_count``) when XLA's CPU thread pool has fewer
+    than :data:`~course_utils._env.THREADS_PER_SIMULATED_DEVICE` threads per device: its
+    all-reduce deadlocks then (measured on 2 cores at the quick profile)."""
+    n = sum(str(d).lower().startswith("cpu") for d in devices)
+    need, have = THREADS_PER_SIMULATED_DEVICE * n, xla_cpu_threads()
+    if n < 2 or have >= need:
+        return
+    raise ValueError(
+        f"data-parallel training on {n} simulated CPU devices (JAX) needs at least {need} threads "
+        f"in XLA's CPU thread pool; it has {have}. Each device's step runs "
+        "on a pool thread and waits in the all-reduce that averages the gradients until every "
+        "device's step has joined it: with too few threads one never gets a thread and XLA ends "
+        "the process after 40 s ('Termination timeout for all reduce'). XLA sizes the pool once, "
+        f"when JAX starts, from PJRT_NPROC: start Python with PJRT_NPROC={need} (python -m "
+        "course_utils train --distribute sets it itself). Simulated devices share this "
+        "machine's cores: they show how data-parallel training works, they do not make it faster."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -801,6 +785,7 @@ def train(
     seed = check_int("seed", seed, 0)
     check_choice("precision", precision, ("auto", *PRECISIONS))
     kind, _ = _parse_data(data)
+    scope, n_devices, engine = _distribution(distribute)  # refuses a set-up that cannot work
     out = Path(out_dir) if out_dir is not None else runs_dir() / prof.name
     settings = {"profile": asdict(prof) | {"epochs": None}, "data": data, "seed": seed}
     ckpt = _prepare_run_folder(out, settings, resume, overwrite)
@@ -812,7 +797,9 @@ def train(
     num_classes = max(2, int(max(y_tr.max(), y_va.max())) + 1 if kind == "pets" else 2)
     precision = choose_precision() if precision == "auto" else precision
 
-    with _data_parallel(distribute, verbose) as n_devices:
+    if distribute and verbose:
+        print(f"data-parallel over {n_devices} devices ({engine})")
+    with scope:
         # 2. model and compile (or the checkpoint, which holds both)
         if ckpt is not None:
             model, initial_epoch, history = _resume_model(out, ckpt, epochs, verbose)
@@ -866,132 +853,3 @@ def train(
         precision=precision,
         devices=n_devices,
     )
-
-
-# --------------------------------------------------------------------------------------------
-# command line: python -m course_utils train ...
-# --------------------------------------------------------------------------------------------
-def _positive(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return v
-
-
-def _non_negative(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return int(text)
-
-
-def _data_arg(text: str) -> str:
-    try:
-        _parse_data(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-    return text
-
-
-def add_cli_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the ``train`` options to ``parser``."""
-    parser.add_argument(
-        "--profile",
-        choices=["auto", *PROFILES],
-        default="auto",
-        help="quick: 64x64, 8 filters, for a CPU (under a minute); full: the "
-        "seed's 128x128 net with 64 filters, for a GPU; auto (default) "
-        "picks full when a GPU is visible",
-    )
-    parser.add_argument(
-        "--data",
-        type=_data_arg,
-        default="shapes",
-        help="shapes (synthetic, default), photos (shapes cut from real photos) "
-        "or pets:PATH (your Oxford-IIIT Pet folder)",
-    )
-    parser.add_argument(
-        "--epochs", type=_positive, default=None, help="total epochs (default: the profile's)"
-    )
-    parser.add_argument(
-        "--out", default=None, help="run folder (default: $COURSE_RUNS_DIR/PROFILE or runs/PROFILE)"
-    )
-    parser.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue the run in --out from its last finished epoch",
-    )
-    parser.add_argument(
-        "--overwrite", action="store_true", help="delete an earlier run in --out and start again"
-    )
-    parser.add_argument("--seed", type=_non_negative, default=0, help="random seed (default 0)")
-    parser.add_argument(
-        "--n-train",
-        type=_positive,
-        default=None,
-        dest="n_train",
-        help="number of training images (default: the profile's)",
-    )
-    parser.add_argument(
-        "--base-filters",
-        type=_positive,
-        default=None,
-        dest="base_filters",
-        help="filters of the first level (default: the profile's)",
-    )
-    parser.add_argument(
-        "--precision",
-        choices=["auto", *PRECISIONS],
-        default="auto",
-        help="auto (default): float32 on a CPU, mixed_bfloat16 on GPUs with "
-        "compute capability >= 8.0, mixed_float16 (with loss scaling) on "
-        "older GPUs",
-    )
-    parser.add_argument(
-        "--distribute",
-        action="store_true",
-        help="train data-parallel over all visible devices (JAX: keras."
-        "distribution.DataParallel; TensorFlow: MirroredStrategy); the "
-        "batch is per device",
-    )
-    parser.add_argument("--quiet", action="store_true", help="no per-epoch lines")
-
-
-def run_cli(args: argparse.Namespace) -> int:
-    """Run ``python -m course_utils train`` with parsed ``args``; returns the exit status."""
-    overrides = {
-        k: getattr(args, k)
-        for k in ("n_train", "base_filters")
-        if getattr(args, k, None) is not None
-    }
-    try:
-        res = train(
-            profile=args.profile,
-            data=args.data,
-            epochs=args.epochs,
-            out_dir=args.out,
-            resume=args.resume,
-            overwrite=args.overwrite,
-            seed=args.seed,
-            verbose=0 if args.quiet else 1,
-            precision=getattr(args, "precision", "auto"),
-            distribute=getattr(args, "distribute", False),
-            **overrides,
-        )
-    except (ValueError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    t = res.test
-    per_class = "  ".join(f"class {c} {v:.4f}" for c, v in enumerate(t["iou"]))
-    print(
-        f"done: {len(res.history.get('epoch', []))} epochs in {_shown(res.out_dir)} "
-        f"({res.seconds:.1f} s); kept epoch {res.best_epoch} (best validation mean IoU)"
-    )
-    print(
-        f"test split: object IoU {t['object_iou']:.4f}  object Dice {t['object_dice']:.4f}  "
-        f"mean IoU {t['mean_iou']:.4f}  pixel accuracy {t['pixel_accuracy']:.4f}  "
-        f"(IoU per class: {per_class}; class 0 is the background)"
-    )
-    return 0

@@ -105,6 +105,29 @@ def test_cli_without_command_shows_help():
     assert res.returncode == 2 and "doctor" in res.stdout
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["doctor", "--help"]])
+def test_cli_help_imports_no_keras(argv):
+    """``python -X importtime -m course_utils --help``: Keras, TensorFlow and JAX stay unloaded
+    until a command that needs them runs (``train`` imports ``training`` when it trains)."""
+    res = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "course_utils", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    imported = [
+        line.rsplit("|", 1)[-1].strip()
+        for line in res.stderr.splitlines()
+        if line.startswith("import time:")
+    ]
+    assert "course_utils.__main__" in imported or "course_utils._env" in imported
+    heavy = [m for m in imported if m.split(".")[0] in ("keras", "tensorflow", "jax")]
+    assert heavy == [], heavy
+    assert "course_utils.training" not in imported
+
+
 def test_widgets_import_their_explorer_only():
     """``from course_utils.widgets import KernelExplorer`` starts without Keras (PEP 562); the
     U-Net explorers bring Keras in when they are asked for."""

@@ -15,6 +15,7 @@ import pytest
 
 from course_utils import training as T
 from course_utils.__main__ import main
+from course_utils._env import xla_cpu_threads
 
 TINY = {
     "image_size": 32,
@@ -129,7 +130,6 @@ def test_overwrite_and_bad_arguments(tmp_path):
         (["--profile", "huge"], "invalid choice: 'huge'"),
         (["--epochs", "0"], "expected a positive integer"),
         (["--epochs", "ten"], "expected a positive integer"),
-        (["--data", "mnist"], "data must be 'shapes', 'photos' or 'pets:PATH'"),
         (["--seed", "-3"], "expected an integer >= 0"),
     ],
 )
@@ -138,6 +138,21 @@ def test_cli_bad_arguments(argv, message, capsys):
         main(["train", *argv])
     assert exc.value.code != 0
     assert message in capsys.readouterr().err
+
+
+def test_cli_bad_data_is_refused_before_any_work(tmp_path, capsys):
+    code = main(["train", "--data", "mnist", "--out", str(tmp_path / "o"), "--quiet"])
+    assert code == 2
+    assert "data must be 'shapes', 'photos' or 'pets:PATH'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_cli_choices_are_the_training_modules_names():
+    """The parser builds without Keras, so it keeps the names; they must stay training's."""
+    from course_utils import __main__ as cli
+
+    assert cli.PROFILE_CHOICES == ("auto", *T.PROFILES)
+    assert cli.PRECISION_CHOICES == ("auto", *T.PRECISIONS)
 
 
 def test_cli_missing_pets_folder(tmp_path, capsys):
@@ -395,6 +410,7 @@ def test_data_parallel_on_two_simulated_devices(backend, tmp_path):
         "KERAS_BACKEND": backend,
         "PYTHONUNBUFFERED": "1",
         "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+        "PJRT_NPROC": "4",  # XLA's CPU thread pool: 2 threads per simulated device
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
     }
     r = subprocess.run(
@@ -416,11 +432,73 @@ def test_data_parallel_on_two_simulated_devices(backend, tmp_path):
     )
 
 
+@pytest.mark.slow
+def test_cli_distribute_on_two_simulated_devices_trains_the_quick_profile(tmp_path):
+    """The command a student tries on a laptop (issue 22): JAX, 2 simulated CPU devices, the
+    quick profile as it is.  On a machine with fewer than 4 cores the CLI gives XLA's CPU thread
+    pool 2 threads per device (PJRT_NPROC) and trains the epoch; with one thread per core XLA
+    aborted after 40 s on 2 cores ("Termination timeout for all reduce")."""
+    pytest.importorskip("jax", reason="jax is in the [test] extra: pip install -e .[test]")
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "jax",
+        "PYTHONUNBUFFERED": "1",
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+    }
+    env.pop("PJRT_NPROC", None)
+    cmd = [sys.executable, "-m", "course_utils", "train", "--profile", "quick", "--epochs", "1"]
+    r = subprocess.run(
+        [*cmd, "--distribute", "--out", str(tmp_path / "RUN")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=400,
+    )
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    if xla_cpu_threads({}) < 4:
+        assert "2 simulated CPU devices: PJRT_NPROC=4" in r.stdout
+    assert "data-parallel over 2 devices" in r.stdout
+    assert "training quick: 64x64 input, base_filters 8, batch 8, 1 epochs on 512" in r.stdout
+    assert [int(row["epoch"]) for row in _rows(tmp_path / "RUN")] == [1]
+    print(next(line for line in r.stdout.splitlines() if line.startswith("epoch  1/1")))
+
+
+def test_train_refuses_simulated_devices_with_too_few_threads(tmp_path):
+    """From Python (XLA already started) the pool can no longer grow: a clear error, before any
+    work, that says why and what to do."""
+    pytest.importorskip("jax", reason="jax is in the [test] extra: pip install -e .[test]")
+    code = (
+        "import sys\n"
+        "from course_utils import training as T\n"
+        "try:\n"
+        "    T.train('quick', epochs=1, out_dir=sys.argv[1], distribute=True)\n"
+        "except ValueError as err:\n"
+        "    print(err)\n"
+    )
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "jax",
+        "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+        "PJRT_NPROC": "2",  # one thread per device, as XLA sizes it on 2 cores
+    }
+    out = tmp_path / "RUN"
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(out)], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (
+        "data-parallel training on 2 simulated CPU devices (JAX) needs at least 4 threads in "
+        "XLA's CPU thread pool; it has 2." in r.stdout
+    )
+    assert "start Python with PJRT_NPROC=4" in r.stdout
+    assert not out.exists()  # refused before the run folder was made
+
+
 def test_distribute_on_torch_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(keras.backend, "backend", lambda: "torch")
     with pytest.raises(ValueError, match="not supported on the 'torch' backend"):
-        with T._data_parallel(True):
-            pass
+        T.train("quick", out_dir=tmp_path / "x", verbose=0, distribute=True, **TINY)
+    assert not (tmp_path / "x").exists()
 
 
 def test_cli_has_precision_and_distribute(capsys):

@@ -2,6 +2,8 @@
 modules (``ops``, ``data``, ``metrics``, ``models``, ``toys``) and returns PNGs via ``viz``.
 
 Display one by making it the last expression of a cell, e.g. ``KernelExplorer()``.
+``LivePlot`` (``live``) is the other notebook view: a Keras callback that redraws the training
+curves after every epoch.
 
 Each explorer's module is imported when a name from it is first asked for (PEP 562, as
 scikit-image's packages do), so ``from course_utils.widgets import KernelExplorer`` starts
@@ -40,6 +42,7 @@ _HOMES = {
         ["UNetWalkExplorer", "walk_layers", "u_picture", "walk_step", "ORDERS"], "unet"
     ),
     **dict.fromkeys(["FeatureMapExplorer", "feature_step"], "features"),
+    "LivePlot": "live",  # not an explorer: a Keras callback that redraws training curves
 }
 _MODULES = tuple(dict.fromkeys(_HOMES.values()))
 

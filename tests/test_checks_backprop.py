@@ -164,3 +164,38 @@ def test_sgd_step_checker_diagnoses(answer, expected):
 def test_sgd_step_checker_passes_and_reports_the_loss():
     fb = checks.check_sgd_step(lambda k, img, t, lr: k - lr * _grad(k, img, t))
     assert fb and "the loss goes from" in fb.message
+
+
+# ---- wording ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("check", "wrong"),
+    [
+        (
+            lambda fn: checks.check_relu_backward(fn, negative_slope=0.1),
+            lambda x, g: 2 * leaky(x, g),
+        ),
+        (checks.check_max_pool_backward, lambda x, g: np.zeros_like(x)),
+        (checks.check_kernel_gradient, lambda x, g: ops.conv2d(x, np.ones_like(g))),
+        (checks.check_sgd_step, lambda k, img, t, lr: k),
+    ],
+)
+def test_a_wrong_answers_relative_error_does_not_read_like_praise(check, wrong):
+    """'relative error below 1e0' sounded like a pass: a wrong answer gets its error's value
+    next to what a right answer gets."""
+    fb = check(wrong)
+    assert not fb
+    assert "below 1e0" not in fb.message and "where a right answer gets below 1e-7" in fb.message
+    err = float(fb.message.split("relative error ")[1].split(",")[0])
+    assert 1e-3 < err <= 1, fb.message
+
+
+def test_the_tie_message_shows_the_students_answer_not_keras():
+    def all_tied(x, g):  # gives every tied maximum the window's gradient
+        return ops.upsample2d(g) * (x == ops.upsample2d(ops.max_pool2d(x)))
+
+    fb = checks.check_max_pool_backward(all_tied)
+    want = backprop.max_pool2d_backward(
+        np.array([[2.0, 2.0, 0.0, 1.0], [1.0, 2.0, 1.0, 1.0]]), np.array([[1.0, 10.0]])
+    )
+    assert not fb and "more than once" in fb.message
+    assert str(want.tolist()) not in fb.message and "Keras returns" not in fb.message

@@ -56,9 +56,18 @@ def _close(a, b) -> bool:
 
 
 def _err(a, b) -> str:
-    """The relative error's order of magnitude (its last digits vary between machines)."""
+    """A right answer's relative error, as its order of magnitude (its last digits vary between
+    machines): "below 1e-9"."""
     err = backprop.relative_error(a, b)
     return "0" if err == 0 else f"below 1e{math.floor(math.log10(err)) + 1}"
+
+
+def _off(a, b) -> str:
+    """How far a wrong answer is: its relative error next to what a right one gets (an order of
+    magnitude alone, "below 1e0", would read like praise)."""
+    return (
+        f"relative error {backprop.relative_error(a, b):.2g}, where a right answer gets below 1e-7"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -73,7 +82,7 @@ def check_relu_backward(fn, negative_slope: float = 0.0) -> Feedback:
     Examples
     --------
     >>> import numpy as np
-    >>> check_relu_backward(lambda x, g: np.where(x > 0, g, 0.1 * g), negative_slope=0.1).passed
+    >>> check_relu_backward(lambda x, g: np.where(x > 0, g, 0.0)).passed
     True
     >>> check_relu_backward(lambda x, g: np.where(x > 0, g, 0.0), negative_slope=0.1).passed
     False
@@ -117,8 +126,7 @@ def check_relu_backward(fn, negative_slope: float = 0.0) -> Feedback:
             hint = "for x > 0 pass grad_out through unchanged, otherwise scale it by the slope."
         return Feedback(
             False,
-            f"{name}: your gradient differs from the numeric one (relative "
-            f"error {_err(got, num)}): {hint}",
+            f"{name}: your gradient differs from the numeric one ({_off(got, num)}): {hint}",
         )
     x0 = np.array([[-1.0, 0.0, 2.0]])
     try:
@@ -129,7 +137,7 @@ def check_relu_backward(fn, negative_slope: float = 0.0) -> Feedback:
         return Feedback(
             False,
             f"right everywhere except at the kink x = 0, where you give {got0[0, 1]:g}. The "
-            f"derivative does not exist there; Keras uses the left slope {a:g} (test x > 0, not "
+            "derivative does not exist there; Keras uses the slope on its left (test x > 0, not "
             "x >= 0).",
         )
     return Feedback(
@@ -187,7 +195,7 @@ def check_max_pool_backward(fn) -> Feedback:
             )
         return Feedback(
             False,
-            f"your gradient differs from the numeric one (relative error {_err(got, num)}): {hint}",
+            f"your gradient differs from the numeric one ({_off(got, num)}): {hint}",
         )
     tie = np.array([[2.0, 2.0, 0.0, 1.0], [1.0, 2.0, 1.0, 1.0]])
     gt = np.array([[1.0, 10.0]])
@@ -200,14 +208,14 @@ def check_max_pool_backward(fn) -> Feedback:
         extra = ""
         if got_t.shape == tie.shape and got_t.sum() > want_t.sum() + 1e-9:
             extra = (
-                f" Your gradients add up to {got_t.sum():g} instead of {want_t.sum():g}: "
-                "a tied maximum got the gradient more than once."
+                " Your gradients add up to more than grad_out does: a tied maximum got the "
+                "gradient more than once."
             )
         return Feedback(
             False,
-            f"right without ties, but for x = {tie.tolist()} and grad_out = {gt.tolist()} you "
-            f"return {got_t.tolist()}; Keras returns {want_t.tolist()}.{extra} Rule: the *first* "
-            "maximum of the window, in row-major order, gets it (np.argmax picks the first).",
+            f"right without ties, but not for x = {tie.tolist()} with grad_out = {gt.tolist()} "
+            f"(you return {got_t.tolist()}).{extra} Keras gives a window's gradient to one "
+            "pixel only: its *first* maximum in row-major order.",
         )
     return Feedback(
         True,
@@ -243,10 +251,9 @@ def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
     ):
         return Feedback(
             False,
-            f"your answer has shape {np.shape(got)}, not (3, 3): that is the "
-            f"stride-1 recipe. With stride {s}, output (y, x) reads the window "
-            f"starting at ({s}y, {s}x): dL/dK[i, j] = sum x[{s}y + i, {s}x + j]"
-            " * grad_out[y, x].",
+            f"your answer has shape {np.shape(got)}, not the kernel's (3, 3): that is the "
+            f"stride-1 recipe, sliding grad_out over x one pixel at a time. With stride {s} the "
+            f"windows start every {s} pixels: for each weight, which input pixels did it meet?",
         )
     got = _as_array(got, k.shape, "the 3x3 kernel")
     if isinstance(got, Feedback):
@@ -258,7 +265,8 @@ def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
         elif _close(got, num[::-1, ::-1]):
             hint = (
                 "your kernel gradient is flipped (rotated 180 degrees): that is a true "
-                "convolution. Conv2D correlates: weight (i, j) meets x[y + i, x + j]."
+                "convolution. Conv2D correlates: weight (i, j) sits at offset (i, j) from "
+                "its window's top-left corner."
             )
         elif _close(got, num / g.size):
             hint = (
@@ -270,15 +278,17 @@ def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
         ):
             hint = (
                 "that is the contribution of a single output position. The weight is used at "
-                f"all {g.size} positions: add up x[{s}y + i, {s}x + j] * grad_out[y, x] over "
-                "every (y, x)."
+                f"all {g.size} positions, and each of them adds its own contribution."
             )
         else:
-            hint = f"dL/dK[i, j] = sum over (y, x) of x[{s}y + i, {s}x + j] * grad_out[y, x]."
+            hint = (
+                "go weight by weight: which input pixel did K[i, j] multiply at each output "
+                f"position (windows start every {s} pixel{'s' if s > 1 else ''}), and how much "
+                "does the loss care about that output?"
+            )
         return Feedback(
             False,
-            f"your kernel gradient differs from the numeric one (relative "
-            f"error {_err(got, num)}): {hint}",
+            f"your kernel gradient differs from the numeric one ({_off(got, num)}): {hint}",
         )
     return Feedback(
         True,
@@ -297,12 +307,9 @@ def check_sgd_step(fn) -> Feedback:
 
     Examples
     --------
-    >>> from course_utils import backprop, ops
-    >>> def step(k, img, t, lr):
-    ...     err = ops.conv2d(img, k) - t
-    ...     return k - lr * backprop.conv2d_backward(img, k, 2 * err / err.size)[1]
-    >>> check_sgd_step(step).passed
-    True
+    >>> fb = check_sgd_step(lambda kernel, image, target, lr: kernel)  # no step at all
+    >>> fb.passed, fb.message.startswith("your new kernel is off")
+    (False, True)
     """
     rng = np.random.default_rng(11)
     img = rng.random((10, 9))
@@ -340,13 +347,14 @@ def check_sgd_step(fn) -> Feedback:
             hint = "return the *new kernel* K - lr * dL/dK, not the gradient or the step."
         else:
             hint = (
-                "K_new = K - lr * dL/dK with dL/dK = conv2d_backward(image, K, 2 * err / N)[1] "
-                "and err = conv2d(image, K) - target."
+                "work backwards from the loss: first dL/d(out) for a mean of squared errors "
+                "(differentiate one term, then mind the mean), then the kernel's gradient from "
+                "it, then one step downhill."
             )
         return Feedback(
             False,
-            f"your new kernel is off (relative error {_err(got, want)} to one "
-            f"step along the numeric gradient): {hint}",
+            f"your new kernel is off (compared with one step along the numeric gradient: "
+            f"{_off(got, want)}): {hint}",
         )
     return Feedback(
         True,

@@ -1,8 +1,13 @@
 """Lesson 00/01 checkers: right answers pass, typical mistakes get their specific hint."""
 
+from pathlib import Path
+
+import matplotlib
 import numpy as np
+from fontTools.ttLib import TTFont
 
 from course_utils import checks
+from course_utils.checks._base import FAIL_MARK, PASS_MARK
 
 
 def test_conv_output_size_checker():
@@ -49,7 +54,18 @@ def test_receptive_field_and_warmup_checkers():
 
 def test_feedback_renders_as_text_and_html():
     fb = checks.Feedback(False, "a < b")
-    assert repr(fb).startswith("❌") and "a &lt; b" in fb._repr_html_()
+    assert repr(fb) == "\u2717 a < b"
+    assert "\u2717 a &lt; b" in fb._repr_html_()
+    assert repr(checks.Feedback(True, "ok")) == "\u2713 ok"
+
+
+def test_feedback_marks_are_in_dejavu_sans():
+    """The marks are drawn by a plain font (issue 24, item 17): DejaVu Sans, shipped with
+    matplotlib (and most Linux systems), has both; the emoji they replaced are in no such font."""
+    font = Path(matplotlib.get_data_path(), "fonts", "ttf", "DejaVuSans.ttf")
+    cmap = TTFont(font).getBestCmap()  # fontTools comes with matplotlib
+    assert ord(PASS_MARK) in cmap and ord(FAIL_MARK) in cmap
+    assert ord("\u2705") not in cmap and ord("\u274c") not in cmap  # the old emoji marks
 
 
 SIZE_CHECKERS = {  # checker -> the right answer, all sizes as whole numbers

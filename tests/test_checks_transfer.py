@@ -35,6 +35,24 @@ def test_same_padding_checker():
     assert "forget `return`" in checks.check_same_padding(lambda n, k, s: None).message
 
 
+def test_same_padding_refuses_the_librarys_answer():
+    """ops.pad_amounts answers the exercise: a function that calls it is refused (item 15),
+    however it is written, and the message says what to do instead."""
+
+    def via_library(n, k, s):
+        return ops.pad_amounts(n, k, s, "same")
+
+    def nested(n, k, s):
+        def helper():
+            return ops.pad_amounts(n, k, s, padding="same")
+
+        return helper()
+
+    for fn in (via_library, nested, lambda n, k, s: ops.pad_amounts(n, k, s, "same")):
+        fb = checks.check_same_padding(fn)
+        assert not fb and "calls `pad_amounts`" in fb.message and "windows start" in fb.message
+
+
 def test_strided_receptive_field_checker():
     kernels, strides = zip(*checks.STRIDED_STACK, strict=True)
     right = ops.receptive_field(kernels, strides)
@@ -60,10 +78,14 @@ def test_abs_from_relu_checker():
     assert checks.check_abs_from_relu(lambda x: ops.relu(x) + ops.relu(-x))
     assert "x itself" in checks.check_abs_from_relu(lambda x: ops.relu(x) - ops.relu(-x)).message
     assert "negative values are lost" in checks.check_abs_from_relu(ops.relu).message
-    assert "sign is flipped" in checks.check_abs_from_relu(lambda x: -np.abs(x)).message
+    flipped = checks.check_abs_from_relu(lambda x: -(ops.relu(x) + ops.relu(-x)))
+    assert "sign is flipped" in flipped.message
+    for numpy_abs in (np.abs, lambda x: np.abs(x), lambda x: abs(x), lambda x: np.fabs(x)):
+        fb = checks.check_abs_from_relu(numpy_abs)
+        assert not fb and "answers this exercise" in fb.message and "ops.relu" in fb.message
 
     def in_place(x):
-        x[...] = np.abs(x)
+        x[...] = ops.relu(x) + ops.relu(-x)
         return x
 
     assert "in place" in checks.check_abs_from_relu(in_place).message
@@ -75,6 +97,7 @@ def test_doubling_choices_checker():
     fb = checks.check_doubling_choices({(2, 0), (3, 1), (4, 1), (6, 2)})
     assert not fb and "output_padding" in fb.message and "15, not 16" in fb.message
     assert "you missed 1" in checks.check_doubling_choices({(2, 0), (4, 1)}).message
+    assert "k=1" not in checks.check_doubling_choices({(2, 0), (4, 1)}).message
     assert "set of (k, p) pairs" in checks.check_doubling_choices(3).message
     assert "replace `...`" in checks.check_doubling_choices(...).message
 

@@ -160,7 +160,7 @@ def _inplace(x):
 @pytest.mark.parametrize(
     ("fn", "hint"),
     [
-        (lambda x: np.max(x, 0), "np.maximum"),
+        (lambda x: np.max(x, 0), "element-wise maximum"),
         (np.abs, "abs(x)"),
         (lambda x: np.minimum(x, 0), "negative part"),
         (lambda x: x > 0, "True/False"),

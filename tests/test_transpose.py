@@ -12,6 +12,7 @@ import pytest  # noqa: E402
 from course_utils import ops  # noqa: E402
 from course_utils.checks import (  # noqa: E402
     check_checkerboard,
+    check_doubling_choices,
     check_scatter_add,
     check_transpose_output_size,
 )
@@ -159,12 +160,13 @@ def _scatter(x, k, s, op="add", flip=False, use_stride=True):
 
 def test_check_scatter_add():
     assert check_scatter_add(_scatter)
-    assert check_scatter_add(lambda x, k, s: ops.conv2d_transpose(x, k, s, padding=0))
+    fb = check_scatter_add(lambda x, k, s: ops.conv2d_transpose(x, k, s, padding=0))
+    assert not fb and "calls `conv2d_transpose`" in fb.message  # the library answers it
     assert "`+=`" in check_scatter_add(lambda x, k, s: _scatter(x, k, s, op="set")).message
     assert "flipped" in check_scatter_add(lambda x, k, s: _scatter(x, k, s, flip=True)).message
     fb = check_scatter_add(lambda x, k, s: _scatter(x, k, s, use_stride=False))
     assert not fb and "multiply the position by the stride" in fb.message
-    fb = check_scatter_add(lambda x, k, s: ops.conv2d_transpose(x, k, 1, padding=0))
+    fb = check_scatter_add(lambda x, k, s: _scatter(x, k, 1))
     assert not fb and "stride-1 size" in fb.message
     fb = check_scatter_add(lambda x, k, s: np.zeros((x.shape[0] * s, x.shape[1] * s)))
     assert not fb and "H*s x W*s is too small" in fb.message
@@ -224,3 +226,32 @@ def test_checkerboard_colour_bars_and_counts_in_cells():
     assert f.colorbars["counts"] == ("magma", 0.0, 4.0)
     assert f.colorbars["photo"] == ("gray", 0.0, 1.0)
     assert f.widths["photo"] == 256 and f.widths["counts"] >= 240
+
+
+def test_kernel_smaller_than_stride_two_conventions():
+    """k < s (issue 24, item 1): the size formula (n - 1) * s + k - 2p, which ops uses with an
+    integer padding (PyTorch's ConvTranspose2d too), ends with the last stamp; Keras'
+    padding="valid" keeps n * s. Same stamps, different crop. The exercise counts with the
+    formula, and the checker's message on (k=1, p=0) explains both."""
+    import keras
+
+    x = np.arange(1.0, 65.0).reshape(8, 8)
+    one = np.ones((1, 1))
+    formula = ops.conv2d_transpose(x, one, stride=2, padding=0)
+    assert formula.shape == (15, 15) == (ops.conv_transpose_output_size(8, 1, 2, 0),) * 2
+    layer = keras.layers.Conv2DTranspose(
+        1, 1, strides=2, padding="valid", use_bias=False, kernel_initializer="ones"
+    )
+    got = keras.ops.convert_to_numpy(layer(x[None, :, :, None].astype("float32")))[0, :, :, 0]
+    assert got.shape == (16, 16) == (ops.conv_transpose_output_size(8, 1, 2, "valid"),) * 2
+    np.testing.assert_allclose(got, ops.conv2d_transpose(x, one, 2, "valid"))
+    np.testing.assert_allclose(got[:15, :15], formula)  # the same stamps
+    assert not got[15].any() and not got[:, 15].any()  # Keras' extra row and column: zeros
+    assert not got[1::2].any() and (got[::2, ::2] == x).all()  # holes between the stamps
+
+    fb = check_doubling_choices({(1, 0), (2, 0), (4, 1), (6, 2)})
+    assert not fb and "turns n=8 into 15, not 16" in fb.message
+    assert "PyTorch" in fb.message and "Keras' padding='valid' gives 16" in fb.message
+    assert "output_padding" not in fb.message  # the odd-kernel hint is for k >= s
+    fb = check_transpose_output_size(lambda n, k, s, p: n * s if k < s else (n - 1) * s + k - 2 * p)
+    assert not fb and "k=1, s=2, p=0" in fb.message and "'valid' when k < s" in fb.message

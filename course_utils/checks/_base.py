@@ -19,7 +19,14 @@ __all__ = [
     "check_size_formula",
     "check_number",
     "dict_answer",
+    "refuse_library_answer",
+    "PASS_MARK",
+    "FAIL_MARK",
 ]
+
+#: the marks feedback starts with: in DejaVu Sans (and most fonts), unlike the emoji they replace,
+#: which a system without an emoji font draws as empty boxes
+PASS_MARK, FAIL_MARK = "\u2713", "\u2717"  # check mark, ballot x
 
 
 @dataclass
@@ -27,6 +34,7 @@ class Feedback:
     """Result of a check: ``passed`` plus a friendly, specific ``message``.
 
     Shown as coloured HTML in Jupyter, as plain text elsewhere; ``bool(feedback)`` is ``passed``.
+    It starts with :data:`PASS_MARK` or :data:`FAIL_MARK` (U+2713, U+2717: in every common font).
     """
 
     passed: bool
@@ -36,11 +44,11 @@ class Feedback:
         return self.passed
 
     def __repr__(self) -> str:
-        return ("✅ " if self.passed else "❌ ") + self.message
+        return (PASS_MARK if self.passed else FAIL_MARK) + " " + self.message
 
     def _repr_html_(self) -> str:
         color = "#1a7f37" if self.passed else "#b35900"
-        icon = "&#9989;" if self.passed else "&#10060;"
+        icon = PASS_MARK if self.passed else FAIL_MARK
         body = html.escape(self.message).replace("\n", "<br>")
         return f'<div style="color:{color}">{icon} {body}</div>'
 
@@ -95,6 +103,50 @@ def student_value(fn: Callable, *args, forgot: str = "`return`"):
     if got is None:
         raise StudentError(f"your function returned None: did you forget {forgot}?")
     return got
+
+
+def _names_used(fn) -> set[str]:
+    """The global and attribute names ``fn``'s code (and the functions defined inside it) uses."""
+    code = getattr(fn, "__code__", None)
+    names: set[str] = set()
+    todo = [code] if code is not None else []
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo.extend(k for k in c.co_consts if hasattr(k, "co_names"))
+    return names
+
+
+def refuse_library_answer(fn: Callable, names, exercise: str) -> None:
+    """Raise :class:`StudentError` (so the checker reports it) when ``fn`` calls one of ``names``:
+    the course's own functions that answer the exercise, so calling them would skip it.
+
+    Only the names written in ``fn`` itself (and in the functions defined inside it) are read,
+    and ``fn``'s own name (one of the library's functions passed as it is); ``exercise`` says what
+    to do instead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def show(fn):
+    ...     try:
+    ...         refuse_library_answer(fn, ["absolute"], "build it from ReLUs.")
+    ...     except StudentError as err:
+    ...         print(err)
+    >>> show(lambda x: np.absolute(x))
+    your function calls `absolute`, which answers this exercise for you: build it from ReLUs.
+    >>> show(np.abs)
+    that is `absolute`, which answers this exercise for you: build it from ReLUs.
+    >>> show(lambda x: x * (x > 0))
+    """
+    own = getattr(fn, "__name__", "")
+    if own in names:
+        raise StudentError(f"that is `{own}`, which answers this exercise for you: {exercise}")
+    used = sorted(_names_used(fn) & set(names))
+    if used:
+        raise StudentError(
+            f"your function calls `{used[0]}`, which answers this exercise for you: {exercise}"
+        )
 
 
 def integer_answer(got, want: int, case: str, float_hint: str) -> Feedback | None:

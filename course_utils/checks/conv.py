@@ -12,6 +12,7 @@ from ._base import (
     check_number,
     check_size_formula,
     integer_answer,
+    refuse_library_answer,
     student_check,
     student_value,
 )
@@ -112,7 +113,8 @@ def check_vertical_edge_kernel(kernel) -> Feedback:
         return Feedback(
             False,
             f"your kernel answers horizontal edges ({rh:.3g}) about as strongly as vertical ones "
-            f"({rv:.3g}). Make each row the same left-to-right pattern, e.g. [-1, 0, 1].",
+            f"({rv:.3g}). A vertical edge changes from left to right, the same in every row: "
+            "give every row the same left-to-right pattern, and no top-to-bottom change.",
         )
     photo = sample_image("camera", gray=True)
     resp = np.abs(ops.conv2d(photo, k, padding="same"))
@@ -160,18 +162,29 @@ _SAME_CASES = [  # (n, k, s): odd and even totals, stride 1 to 3, a kernel small
 def check_same_padding(fn) -> Feedback:
     """Check ``fn(n, k, s)`` returns the zeros ``(before, after)`` Keras adds for ``padding="same"``.
 
-    The right answer is :func:`course_utils.ops.pad_amounts` ``(n, k, s, "same")``: the output has
-    ``ceil(n / s)`` positions, the total padding is ``max((out - 1) * s + k - n, 0)`` and an odd
-    zero goes *after*.
+    The right answer is what :func:`course_utils.ops.pad_amounts` ``(n, k, s, "same")`` computes:
+    the output has ``ceil(n / s)`` positions, the total padding is ``max((out - 1) * s + k - n, 0)``
+    and an odd zero goes *after*. A function that calls ``pad_amounts`` is refused: the library
+    would answer the exercise for the student.
 
     Examples
     --------
-    >>> from course_utils import ops
-    >>> check_same_padding(lambda n, k, s: ops.pad_amounts(n, k, s, "same")).passed
+    >>> def same_padding(n, k, s):
+    ...     total = max((-(-n // s) - 1) * s + k - n, 0)
+    ...     return total // 2, total - total // 2
+    >>> check_same_padding(same_padding).passed
     True
     >>> check_same_padding(lambda n, k, s: ((k - 1) // 2, (k - 1) // 2)).passed
     False
+    >>> from course_utils import ops
+    >>> "calls `pad_amounts`" in check_same_padding(lambda n, k, s: ops.pad_amounts(n, k, s, "same")).message
+    True
     """
+    refuse_library_answer(
+        fn,
+        ["pad_amounts"],
+        "work the rule out from where the windows start (whole-number arithmetic is all it takes).",
+    )
     for n, k, s in _SAME_CASES:
         case = f"for n={n}, k={k}, s={s}"
         got = student_value(fn, n, k, s)
@@ -200,9 +213,9 @@ def check_same_padding(fn) -> Feedback:
             k // 2,
         ):
             hint = (
-                "that is the stride-1 rule (k - 1 zeros in all). At stride s the output has "
-                "ceil(n / s) positions; the last window starts at (out - 1) * s, so only "
-                "(out - 1) * s + k - n zeros are needed."
+                "that is the stride-1 rule (k - 1 zeros in all). At stride s there are only "
+                "ceil(n / s) windows: where does the last one start, and how far past the end "
+                "of the row does it reach?"
             )
         elif before + after == total and before > after:
             hint = "right total; TensorFlow/Keras put the odd zero *after*, not before."

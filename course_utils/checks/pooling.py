@@ -10,6 +10,7 @@ from ._base import (
     Feedback,
     check_number,
     check_size_formula,
+    refuse_library_answer,
     student_check,
     student_value,
 )
@@ -49,7 +50,8 @@ _WRONG_SIZE_FORMULAS = [
     ),
     (
         lambda n, p, s: -(-n // s),
-        "That is the size with padding='same'; 'valid' pooling (Keras' default) gives (n - p) // s + 1.",
+        "That is the size with padding='same', which pads so no pixel is left over; 'valid' "
+        "pooling (Keras' default) drops a window that would run off the edge.",
     ),
     (
         lambda n, p, s: n // p,  # equals (n - p) // p + 1
@@ -57,7 +59,7 @@ _WRONG_SIZE_FORMULAS = [
     ),
     (
         lambda n, p, s: n // s,
-        "Subtract the window first: the last window must fit, so (n - p) // s + 1.",
+        "The last window must fit inside the n pixels: where can it start at the latest?",
     ),
 ]
 
@@ -138,10 +140,10 @@ def check_max_pool_by_hand(answer) -> Feedback:
     else:
         wrong = [(r, c) for r in range(2) for c in range(2) if not np.isclose(a[r, c], want[r, c])]
         r, c = wrong[0]
-        win = x[2 * r : 2 * r + 2, 2 * c : 2 * c + 2].tolist()
+        more = f" (and {len(wrong) - 1} more)" if len(wrong) > 1 else ""
         hint = (
-            f"output[{r}, {c}] comes from the window X[{2 * r}:{2 * r + 2}, "
-            f"{2 * c}:{2 * c + 2}] = {win}; its largest value is {int(want[r, c])}."
+            f"output[{r}, {c}] is not right{more}. It is the largest value of its window: "
+            f"rows {2 * r}-{2 * r + 1} and columns {2 * c}-{2 * c + 1} of X."
         )
     shown = a.astype(int).tolist() if np.allclose(a, a.round()) else a.tolist()
     return Feedback(False, f"your answer {shown} is not it: {hint}")
@@ -175,9 +177,20 @@ def check_surviving_positions(fn) -> Feedback:
 
     Examples
     --------
-    >>> check_surviving_positions(surviving_positions).passed
+    >>> import numpy as np
+    >>> def survivors(x):
+    ...     windows = x.reshape(x.shape[0] // 2, 2, x.shape[1] // 2, 2)
+    ...     return x == np.repeat(np.repeat(windows.max(axis=(1, 3)), 2, 0), 2, 1)
+    >>> check_surviving_positions(survivors).passed
     True
+    >>> check_surviving_positions(surviving_positions).passed  # the course's answer is refused
+    False
     """
+    refuse_library_answer(
+        fn,
+        ["surviving_positions", "max_pool2d_argmax"],
+        "find each window's maximum and mark where it sits, yourself.",
+    )
     rng = np.random.default_rng(4)
     cases = [POOL_EXERCISE_X.astype(float)] + [
         rng.permutation(h * w).reshape(h, w).astype(float) for h, w in ((4, 6), (6, 4), (8, 8))
@@ -211,8 +224,8 @@ def check_surviving_positions(fn) -> Feedback:
             hint = f"there are {n_win} windows, so exactly {n_win} pixels survive, one per window."
         else:
             hint = (
-                "compare each pixel with the maximum of its own window, e.g. "
-                "x == np.repeat(np.repeat(pooled, 2, 0), 2, 1)."
+                "compare each pixel with the maximum of its own window (not a neighbouring "
+                "one): how can every pixel get its window's maximum next to it?"
             )
         return Feedback(
             False,

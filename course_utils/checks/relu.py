@@ -7,7 +7,7 @@ import numpy as np
 from .. import ops
 from ..data import sample_image
 from ..ops import KERNEL_PRESETS
-from ._base import Feedback, student_check, student_value
+from ._base import Feedback, refuse_library_answer, student_check, student_value
 
 __all__ = ["check_relu", "check_combined_kernel", "check_sparsity_bias", "check_abs_from_relu"]
 
@@ -22,7 +22,7 @@ def _relu_cases() -> list[np.ndarray]:
     ]
 
 
-def _call_on_cases(fn, example: str) -> list | Feedback:
+def _call_on_cases(fn) -> list | Feedback:
     """``[(x, fn(x)), ...]`` on the test inputs, or the Feedback for an input changed in place
     (an exception or no return value raises :class:`StudentError`, reported by the checker)."""
     calls = []
@@ -33,8 +33,8 @@ def _call_on_cases(fn, example: str) -> list | Feedback:
             return Feedback(
                 False,
                 f"your function changed its input array in place (x was {before.tolist()}, "
-                f"afterwards {x.tolist()}). A layer must not overwrite its input: return a new "
-                f"array, {example}.",
+                f"afterwards {x.tolist()}). A layer must not overwrite its input: compute a new "
+                "array instead of assigning into x[...].",
             )
         calls.append((before, got))
     return calls
@@ -52,7 +52,7 @@ def check_relu(fn) -> Feedback:
     >>> check_relu(lambda x: np.max(x, 0)).passed
     False
     """
-    calls = _call_on_cases(fn, "e.g. np.maximum(x, 0) or x * (x > 0)")
+    calls = _call_on_cases(fn)
     if isinstance(calls, Feedback):
         return calls
     for before, got in calls:
@@ -65,8 +65,8 @@ def check_relu(fn) -> Feedback:
             hint = "ReLU acts on every element, so the output has the input's shape."
             if g.shape == np.max(before, axis=0).shape or g.ndim == 0:
                 hint = (
-                    "np.max(x, 0) *reduces* (it finds the largest value along axis 0). "
-                    "The element-wise version is np.maximum(x, 0)."
+                    "np.max(x, 0) *reduces* (it finds the largest value along axis 0). ReLU "
+                    "compares every element with 0 on its own: an element-wise maximum."
                 )
             return Feedback(
                 False, f"for an input of shape {before.shape} you returned shape {g.shape}. {hint}"
@@ -75,7 +75,7 @@ def check_relu(fn) -> Feedback:
             return Feedback(
                 False,
                 "you returned True/False values (the mask x > 0). Keep the positive values "
-                "themselves: x * (x > 0) or np.maximum(x, 0).",
+                "themselves, with 0 in place of the negative ones.",
             )
         if not np.issubdtype(g.dtype, np.number) or not np.allclose(g, want):
             hint = "ReLU keeps positive values and replaces negative ones by 0."
@@ -115,10 +115,21 @@ def check_combined_kernel(fn) -> Feedback:
 
     Examples
     --------
-    >>> from course_utils.ops import combined_kernel
-    >>> check_combined_kernel(combined_kernel).passed
+    >>> import numpy as np
+    >>> def combine(k1, k2):
+    ...     out = np.zeros((k1.shape[0] + k2.shape[0] - 1, k1.shape[1] + k2.shape[1] - 1))
+    ...     for (i, j), w in np.ndenumerate(k2):
+    ...         out[i : i + k1.shape[0], j : j + k1.shape[1]] += w * k1
+    ...     return out
+    >>> check_combined_kernel(combine).passed
+    True
+    >>> from course_utils import ops
+    >>> "answers this exercise" in check_combined_kernel(ops.combined_kernel).message
     True
     """
+    refuse_library_answer(
+        fn, ["combined_kernel"], "build the kernel yourself from the two kernels' weights."
+    )
     x = np.random.default_rng(3).normal(size=(12, 12))
     for k1, k2 in _KERNEL_CASES:
         want = ops.combined_kernel(k1, k2)
@@ -138,13 +149,14 @@ def check_combined_kernel(fn) -> Feedback:
         if np.allclose(g, want):
             continue
         hint = (
-            "Build it by scattering: for every weight k2[i, j], add k2[i, j] * k1 into the "
-            "window out[i:i+k1h, j:j+k1w]."
+            "Work out a small case on paper first: 1-D kernels [a, b] then [c, d]. Which input "
+            "pixels does one output of the second layer read, and with which products of "
+            "weights? Every weight of k1 meets every weight of k2 once."
         )
         if np.allclose(g, want[::-1, ::-1]):
             hint = (
-                "your kernel is rotated by 180 degrees. Scatter k2[i, j] * k1 at offset "
-                "(i, j), without flipping either kernel."
+                "your kernel is rotated by 180 degrees. Both layers correlate (no flip): a "
+                "weight at offset (i, j) of k2 reads k1's output at offset (i, j)."
             )
         two = ops.conv2d(ops.conv2d(x, k1), k2)
         one = ops.conv2d(x, g)
@@ -208,6 +220,9 @@ def check_sparsity_bias(bias) -> Feedback:
 def check_abs_from_relu(fn) -> Feedback:
     """Check ``fn(x)`` returns ``|x|`` element-wise (to be built from ReLUs), leaving ``x`` untouched.
 
+    A function that calls ``abs`` (``np.abs``, ``np.absolute``, ``np.fabs``) is refused: the
+    exercise is to build it from ReLUs.
+
     Examples
     --------
     >>> from course_utils import ops
@@ -215,8 +230,12 @@ def check_abs_from_relu(fn) -> Feedback:
     True
     >>> "x itself" in check_abs_from_relu(lambda x: ops.relu(x) - ops.relu(-x)).message
     True
+    >>> import numpy as np
+    >>> check_abs_from_relu(lambda x: np.abs(x)).passed
+    False
     """
-    calls = _call_on_cases(fn, "e.g. ops.relu(x) + ops.relu(-x)")
+    refuse_library_answer(fn, ["abs", "absolute", "fabs"], "build |x| from ops.relu, + and - only.")
+    calls = _call_on_cases(fn)
     if isinstance(calls, Feedback):
         return calls
     for before, got in calls:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ._base import Feedback, call_student, check_size_formula, student_check, student_value
+from ._base import (
+    Feedback,
+    call_student,
+    check_size_formula,
+    refuse_library_answer,
+    student_check,
+    student_value,
+)
 
 __all__ = [
     "check_transpose_output_size",
@@ -22,11 +29,15 @@ _SIZE_CASES = [  # (n, k, s, p)
     (7, 4, 2, 1),
     (10, 5, 3, 2),
     (32, 3, 2, 1),
+    (8, 1, 2, 0),  # k < s: the formula's 15 (Keras' padding="valid" would keep n * s = 16)
 ]
 
 
 def check_transpose_output_size(fn) -> Feedback:
     """Check ``fn(n, k, s, p)`` returns ``(n - 1) * s + k - 2p`` for several cases.
+
+    The convention of an integer padding ``p`` (``ops.conv2d_transpose``, PyTorch), also for
+    ``k < s``, where Keras' ``padding="valid"`` keeps ``n * s`` instead.
 
     Examples
     --------
@@ -38,8 +49,9 @@ def check_transpose_output_size(fn) -> Feedback:
     wrong = [
         (
             lambda n, k, s, p: n * s,
-            "n*s is UpSampling2D's size (and Keras' padding='same'); a transposed conv without "
-            "padding gives (n-1)*s + k: the last stamp sticks out.",
+            "n*s is UpSampling2D's size (and Keras' padding='same', and Keras' 'valid' when "
+            "k < s, which pads the end with zeros). With a padding p as in the formula, the "
+            "output ends where the last stamp ends: it starts at (n-1)*s and is k wide.",
         ),
         (
             lambda n, k, s, p: (n - 1) * s + k,
@@ -113,10 +125,23 @@ def check_scatter_add(fn) -> Feedback:
 
     Examples
     --------
+    >>> import numpy as np
+    >>> def scatter_add(x, k, s):
+    ...     out = np.zeros(((x.shape[0] - 1) * s + k.shape[0], (x.shape[1] - 1) * s + k.shape[1]))
+    ...     for (i, j), v in np.ndenumerate(x):
+    ...         out[s * i : s * i + k.shape[0], s * j : s * j + k.shape[1]] += v * k
+    ...     return out
+    >>> check_scatter_add(scatter_add).passed
+    True
     >>> from course_utils import ops
     >>> check_scatter_add(lambda x, k, s: ops.conv2d_transpose(x, k, s, padding=0)).passed
-    True
+    False
     """
+    refuse_library_answer(
+        fn,
+        ["conv2d_transpose", "Conv2DTranspose"],
+        "stamp the kernel yourself, one input pixel at a time (scatter_add_1d in two dimensions).",
+    )
     rng = np.random.default_rng(0)
     for xs, ks, s in _SCATTER_CASES:
         x = rng.integers(1, 6, xs).astype(np.float64)
@@ -155,9 +180,9 @@ def check_scatter_add(fn) -> Feedback:
         r, c = np.argwhere(~np.isclose(got, want))[0]
         return Feedback(
             False,
-            f"{case} out[{r}, {c}] is {got[r, c]:.4g}; expected "
-            f"{want[r, c]:.4g}. Each input pixel x[i, j] adds x[i, j] * K to "
-            "out[s*i : s*i+kh, s*j : s*j+kw].",
+            f"{case} out[{r}, {c}] is {got[r, c]:.4g}; expected {want[r, c]:.4g}. Which "
+            f"stamps cover out[{r}, {c}]? Each input pixel's stamp starts at s times its row and "
+            "column and is as large as the kernel; where stamps overlap, all of them add up.",
         )
     return Feedback(
         True,
@@ -183,6 +208,11 @@ def check_checkerboard(fn) -> Feedback:
     >>> check_checkerboard(lambda k, s: k % 2 == 1).passed
     False
     """
+    refuse_library_answer(
+        fn,
+        ["overlap_map", "conv2d_transpose"],
+        "predict from k and s alone; count stamps in CheckerboardExplorer to find the rule.",
+    )
     wrong = []
     for k, s in _CB_CASES:
         got = call_student(fn, k, s)
@@ -211,8 +241,9 @@ def check_checkerboard(fn) -> Feedback:
         hint = "with stride 1 every interior pixel is covered k*k times: always even."
     else:
         hint = (
-            "count the stamps per pixel (CheckerboardExplorer shows them): along one axis "
-            "a pixel gets floor(k/s) or ceil(k/s) of them; these agree when s divides k."
+            "count the stamps per pixel along one axis (CheckerboardExplorer writes them in the "
+            "cells) for a few kernel sizes at this stride: which kernel sizes give every "
+            "interior pixel the same count?"
         )
     return Feedback(
         False,
@@ -225,14 +256,21 @@ def check_checkerboard(fn) -> Feedback:
 def check_doubling_choices(answer) -> Feedback:
     """Check the set of ``(k, p)`` with ``1 <= k <= 6`` for which a stride-2 transposed conv doubles.
 
-    "Doubles" means an output of exactly ``2 n`` for *every* input size ``n``:
-    ``(n - 1) * 2 + k - 2p = 2n``, i.e. ``k - 2p = 2``.
+    ``p`` is the size formula's padding, ``(n - 1) * s + k - 2p`` (``ops.conv2d_transpose`` with an
+    integer padding, PyTorch's ``ConvTranspose2d(padding=p)``). "Doubles" means an output of
+    exactly ``2 n`` for *every* input size ``n``: ``(n - 1) * 2 + k - 2p = 2n``, i.e. ``k - 2p = 2``.
+
+    Keras' ``padding="valid"`` differs when ``k < s``: it keeps ``n * s`` (a zero row after the last
+    stamp), so ``Conv2DTranspose(1, 1, strides=2, padding="valid")`` turns 8 into 16 where the
+    formula's ``k=1, p=0`` gives 15. The feedback on ``(1, 0)`` explains both conventions.
 
     Examples
     --------
     >>> check_doubling_choices({(2, 0), (4, 1), (6, 2)}).passed
     True
     >>> "output_padding" in check_doubling_choices({(2, 0), (3, 1), (4, 1), (6, 2)}).message
+    True
+    >>> "Keras" in check_doubling_choices({(1, 0), (2, 0), (4, 1), (6, 2)}).message
     True
     """
     want = {(k, p) for k in range(1, 7) for p in range(k) if k - 2 * p == 2}
@@ -253,9 +291,21 @@ def check_doubling_choices(answer) -> Feedback:
     extra, missing = sorted(got - want), sorted(want - got)
     if extra:
         k, p = extra[0]
-        size = 2 * 8 - 2 + k - 2 * p
+        n, s = 8, 2
+        size = (n - 1) * s + k - 2 * p  # the exercise's convention (ops, integer padding)
         hint = f"(k={k}, p={p}) turns n=8 into {size}, not 16."
-        if size == 15:
+        if k < s and p == 0:
+            valid = ops.conv_transpose_output_size(n, k, s, "valid")
+            hint += (
+                f" This exercise counts with the formula (n - 1) * s + k - 2p, the convention of "
+                f"ops.conv2d_transpose with an integer padding and of PyTorch's ConvTranspose2d: "
+                f"the last stamp starts at (n - 1) * s = {(n - 1) * s} and is {k} wide, so the "
+                f"output ends there. Keras' padding='valid' gives {valid} instead: when k < s it "
+                f"keeps n * s positions and fills the gap after the last stamp with zeros (and "
+                f"every other row is a hole). Same stamps, different crop; with p as in the "
+                f"formula, k={k} does not double."
+            )
+        elif size == 2 * n - 1:
             hint += (
                 " One short: an odd kernel cannot double with padding alone; that is "
                 "what output_padding=1 is for."
@@ -265,6 +315,6 @@ def check_doubling_choices(answer) -> Feedback:
         return Feedback(False, hint + " Solve (n - 1) * 2 + k - 2p = 2n for k and p.")
     return Feedback(
         False,
-        f"all your pairs work, but you missed {len(missing)} (k up to 6): try "
-        "every even k and solve k - 2p = 2 for p.",
+        f"all your pairs work, but you missed {len(missing)} (k from 1 to 6): try each k and "
+        "solve (n - 1) * 2 + k - 2p = 2n for p (a padding is a whole number, 0 or more).",
     )

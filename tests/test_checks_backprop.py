@@ -43,6 +43,14 @@ def test_relu_backward_checker_passes_right_answers():
 
 
 # ---- max-pool backward -----------------------------------------------------------------------
+def _first_max(x, g):  # written out (the library's own answer is refused)
+    h, w = x.shape
+    windows = x.reshape(h // 2, 2, w // 2, 2).transpose(0, 2, 1, 3).reshape(h // 2, w // 2, 4)
+    grad = np.zeros((h // 2, w // 2, 4))
+    np.put_along_axis(grad, windows.argmax(-1)[..., None], np.asarray(g)[..., None], axis=-1)
+    return grad.reshape(h // 2, w // 2, 2, 2).transpose(0, 2, 1, 3).reshape(h, w)
+
+
 def _all_tied_maxima(x, g):  # lesson 03's survivors mask: duplicates the gradient on ties
     return ops.upsample2d(g) * (x == ops.upsample2d(ops.max_pool2d(x)))
 
@@ -50,7 +58,7 @@ def _all_tied_maxima(x, g):  # lesson 03's survivors mask: duplicates the gradie
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        (lambda x, g: -backprop.max_pool2d_backward(x, g), "wrong sign"),
+        (lambda x, g: -_first_max(x, g), "wrong sign"),
         (lambda x, g: ops.upsample2d(g), "every pixel of a window"),
         (lambda x, g: ops.upsample2d(g) / 4, "average"),
         (
@@ -69,7 +77,20 @@ def test_max_pool_backward_checker_diagnoses(answer, expected):
 
 
 def test_max_pool_backward_checker_passes():
-    assert checks.check_max_pool_backward(backprop.max_pool2d_backward)
+    assert checks.check_max_pool_backward(_first_max)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        backprop.max_pool2d_backward,
+        lambda x, g: backprop.max_pool2d_backward(x, g),
+        lambda x, g: checks.surviving_positions(x) * ops.upsample2d(g),
+    ],
+)
+def test_max_pool_backward_checker_refuses_the_librarys_answer(answer):
+    fb = checks.check_max_pool_backward(answer)
+    assert not fb and "answers this exercise for you" in fb.message, fb.message
 
 
 # ---- kernel gradient -------------------------------------------------------------------------
@@ -128,13 +149,14 @@ def test_kernel_gradient_checker_with_stride_2(answer, expected):
 
 def test_kernel_gradient_checker_passes():
     assert checks.check_kernel_gradient(_strided, stride=2)
-    assert checks.check_kernel_gradient(
+    assert checks.check_kernel_gradient(lambda x, g: ops.conv2d(x, g))
+
+
+def test_kernel_gradient_checker_refuses_the_librarys_answer():
+    fb = checks.check_kernel_gradient(
         lambda x, g: backprop.conv2d_backward(x, np.zeros((3, 3)), g, stride=2)[1], stride=2
     )
-    assert checks.check_kernel_gradient(lambda x, g: ops.conv2d(x, g))
-    assert checks.check_kernel_gradient(
-        lambda x, g: backprop.conv2d_backward(x, np.zeros((3, 3)), g)[1]
-    )
+    assert not fb and "`conv2d_backward`, which answers this exercise" in fb.message, fb.message
 
 
 # ---- one SGD step ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .. import backprop, ops
-from ._base import Feedback, StudentError, call_student, student_check
+from ._base import Feedback, StudentError, call_student, refuse_library_answer, student_check
 from .pooling import surviving_positions
 
 __all__ = [
@@ -155,12 +155,20 @@ def check_max_pool_backward(fn) -> Feedback:
     Ties go to the first maximum in row-major order, like Keras (see
     :func:`course_utils.backprop.max_pool2d_backward`).
 
+    The course's own answers (``backprop.max_pool2d_backward``, ``ops.max_pool2d_argmax``,
+    ``surviving_positions``) are refused: they would skip the exercise.
+
     Examples
     --------
     >>> from course_utils import backprop
-    >>> check_max_pool_backward(backprop.max_pool2d_backward).passed
-    True
+    >>> print(check_max_pool_backward(backprop.max_pool2d_backward).message)
+    that is `max_pool2d_backward`, which answers this exercise for you: find where each window's maximum sits and route its gradient there, yourself.
     """
+    refuse_library_answer(
+        fn,
+        ["max_pool2d_backward", "max_pool2d_argmax", "surviving_positions"],
+        "find where each window's maximum sits and route its gradient there, yourself.",
+    )
     rng = np.random.default_rng(3)
     x = rng.normal(size=(6, 8))
     g = rng.normal(size=(3, 4))
@@ -229,7 +237,8 @@ def check_max_pool_backward(fn) -> Feedback:
 def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
     """Check ``fn(x, grad_out)`` = ``dL/dK`` for ``out = ops.conv2d(x, K, stride)`` (2-D, "valid").
 
-    ``grad_out = dL/d out``; the kernel is 3x3.
+    ``grad_out = dL/d out``; the kernel is 3x3.  ``backprop.conv2d_backward``, which answers the
+    exercise, is refused.
 
     Examples
     --------
@@ -237,6 +246,11 @@ def check_kernel_gradient(fn, stride: int = 1) -> Feedback:
     >>> check_kernel_gradient(lambda x, g: ops.conv2d(x, g)).passed
     True
     """
+    refuse_library_answer(
+        fn,
+        ["conv2d_backward"],
+        "for each weight, add up what it met at every output position, yourself.",
+    )
     s = int(stride)
     rng = np.random.default_rng(5)
     x = rng.normal(size=(9, 8) if s == 1 else (3 + s * 4, 3 + s * 3))

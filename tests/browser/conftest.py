@@ -11,7 +11,16 @@ import sys
 
 import pytest
 
-from .lab import CHROMIUM_ARGS, CHROMIUM_MISSING, REPORT, CheckFailed, Lab, LabServer, find_chromium
+from .lab import (
+    CHROMIUM_ARGS,
+    CHROMIUM_MISSING,
+    REPORT,
+    WINDOW,
+    CheckFailed,
+    Lab,
+    LabServer,
+    find_chromium,
+)
 
 
 def _missing(message: str):
@@ -47,7 +56,8 @@ def lab_server(chromium, tmp_path_factory) -> LabServer:
 
 @pytest.fixture(scope="module")
 def lab(chromium, lab_server, tmp_path_factory) -> Lab:
-    """A headless Chromium page with JupyterLab loaded, shared by the module's tests."""
+    """A headless Chromium page (1400x900) with JupyterLab loaded and its file browser open,
+    shared by the module's tests."""
     from playwright.sync_api import sync_playwright
 
     argv = lab_server.api("kernelspecs")["kernelspecs"]["python3"]["spec"]["argv"]
@@ -60,7 +70,7 @@ def lab(chromium, lab_server, tmp_path_factory) -> Lab:
             executable_path=chromium,
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
+            viewport=WINDOW,
         )
         yield Lab(browser.pages[0], lab_server)
         browser.close()

@@ -34,7 +34,7 @@ from .lab import (
 
 pytestmark = pytest.mark.browser
 
-_SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+_SOBEL_X = ops.KERNEL_PRESETS["Sobel x (vertical edges)"]
 _PIXELS = [(int(r), int(c)) for r, c in np.random.default_rng(0).integers(0, 16, (8, 2))]
 _SCATTER_X = np.random.default_rng(4).integers(1, 5, (4, 4)).astype(np.float64)
 
@@ -62,11 +62,19 @@ def _kernel_picture() -> bytes:
 
 
 def _kernel_linked() -> LinkedProbe:
-    """The photo convolved with Sobel x, stride 1, "same"; the view shows the 16x16 detail's part."""
-    from course_utils.widgets.kernel import detail_corner
+    """The photo convolved with Sobel x, stride 1, "same"; the view shows the 16x16 detail's part.
+
+    Its border: the detail's output[2, 0], whose window reads the column left of the detail.
+    """
+    from course_utils.widgets.kernel import DETAIL, detail_corner
 
     img = photo("camera", gray=True)
     y0, x0 = detail_corner("camera", img.shape)
+    real = float(ops.conv2d(img, _SOBEL_X, 1, "same")[y0 + 2, x0])  # the lesson's feature map
+    alone = ops.conv2d(img[y0 : y0 + DETAIL, x0 : x0 + DETAIL], _SOBEL_X, 1, "same")[2, 0]
+    # the view sends float32 pixels: the sum may differ by their rounding, sum|K| * max|x| * 2^-24
+    tol = float(np.abs(_SOBEL_X).sum() * np.abs(img).max()) * 2.0**-24 + 1e-9
+    assert abs(real - alone) > 100 * tol, "this border pixel does not tell the two apart"
     return LinkedProbe(
         out=ops.conv2d(_f32(img), _SOBEL_X, 1, "same"),
         shape=(16, 16),
@@ -74,6 +82,10 @@ def _kernel_linked() -> LinkedProbe:
         pixels=[(y0 + r, x0 + c) for r, c in [(5, 7), (0, 0), (15, 15), *_PIXELS]],
         click=(y0 + 4, x0 + 9),
         field=_field(lambda x: ops.conv2d(x, np.ones((3, 3)), 1, "same"), img.shape, (4, 9)),
+        border=(y0 + 2, x0),
+        real=real,
+        detached=float(alone),
+        tol=tol,
     )
 
 
@@ -98,6 +110,14 @@ def _pooling_linked() -> LinkedProbe:
         click=(y0 + 13, x0 + 20),
         field=1,
     )
+
+
+def _pooling_never_read(stride: float) -> tuple[int, int]:
+    """A pixel of the detail no 2x2 window reads at ``stride`` (ops: changing it changes nothing)."""
+    y0, x0 = DETAIL_CORNERS["camera"]
+    shape = photo("camera", gray=True).shape
+    pool = functools.partial(ops.max_pool2d, pool_size=2, stride=int(stride))
+    return next((y0 + r, x0 + 5) for r in range(32) if _field(pool, shape, (y0 + r, x0 + 5)) == 0)
 
 
 # ---- lesson 04: ScatterExplorer(size=4, kernel="ones 3x3", stride=2, count=6) -----------------
@@ -165,6 +185,7 @@ CASES = [
         linked=_pooling_linked,
         info=lambda s: _output_side(256, 2, s, same=False),
         dropdown=("photo", "coins"),
+        never_read=_pooling_never_read,
         screenshot="docs/pooling_explorer",
     ),
     ExplorerCase(
@@ -310,6 +331,29 @@ def test_harness_detects_broken_explorer(condition, expected, lab, tmp_path):
     ]
     name = _write_notebook(lab, f"_broken_{len(condition)}.ipynb", *cells)
     case = ExplorerCase(name, 0, "stride", "KernelExplorer", change_timeout_s=1.0)
+    with pytest.raises(CheckFailed, match=expected) as info:
+        with lab.notebook(name) as run:
+            check_explorer(lab, run, case)
+    print(f"\nthe harness reported: {info.value}")
+
+
+def test_harness_detects_too_wide_explorer(lab, tmp_path):
+    """An explorer wider than the notebook's cell (a 2,000 px line added to it) fails the width
+    check, with the widths in the message (ipywidgets' boxes clip it: the output area itself
+    does not scroll, the line reaches past the cell)."""
+    cell = (
+        "import ipywidgets as W\n"
+        "from course_utils.widgets import KernelExplorer\n"
+        "explorer = KernelExplorer()\n"
+        "explorer.widget.children += (W.HTML('<div style=\"width: 2000px\">too wide</div>'),)\n"
+        "explorer"
+    )
+    name = _write_notebook(lab, "_too_wide.ipynb", cell)
+    case = ExplorerCase(name, 0, "stride", "KernelExplorer")
+    expected = (
+        r"after Run All the KernelExplorer does not fit the notebook's width \(1400x900 window, "
+        r"file browser open \(\d+ px\)\): .*(scrolls sideways|past the cell's right edge)"
+    )
     with pytest.raises(CheckFailed, match=expected) as info:
         with lab.notebook(name) as run:
             check_explorer(lab, run, case)

@@ -165,7 +165,8 @@ def doctor(terminal: bool | None = None) -> bool:
         )
     else:
         lines.append(
-            "  GPU           none seen: lesson 09 trains the quick CPU profile (about a minute)"
+            "  GPU           none seen: lesson 09 trains the quick CPU profile (about a minute "
+            "on 2 CPU cores; docs/performance.md)"
         )
     why = {
         "float32": "no GPU: full float32",

@@ -192,7 +192,9 @@ def test_check_concat_vs_add():
     assert check_concat_vs_add({**good, "concat": [64, 64, 384]})
     assert "only D" in check_concat_vs_add({**good, "concat": (64, 64, 256)}).message
     assert "broadcast" in check_concat_vs_add({**good, "add": (64, 64, 256)}).message
-    assert "128, not 256" in check_concat_vs_add({**good, "add_after_1x1": (64, 64, 256)}).message
+    fb = check_concat_vs_add({**good, "add_after_1x1": (64, 64, 256)})
+    assert "128 filters" in fb.message and "not right" in fb.message
+    assert "Concat needs" in check_concat_vs_add({**good, "concat": None}).message
     assert "misses" in check_concat_vs_add({"concat": (64, 64, 384)}).message
     assert not check_concat_vs_add(None)
     assert "shape tuple" in check_concat_vs_add({**good, "concat": "big"}).message

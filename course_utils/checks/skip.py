@@ -19,7 +19,9 @@ def check_merge_channels(fn) -> Feedback:
     >>> check_merge_channels(lambda f: (6 * f, 3 * f)).passed
     True
     """
-    for f in (64, 16, 1, 32):
+    # f = 64 is the seed's, the pair a student may work out by hand: not a test case, so a
+    # failing case never prints it
+    for f in (16, 1, 32, 8):
         got = student_value(fn, f)
         try:
             c4, c5 = (int(v) for v in got)
@@ -29,15 +31,14 @@ def check_merge_channels(fn) -> Feedback:
                 f"return a pair (merge4_channels, merge5_channels); for f={f} you returned "
                 f"{got!r}.",
             )
-        want = (6 * f, 3 * f)
-        if (c4, c5) == want:
+        if (c4, c5) == (6 * f, 3 * f):
             continue
         if (c4, c5) == (3 * f, 6 * f):
             hint = "You swapped them: merge4 is the deeper merge (64x64 level for a 128 input)."
         elif (c4, c5) == (4 * f, 2 * f):
             hint = (
-                "That is only the upsampled half. Concatenation ADDS the encoder's channels: "
-                "merge4 = conv2 (2f) + up4 (4f)."
+                "That is only the upsampled half. Concatenation ADDS the encoder's channels "
+                "to it: merge4 stacks conv2 and up4."
             )
         elif (c4, c5) == (2 * f, f):
             hint = (
@@ -46,15 +47,16 @@ def check_merge_channels(fn) -> Feedback:
             )
         elif c4 == 2 * f + 2 * f:
             hint = (
-                "up4 upsamples conv3, the bottleneck with 4f channels; UpSampling2D has no "
-                "weights and does not change the channel count."
+                "up4 upsamples conv3, the bottleneck, whose channels are not conv2's; "
+                "UpSampling2D has no weights and does not change the channel count."
             )
         else:
             hint = (
                 "Follow the seed code: conv1 has f channels, conv2 2f, conv3 4f; "
-                "up4 = UpSampling2D(conv3), up5 = UpSampling2D(conv4) with conv4 = 2f."
+                "up4 = UpSampling2D(conv3), up5 = UpSampling2D(conv4) with conv4 = 2f. "
+                "Which two maps does each merge stack?"
             )
-        return Feedback(False, f"for f={f} you returned {(c4, c5)}; expected {want}. {hint}")
+        return Feedback(False, f"for f={f} you returned {(c4, c5)}, which is not right. {hint}")
     p = 3 * 3 * 384 * 128 + 128
     return Feedback(
         True,
@@ -145,24 +147,34 @@ def check_concat_vs_add(answer) -> Feedback:
         if got == want:
             continue
         if key == "concat":
-            hint = "Concatenation stacks channels: 128 + 256; height and width stay 64x64."
+            hint = (
+                "Concatenation stacks the channels of both maps; height and width must match "
+                "and stay as they are."
+            )
             if got == (64, 64, 256):
-                hint = "That is only D's channels: concat keeps both maps, 128 + 256."
+                hint = "That is only D's channels: concat keeps both maps, E's and D's."
             elif got is not None and len(got) == 3 and got[:2] != (64, 64):
                 hint = "Concat along the last axis (channels) leaves height and width alone."
+            elif got is None:
+                hint = "Concat needs equal height and width only; E and D have them."
         elif key == "add":
             hint = (
-                "Element-wise addition needs identical shapes; 128 and 256 channels do not "
-                "broadcast, so it raises an error: answer None."
+                "Element-wise addition needs identical shapes (or shapes that broadcast). "
+                "Compare E's and D's channel counts: can they be added pixel by pixel?"
             )
         else:
             hint = (
-                "The 1x1 conv with 128 filters maps D to (64, 64, 128); now both have 128 "
-                "channels and the sum keeps that shape."
+                "First work out the shape of Conv2D(128, 1)(D): a 1x1 convolution keeps height "
+                "and width and outputs one channel per filter. Then add E to it."
             )
             if got == (64, 64, 256):
-                hint = "Conv2D(128, 1) outputs 128 channels, so the sum has 128, not 256."
-        return Feedback(False, f"answer[{key!r}] = {answer[key]!r}; expected {want}. {hint}")
+                hint = (
+                    "Conv2D(128, 1) has 128 filters: how many channels does it output? "
+                    "D's 256 are its input, not its output."
+                )
+            elif got is None:
+                hint = "After the 1x1 convolution, do the two maps still differ in shape?"
+        return Feedback(False, f"answer[{key!r}] = {answer[key]!r} is not right. {hint}")
     return Feedback(
         True,
         "correct: concat keeps both maps side by side (384 channels; the next conv learns how to "

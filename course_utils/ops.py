@@ -590,23 +590,36 @@ def _probabilities(p, name: str) -> np.ndarray:
     return arr
 
 
-def binary_cross_entropy(y, p) -> np.ndarray:
+def binary_cross_entropy(y, p, sample_weight=None) -> np.ndarray:
     """Mean binary cross-entropy ``-(1/N) sum [y log p + (1 - y) log(1 - p)]``.
 
     ``p`` is clipped to ``[1e-7, 1 - 1e-7]`` like Keras, so a confident mistake costs about 16.1
-    instead of infinity.
+    instead of infinity.  ``sample_weight`` (same shape as ``y``, optional) multiplies each
+    pixel's loss before the mean over all ``N`` pixels, as Keras' ``sample_weight`` does:
+    ``(1/N) sum w_i l_i`` (a class weight or a per-pixel weight map).
 
     Examples
     --------
     >>> round(float(binary_cross_entropy([1, 0], [0.9, 0.1])), 4)
     0.1054
+    >>> round(float(binary_cross_entropy([1, 0], [0.9, 0.1], sample_weight=[3, 1])), 4)
+    0.2107
     """
     y = _probabilities(y, "y")
     p = _probabilities(p, "p")
     if y.shape != p.shape:
         raise ValueError(f"y and p must have the same shape, got {y.shape} and {p.shape}.")
     p = np.clip(p, EPSILON, 1 - EPSILON)
-    return np.asarray(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    loss = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    if sample_weight is not None:
+        w = np.asarray(sample_weight, dtype=np.float64)
+        if w.shape != y.shape:
+            raise ValueError(
+                f"sample_weight must have the shape of y, {y.shape}, got {w.shape}: one weight "
+                "per pixel."
+            )
+        loss = w * loss
+    return np.asarray(np.mean(loss))
 
 
 def categorical_cross_entropy(y_onehot, p) -> np.ndarray:

@@ -130,9 +130,10 @@ def _sgd_step(k, img, t, lr):
     return k - lr * backprop.conv2d_backward(img, k, 2 * err / err.size)[1]
 
 
-def _bce(y, p):
+def _weighted_bce(y, p, w_object):
     p = np.clip(p, 1e-7, 1 - 1e-7)
-    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    w = np.where(y == 1, w_object, 1.0)
+    return -np.mean(w * (y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 def _best_epoch(h):
@@ -385,15 +386,16 @@ CASES: dict[str, Case] = {
         [0.7342, 0.4413, 0.6124],
         tol=0.01,
     ),
-    "check_bce": Case(
-        checks.check_bce,
-        _bce,
+    "check_weighted_bce": Case(
+        checks.check_weighted_bce,
+        _weighted_bce,
         [
-            lambda y, p: np.mean(y * np.log(np.clip(p, 1e-7, 1)) + (1 - y) * np.log(1 - p)),
-            lambda y, p: -np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)),
-            lambda y, p: -np.mean(y * np.log(np.clip(p, 1e-7, 1 - 1e-7))),
+            lambda y, p, w: -np.mean(y * np.log(np.clip(p, 1e-7, 1)) + (1 - y) * np.log(1 - p)),
+            lambda y, p, w: float(ops.binary_cross_entropy(y, p)),  # unweighted
+            lambda y, p, w: _weighted_bce(1 - y, 1 - p, w),  # the background weighted
+            lambda y, p, w: _weighted_bce(y, p, w) * y.size / np.where(y == 1, w, 1.0).sum(),
         ],
-        ["y*np.log(p)+(1-y)*np.log(1-p)"],
+        ["np.where(y==1,w_object", "w*(y*np.log(p)", "sample_weight=w"],
     ),
     "check_all_background": Case(
         checks.check_all_background,

@@ -10,9 +10,9 @@ from course_utils.checks import (
     ALL_BACKGROUND_CASE,
     MARGIN_CASE,
     check_all_background,
-    check_bce,
     check_binary_iou,
     check_margin_iou,
+    check_weighted_bce,
 )
 from course_utils.data import disc_mask, soft_disc
 from course_utils.metrics import mask_scores
@@ -173,23 +173,47 @@ def test_check_margin_iou():
     assert not check_margin_iou([0.7])
 
 
-def test_check_bce():
-    def good(y, p):
+def test_check_weighted_bce():
+    def good(y, p, w_object):
         p = np.clip(p, 1e-7, 1 - 1e-7)
-        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+        w = np.where(y == 1, w_object, 1.0)
+        return -np.mean(w * (y * np.log(p) + (1 - y) * np.log(1 - p)))
 
-    def noclip(y, p):
-        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    def noclip(y, p, w_object):
+        w = np.where(y == 1, w_object, 1.0)
+        return -np.mean(w * (y * np.log(p) + (1 - y) * np.log(1 - p)))
 
-    fb = check_bce(good)
-    assert fb and "0.2123" in fb.message
-    assert "Sign" in check_bce(lambda y, p: -good(y, p)).message
-    assert "np.mean" in check_bce(lambda y, p: good(y, p) * y.size).message
-    assert "log10" in check_bce(lambda y, p: good(y, p) / np.log(10)).message
-    assert "(1 - y)" in check_bce(lambda y, p: -np.mean(y * np.log(np.clip(p, 1e-7, 1)))).message
-    assert "Clip" in check_bce(noclip).message
-    assert "shape" in check_bce(lambda y, p: y * p).message
-    assert "NotImplementedError" in check_bce(_raise).message
+    def plain(y, p, w_object):
+        return float(ops.binary_cross_entropy(y, p))
+
+    fb = check_weighted_bce(good)
+    assert fb and "p = 0 pixel" in fb.message
+    assert check_weighted_bce(lambda y, p, w: good(y, p, w) + 0.0)
+    assert "unweighted" in check_weighted_bce(plain).message
+    assert "background" in check_weighted_bce(lambda y, p, w: good(1 - y, 1 - p, w)).message
+    weights_sum = check_weighted_bce(
+        lambda y, p, w: good(y, p, w) * y.size / np.where(y == 1, w, 1.0).sum()
+    )
+    assert "sum of the weights" in weights_sum.message
+    assert "Sign" in check_weighted_bce(lambda y, p, w: -good(y, p, w)).message
+    assert "summed" in check_weighted_bce(lambda y, p, w: good(y, p, w) * y.size).message
+    assert "Clip" in check_weighted_bce(noclip).message
+    assert "shape" in check_weighted_bce(lambda y, p, w: y * p).message
+    assert "NotImplementedError" in check_weighted_bce(_raise).message
+
+
+def test_weighted_bce_is_keras_sample_weight():
+    """ops.binary_cross_entropy(sample_weight=...) and the checker's convention are Keras'."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    y = (rng.random((2, 8, 8)) < 0.2).astype("float32")
+    p = rng.random((2, 8, 8)).astype("float32")
+    w = np.where(y == 1, 7.0, 1.0).astype("float32")
+    k = keras.losses.BinaryCrossentropy()(y[..., None], p[..., None], sample_weight=w)
+    np.testing.assert_allclose(float(k), ops.binary_cross_entropy(y, p, sample_weight=w), rtol=1e-5)
+    with pytest.raises(ValueError, match="one weight per pixel"):
+        ops.binary_cross_entropy(y, p, sample_weight=w[0])
 
 
 def test_check_all_background():
@@ -197,9 +221,9 @@ def test_check_all_background():
     good = {"accuracy": 0.99, "iou_object": 0.0, "iou_background": 0.99, "mean_iou": 0.495}
     assert check_all_background(good)
     assert "percentages" in check_all_background({**good, "accuracy": 99}).message
-    assert "overlap is 0" in check_all_background({**good, "iou_object": 0.01}).message
-    assert "mean of the two" in check_all_background({**good, "mean_iou": 0.99}).message
-    assert "9900" in check_all_background({**good, "iou_background": 1.0}).message
+    assert "overlap" in check_all_background({**good, "iou_object": 0.01}).message
+    assert "averages the per-class" in check_all_background({**good, "mean_iou": 0.99}).message
+    assert "truly background" in check_all_background({**good, "iou_background": 1.0}).message
     assert "misses" in check_all_background({"accuracy": 0.99}).message
     assert not check_all_background([0.99])
 

@@ -13,7 +13,7 @@ __all__ = [
     "check_binary_iou",
     "check_margin_iou",
     "MARGIN_CASE",
-    "check_bce",
+    "check_weighted_bce",
     "check_all_background",
     "ALL_BACKGROUND_CASE",
 ]
@@ -169,33 +169,43 @@ def check_margin_iou(answer) -> Feedback:
     )
 
 
-_BCE_CASES = [
-    (np.array([1.0, 0.0, 1.0, 1.0]), np.array([0.9, 0.2, 0.6, 0.99])),
-    (np.array([1.0]), np.array([0.5])),
-    (np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[0.1, 0.7], [0.3, 0.05]])),
-    (np.array([1.0, 0.0, 0.0]), np.array([0.8, 0.0, 0.3])),  # p = 0 where y = 0
+#: (y, p, w_object) cases of the second exercise; the last has p = 0 at a background pixel
+_WEIGHTED_BCE_CASES = [
+    (np.array([1.0, 0.0, 1.0, 0.0]), np.array([0.9, 0.2, 0.6, 0.3]), 4.0),
+    (np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[0.1, 0.7], [0.3, 0.05]]), 10.0),
+    (np.array([0.0, 0.0, 0.0]), np.array([0.2, 0.1, 0.4]), 5.0),  # no object pixel at all
+    (np.array([1.0, 0.0, 0.0]), np.array([0.8, 0.0, 0.3]), 2.0),  # p = 0 where y = 0
 ]
 
 
-@student_check
-def check_bce(fn) -> Feedback:
-    """Check ``fn(y, p)`` = mean binary cross-entropy ``-(1/N) sum [y log p + (1-y) log(1-p)]``.
+def _class_weights(y: np.ndarray, w_object: float) -> np.ndarray:
+    """``w_object`` at object pixels (``y == 1``), 1 at background pixels."""
+    return np.where(y == 1, w_object, 1.0)
 
-    The last case has ``p = 0`` at a pixel with ``y = 0``: ``0 * log(0)`` is ``nan`` in NumPy, so
-    the function must clip ``p`` (Keras clips to ``[1e-7, 1 - 1e-7]``).
+
+@student_check
+def check_weighted_bce(fn) -> Feedback:
+    """Check ``fn(y, p, w_object)`` = class-weighted binary cross-entropy.
+
+    Each pixel's loss ``-[y log p + (1 - y) log(1 - p)]`` is multiplied by its weight
+    (``w_object`` where ``y = 1``, 1 elsewhere) and the products are averaged over all ``N``
+    pixels: Keras' ``BinaryCrossentropy()(y, p, sample_weight=w)`` with one weight per pixel.
+    The last case has ``p = 0`` at a background pixel, so ``p`` must be clipped as Keras does.
 
     Examples
     --------
-    >>> def bce(y, p):
+    >>> def weighted_bce(y, p, w_object):
     ...     p = np.clip(p, 1e-7, 1 - 1e-7)
-    ...     return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-    >>> check_bce(bce).passed
+    ...     w = np.where(y == 1, w_object, 1.0)
+    ...     return -np.mean(w * (y * np.log(p) + (1 - y) * np.log(1 - p)))
+    >>> check_weighted_bce(weighted_bce).passed
     True
     """
-    for y, p in _BCE_CASES:
+    for y, p, w_object in _WEIGHTED_BCE_CASES:
         with np.errstate(all="ignore"):
-            got = student_value(fn, y.copy(), p.copy())
-        want = float(ops.binary_cross_entropy(y, p))
+            got = student_value(fn, y.copy(), p.copy(), w_object)
+        w = _class_weights(y, w_object)
+        want = float(ops.binary_cross_entropy(y, p, sample_weight=w))
         try:
             val = float(np.asarray(got))
         except (TypeError, ValueError):
@@ -204,32 +214,49 @@ def check_bce(fn) -> Feedback:
                 f"return one number (the mean loss), got an array of shape "
                 f"{np.shape(got)}: take the mean over all pixels.",
             )
-        case = f"y={y.ravel().tolist()}, p={p.ravel().tolist()}"
+        case = f"y={y.ravel().tolist()}, p={p.ravel().tolist()}, w_object={w_object:g}"
         if math.isclose(val, want, rel_tol=1e-5, abs_tol=1e-7):
             continue
-        pc = np.clip(p, 1e-7, 1 - 1e-7)
-        terms = y * np.log(pc) + (1 - y) * np.log(1 - pc)
+        plain = float(ops.binary_cross_entropy(y, p))
+        swapped = float(
+            ops.binary_cross_entropy(y, p, sample_weight=_class_weights(1 - y, w_object))
+        )
         if not math.isfinite(val):
             hint = (
-                "You got nan/inf: log(0) = -inf and 0 * -inf = nan. Clip p first: "
-                "p = np.clip(p, 1e-7, 1 - 1e-7) (what Keras does)."
+                "You got nan/inf: log(0) = -inf, and 0 * -inf = nan. Clip p first, as Keras "
+                "does (section 1 says to what)."
+            )
+        elif math.isclose(val, plain, rel_tol=1e-5):
+            hint = (
+                "That is the unweighted loss: every pixel counts once. Multiply each object "
+                "pixel's loss by w_object first."
+            )
+        elif math.isclose(val, swapped, rel_tol=1e-5):
+            hint = "You weighted the background pixels; the object pixels (y = 1) get w_object."
+        elif math.isclose(val, want * y.size / float(w.sum()), rel_tol=1e-5):
+            hint = (
+                "You divided by the sum of the weights. Keras' sample_weight, the convention "
+                "asked for here, divides the weighted sum by the number of pixels N."
             )
         elif math.isclose(val, -want, rel_tol=1e-5):
             hint = "Sign: log p is negative, so the loss needs the leading minus to be >= 0."
-        elif math.isclose(val, -float(terms.sum()), rel_tol=1e-5):
-            hint = "You summed; the formula averages: divide by N (use np.mean)."
-        elif math.isclose(val, want / math.log(10), rel_tol=1e-5):
-            hint = "Use the natural log np.log, not np.log10."
-        elif math.isclose(val, -float(np.mean(y * np.log(pc))), rel_tol=1e-5):
-            hint = "You dropped the (1 - y) log(1 - p) term: background pixels count too."
+        elif math.isclose(val, want * y.size, rel_tol=1e-5):
+            hint = "You summed; average over the N pixels instead."
         else:
-            hint = "Per pixel: y log p + (1 - y) log(1 - p); then the mean, with a minus sign."
+            hint = (
+                "Per pixel: the loss of lesson 06's formula times that pixel's weight; then the "
+                "mean over all pixels."
+            )
         return Feedback(False, f"for {case} you returned {val:.6g}; expected {want:.6g}. {hint}")
-    y, p = _BCE_CASES[0]
+    y, p, w_object = _WEIGHTED_BCE_CASES[0]
+    plain = float(ops.binary_cross_entropy(y, p))
+    weighted = float(ops.binary_cross_entropy(y, p, sample_weight=_class_weights(y, w_object)))
     return Feedback(
         True,
-        f"correct, including the p = 0 pixel. For y = {y.tolist()}, p = {p.tolist()} the loss is "
-        f"{float(ops.binary_cross_entropy(y, p)):.4f}: the pixel with p = 0.6 costs most.",
+        f"correct, including the p = 0 pixel. On the first case the object pixels' mistakes now "
+        f"weigh {w_object:g} times as much: loss {weighted:.4f} instead of {plain:.4f}. With "
+        "w_object = (background pixels) / (object pixels), a small object weighs as much in "
+        "the loss as the whole background.",
     )
 
 
@@ -264,23 +291,27 @@ def check_all_background(answer) -> Feedback:
     if bad is not None:
         return bad
     hints = {
-        "accuracy": "Every background pixel is right: 9900 of 10000.",
-        "iou_object": "No predicted object pixel at all, so the overlap is 0 (the union is the "
-        "100 true object pixels).",
-        "iou_background": "Background: true 9900 pixels, predicted 10000, overlap 9900.",
-        "mean_iou": "The mean of the two per-class IoUs: (IoU_background + IoU_object) / 2.",
+        "accuracy": "Which pixels does 'background everywhere' get right? Count them, and "
+        "divide by all the pixels of the mask.",
+        "iou_object": "How many pixels does the predictor call object? Then how large is the "
+        "overlap with the true object, and how large the union?",
+        "iou_background": "For the background class: how many pixels are truly background, "
+        "how many are predicted background, how many are both? IoU = overlap / union.",
+        "mean_iou": "Mean IoU averages the per-class IoUs over the classes.",
     }
     for key, w in want.items():
         try:
             got = float(answer[key])
         except (TypeError, ValueError):
             return Feedback(False, f"answer[{key!r}] must be a number, got {answer[key]!r}.")
-        if abs(got - w) > 5e-3 and not (key != "iou_object" and abs(got - 100 * w) < 0.5):
-            return Feedback(False, f"answer[{key!r}] = {got}; expected {w:.4g}. {hints[key]}")
-        if abs(got - w) > 5e-3:
+        if abs(got - w) <= 5e-3:
+            continue
+        if key != "iou_object" and abs(got - 100 * w) < 0.5:
             return Feedback(
-                False, f"answer[{key!r}] = {got}: give fractions (0 to 1), not percentages."
+                False,
+                f"answer[{key!r}] = {got}: give fractions (between zero and one), not percentages.",
             )
+        return Feedback(False, f"answer[{key!r}] = {got} is not right. {hints[key]}")
     return Feedback(
         True,
         f"correct: 99% accuracy while the object is missed completely (IoU 0). Mean IoU "

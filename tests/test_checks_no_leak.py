@@ -136,10 +136,6 @@ def _weighted_bce(y, p, w_object):
     return -np.mean(w * (y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-def _best_epoch(h):
-    return h["epoch"][h["val_mean_iou"].index(max(h["val_mean_iou"]))]
-
-
 def _one_wrong(right: dict, wrong: dict) -> list[dict]:
     """One answer per key of ``wrong``: the right dict with that key's value replaced."""
     return [{**right, key: value} for key, value in wrong.items()]
@@ -151,11 +147,7 @@ _PREDICTIONS = {"first_block_2015": 37568, "up_conv_2015": 2097664, "halving_fac
 _CONCAT = {"concat": (64, 64, 384), "add": None, "add_after_1x1": (64, 64, 128)}
 _BASE_RUN = {"val_mean_iou": [0.44, 0.44, 0.70], "loss": [0.37, 0.30, 0.19]}
 _FAST_RUN = {"val_mean_iou": [0.44, 0.44, 0.44], "loss": [0.5, 0.36, 0.36]}  # says "worse"
-_RUN = {
-    "epoch": [1, 2, 3, 4],
-    "mean_iou": [0.4, 0.8, 0.9, 0.95],
-    "val_mean_iou": [0.4, 0.9, 0.8, 0.7],
-}
+_KEPT = {"one_fit": 3, "resumed": 5, "val_loss": 4}
 _X = checks.POOL_EXERCISE_X
 
 CASES: dict[str, Case] = {
@@ -483,11 +475,13 @@ CASES: dict[str, Case] = {
         ["says 'worse'", "the fast run's validation mean IoU"],
         notes="a *wrong* prediction is answered with what the run did: that is the experiment",
     ),
-    "check_best_epoch": Case(
-        lambda fn: checks.check_best_epoch(fn, _RUN),
-        _best_epoch,
-        [lambda h: h["epoch"][-1], lambda h: h["val_mean_iou"].index(max(h["val_mean_iou"]))],
-        [".index(max(", "argmax("],
+    "check_kept_epochs": Case(
+        checks.check_kept_epochs,
+        _KEPT,
+        _one_wrong(_KEPT, {"one_fit": 6, "resumed": 3, "val_loss": 3})
+        + _one_wrong(_KEPT, {"one_fit": 2, "resumed": 6, "val_loss": 1})
+        + [{"one_fit": 4, "resumed": 4, "val_loss": 5}],
+        [3, 5, 4],
     ),
 }
 

@@ -1,20 +1,27 @@
-"""Checkers for lesson 09 (training): a 10x learning rate, and the best epoch of the student's run.
+"""Checkers for lesson 09 (training): a 10x learning rate, and which epoch a run keeps.
 
 Both work on histories (dicts ``column -> list``, as ``training.train`` returns and
-``history.csv`` holds) and describe what *that* history shows, not canned numbers.
+``history.csv`` holds): the first describes what the student's own runs show, the second asks
+which epoch ``restore_best_weights`` keeps in a printed history.
 """
 
 from __future__ import annotations
 
 import math
 
-from ._base import Feedback, call_student, student_check
+import numpy as np
+
+from ._base import Feedback, dict_answer
 
 __all__ = [
     "LR_OUTCOMES",
     "learning_rate_outcome",
     "check_learning_rate_prediction",
-    "check_best_epoch",
+    "KEPT_EPOCH_HISTORY",
+    "KEPT_EPOCH_RESUMED_AFTER",
+    "KEPT_EPOCH_QUESTIONS",
+    "kept_epochs",
+    "check_kept_epochs",
 ]
 
 LR_OUTCOMES = ("faster", "same", "worse")
@@ -115,63 +122,130 @@ def check_learning_rate_prediction(prediction: str, fast: dict, base: dict) -> F
     return Feedback(False, f"You predicted {prediction!r}; this run says {outcome!r}. {what} {why}")
 
 
-@student_check
-def check_best_epoch(fn, history: dict) -> Feedback:
-    """``fn(history)`` -> the 1-based epoch with the highest ``val_mean_iou`` of ``history``.
+#: the history of exercise 2: a run of ``train(epochs=6)`` interrupted after epoch 3 and resumed
+#: with ``resume=True`` (made up for the exercise, with numbers like the lesson's own run)
+KEPT_EPOCH_HISTORY = {
+    "epoch": [1, 2, 3, 4, 5, 6],
+    "loss": [0.392, 0.171, 0.071, 0.058, 0.051, 0.046],
+    "mean_iou": [0.440, 0.703, 0.871, 0.902, 0.918, 0.930],
+    "val_loss": [0.281, 0.090, 0.052, 0.047, 0.049, 0.050],
+    "val_mean_iou": [0.441, 0.851, 0.915, 0.902, 0.910, 0.907],
+}
+#: after this epoch the run of :data:`KEPT_EPOCH_HISTORY` was interrupted and resumed
+KEPT_EPOCH_RESUMED_AFTER = 3
 
-    ``history`` is the student's own run; the function is also tried on a second history whose
-    best epoch is not the last one (so "return the last epoch" does not pass by luck).
+#: the three questions of exercise 2, and what each one asks
+KEPT_EPOCH_QUESTIONS = {
+    "one_fit": "had the run not been interrupted: one fit with EarlyStopping(monitor="
+    "'val_mean_iou', mode='max', restore_best_weights=True) keeps the weights of epoch ...",
+    "resumed": "the run as it happened, interrupted and resumed: model.keras holds epoch ...",
+    "val_loss": "one fit with EarlyStopping(monitor='val_loss', mode='min', "
+    "restore_best_weights=True) keeps epoch ...",
+}
+
+
+def kept_epochs(history: dict | None = None, resumed_after: int | None = None) -> dict[str, int]:
+    """The answers of exercise 2 for ``history`` (default :data:`KEPT_EPOCH_HISTORY`).
+
+    ``restore_best_weights`` keeps the epoch with the best monitored value among the epochs *its
+    own* ``fit`` ran: after a resume (``resumed_after`` epochs done before), only the later ones.
 
     Examples
     --------
-    >>> run = {"epoch": [1, 2, 3], "mean_iou": [0.4, 0.8, 0.9], "val_mean_iou": [0.44, 0.89, 0.93]}
-    >>> bool(check_best_epoch(lambda h: h["epoch"][h["val_mean_iou"].index(max(h["val_mean_iou"]))],
-    ...                       run))
+    >>> kept_epochs({"epoch": [1, 2, 3], "val_mean_iou": [0.5, 0.9, 0.8],
+    ...              "val_loss": [0.3, 0.2, 0.1]}, resumed_after=1)
+    {'one_fit': 2, 'resumed': 2, 'val_loss': 3}
+    """
+    if history is None:
+        history, resumed_after = KEPT_EPOCH_HISTORY, KEPT_EPOCH_RESUMED_AFTER
+    epochs = [int(e) for e in _column(history, "epoch", "history")]
+    iou = _column(history, "val_mean_iou", "history")
+    loss = _column(history, "val_loss", "history")
+    later = [i for i, e in enumerate(epochs) if e > (resumed_after or 0)]
+    if not later:
+        raise ValueError(f"resumed_after={resumed_after} leaves no epoch to resume.")
+    return {
+        "one_fit": epochs[iou.index(max(iou))],
+        "resumed": epochs[max(later, key=lambda i: (iou[i], -i))],
+        "val_loss": epochs[loss.index(min(loss))],
+    }
+
+
+def check_kept_epochs(answer) -> Feedback:
+    """Check the predicted epochs of exercise 2 (keys in :data:`KEPT_EPOCH_QUESTIONS`).
+
+    Examples
+    --------
+    >>> check_kept_epochs({"one_fit": 3, "resumed": 5, "val_loss": 4}).passed
+    True
+    >>> "resumed" in check_kept_epochs({"one_fit": 3, "resumed": 3, "val_loss": 4}).message
     True
     """
-    epochs = _column(history, "epoch", "history")
-    scores = _column(history, "val_mean_iou", "history")
-    trick = {
-        "epoch": [1, 2, 3, 4, 5],
-        "mean_iou": [0.50, 0.70, 0.85, 0.95, 0.93],
-        "val_mean_iou": [0.48, 0.71, 0.90, 0.88, 0.89],
-    }
-    for name, hist in (("your run", history), ("a second history", trick)):
-        ep = [int(v) for v in hist["epoch"]]
-        val = [float(v) for v in hist["val_mean_iou"]]
-        want = ep[val.index(max(val))]
-        got = call_student(fn, {k: list(v) for k, v in hist.items()})
-        if got == want and not isinstance(got, bool):
+    bad = dict_answer(answer, KEPT_EPOCH_QUESTIONS)
+    if bad is not None:
+        return bad
+    h = KEPT_EPOCH_HISTORY
+    want = kept_epochs()
+    last = h["epoch"][-1]
+    train_best = h["epoch"][h["mean_iou"].index(max(h["mean_iou"]))]
+    for key, right in want.items():
+        got = answer[key]
+        if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+            return Feedback(False, f"answer[{key!r}] must be an epoch number, got {got!r}.")
+        if float(got) == right:
             continue
-        where = (
-            f"On {name} (val_mean_iou by epoch: "
-            f"{', '.join(f'{e}: {v:.3f}' for e, v in zip(ep, val, strict=True))}) you "
-            f"returned {got!r}; the best validation epoch is {want} ({max(val):.3f})."
-        )
-        train_key = "mean_iou" if "mean_iou" in hist else None
-        if got == want - 1:
-            hint = " That is the 0-based index; epochs count from 1 (history['epoch'])."
-        elif isinstance(got, float) and math.isclose(got, max(val)):
-            hint = " That is the best value; the question asks for the epoch at which it happened."
-        elif train_key and got == ep[hist[train_key].index(max(hist[train_key]))]:
+        first_resumed = KEPT_EPOCH_RESUMED_AFTER + 1
+        specific = {
+            "one_fit": {
+                want["val_loss"]: "That epoch has the lowest val_loss; this EarlyStopping "
+                "monitors val_mean_iou, and with mode='max' the highest wins.",
+                want["resumed"]: "That is the best epoch after the interruption. Without one, "
+                "a single fit sees every epoch: which has the highest val_mean_iou?",
+                train_best: "That epoch is best on the *training* metric mean_iou. "
+                "EarlyStopping watches the validation score it is given, val_mean_iou.",
+            },
+            "resumed": {
+                want["one_fit"]: "That epoch has the best score of the whole run, but the "
+                "resumed call's EarlyStopping is a new one: it sees only the epochs of its own "
+                "fit, after the interruption. And that epoch's weights are gone: the run folder "
+                "keeps only the latest checkpoint.",
+                last: "That is the last epoch: the checkpoint a resume would continue from. "
+                "restore_best_weights keeps the best epoch the resumed call saw, which need "
+                "not be its last.",
+                first_resumed: "That is the first epoch after resuming. restore_best_weights "
+                "keeps the best epoch the resumed call saw, which need not be its first.",
+            },
+            "val_loss": {
+                want["one_fit"]: "That epoch has the best val_mean_iou; this EarlyStopping "
+                "monitors val_loss with mode='min': the lowest loss wins, and the two need "
+                "not agree.",
+            },
+        }[key]
+        if not float(got).is_integer():
+            hint = "Answer with the epoch's number (as in history['epoch']), not its score."
+        elif int(got) in specific:
+            hint = specific[int(got)]
+        elif got == right - 1 or got == 0:
             hint = (
-                " That epoch is best on the *training* metric 'mean_iou'; choose by "
-                "'val_mean_iou', which the network never trained on."
+                "Epochs count from 1 here, as in history['epoch'] (Keras' own best_epoch "
+                "attribute counts from 0)."
             )
-        elif got == ep[-1]:
-            hint = " That is simply the last epoch; the best one need not be the last."
+        elif got not in h["epoch"]:
+            hint = "That epoch is not in the history."
         else:
-            hint = " Look for the position of max(history['val_mean_iou'])."
-        return Feedback(False, where + hint)
-    best = epochs[scores.index(max(scores))]
-    last = (
-        " It is also the last epoch: this run was still improving when it stopped."
-        if best == epochs[-1]
-        else f" The {len(epochs) - int(best)} epoch(s) after it scored lower on validation."
-    )
+            hint = {
+                "one_fit": "Find the highest val_mean_iou among all the epochs of the run.",
+                "resumed": "The resumed call's EarlyStopping compares only the epochs its own "
+                "fit ran, after the interruption: which of those has the highest val_mean_iou?",
+                "val_loss": "Find the lowest val_loss among all the epochs of the run.",
+            }[key]
+        return Feedback(False, f"answer[{key!r}] = {got!r} is not right. {hint}")
     return Feedback(
         True,
-        f"Right: in your run epoch {int(best)} has the best validation mean IoU "
-        f"({max(scores):.3f}).{last} That epoch is the one to keep; "
-        "its score on the test split is the honest estimate.",
+        f"Right. One fit keeps epoch {want['one_fit']}, the best validation mean IoU of the run. "
+        f"The resumed run keeps epoch {want['resumed']}: its EarlyStopping started afresh after "
+        f"epoch {KEPT_EPOCH_RESUMED_AFTER} and saw only the later epochs, whose weights it could "
+        f"still restore. Monitoring val_loss keeps epoch {want['val_loss']}: the lowest loss "
+        "and the best IoU need not fall on the same epoch, so choose the monitor that measures "
+        "what you care about.",
     )

@@ -63,9 +63,11 @@ def test_ci_runs_the_readme_commands_not_a_copy():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "readme_command install" in ci and "readme_command test" in ci
     assert "pip install" not in ci.replace("PIP_", ""), ".ci/run must not carry its own install"
-    assert "pytest --" not in ci and not re.search(r"^\s*pytest", ci, re.M), (
-        ".ci/run must not carry its own test command"
-    )
+    # One extra run is allowed, and required (issue 24): the lessons once more on JAX, errors only.
+    jax_run = "KERAS_BACKEND=jax pytest --nbval-lax lessons/"
+    runs = [line for line in ci.splitlines() if "pytest --" in line]
+    assert len(runs) == 1 and jax_run in runs[0], ".ci/run: only the JAX lessons run of its own"
+    assert not re.search(r"^\s*pytest", ci, re.M), ".ci/run must not carry its own test command"
 
 
 def test_doctor_cli_prints_report_and_exits_zero():

@@ -370,8 +370,9 @@ def hand_and_keras_sgd(steps: int = 100, lr: float = 1.0) -> dict:
         for name in w:
             w[name] -= lr * grads[name]
 
-    floatx = keras.config.floatx()
+    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     try:
         model = keras.Sequential(
             [
@@ -388,8 +389,9 @@ def hand_and_keras_sgd(steps: int = 100, lr: float = 1.0) -> dict:
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         )
         fitted = [float(model.train_on_batch(xb, masks)) for _ in range(steps)]
-    finally:
+    finally:  # both: reading the global dtype policy fixes it, set_floatx alone would not undo it
         keras.config.set_floatx(floatx)
+        keras.config.set_dtype_policy(policy)
     k2 = model.get_layer("conv2").get_weights()[0]
     return {
         "hand": hand,

@@ -302,17 +302,19 @@ _JAX_SCRIPT = textwrap.dedent("""
 """)
 
 
-def test_backward_passes_match_jax_autodiff():
-    pytest.importorskip("jax", reason="JAX not installed: the TensorFlow checks above still ran")
+def _last_json_line_on_jax(script: str):
+    """Run ``script`` in a fresh Python on the JAX backend (float64, CPU); its last line as JSON."""
     env = dict(
         os.environ,
         KERAS_BACKEND="jax",
-        JAX_ENABLE_X64="1",
+        JAX_ENABLE_X64="1",  # float64 on JAX (without it JAX computes in float32)
         JAX_PLATFORMS="cpu",
-        PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        PYTHONPATH=os.pathsep.join(
+            [str(REPO), str(REPO / "tests"), os.environ.get("PYTHONPATH", "")]
+        ),
     )
     proc = subprocess.run(
-        [sys.executable, "-c", _JAX_SCRIPT],
+        [sys.executable, "-c", script],
         env=env,
         capture_output=True,
         text=True,
@@ -320,7 +322,12 @@ def test_backward_passes_match_jax_autodiff():
         cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    errs = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_backward_passes_match_jax_autodiff():
+    pytest.importorskip("jax", reason="JAX not installed: the TensorFlow checks above still ran")
+    errs = _last_json_line_on_jax(_JAX_SCRIPT)
     assert len(errs) == 11
     bad = {k: v for k, v in errs.items() if not v < 1e-10}
     assert bad == {}, bad
@@ -417,30 +424,12 @@ def test_hand_training_loop_equals_keras_sgd():
 
 def test_hand_training_loop_equals_keras_sgd_on_jax():
     pytest.importorskip("jax", reason="JAX not installed: the TensorFlow check above still ran")
-    env = dict(
-        os.environ,
-        KERAS_BACKEND="jax",
-        JAX_ENABLE_X64="1",  # float64 on JAX (without it JAX computes in float32)
-        JAX_PLATFORMS="cpu",
-        PYTHONPATH=os.pathsep.join(
-            [str(REPO), str(REPO / "tests"), os.environ.get("PYTHONPATH", "")]
-        ),
-    )
     script = (
         "import json, keras, test_backprop\n"
         "assert keras.backend.backend() == 'jax'\n"
         "print(json.dumps(test_backprop.hand_and_keras_sgd()))\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    _assert_same_training(json.loads(proc.stdout.strip().splitlines()[-1]))
+    _assert_same_training(_last_json_line_on_jax(script))
 
 
 # ---- speed -----------------------------------------------------------------------------------

@@ -499,8 +499,8 @@ def learn_kernel(
     """Gradient descent on a kernel ``K`` so that ``conv2d(image, K)`` matches a hidden target.
 
     Loss: ``L(K) = mean((conv2d(image, K) - conv2d(image, target_kernel))**2)``; its gradient
-    is ``conv2d_backward(image, K, 2 * (out - target) / N)[1]`` and each step is
-    ``K <- K - lr * dL/dK``.  All ``steps`` are computed at once (an explorer then only looks
+    ``dL/dK`` comes from :func:`conv2d_backward` (deriving the upstream gradient it needs is
+    lesson 07's exercise 4) and each step is ``K <- K - lr * dL/dK``.  All ``steps`` are computed at once (an explorer then only looks
     them up).  A learning rate that is too large makes the loss grow: the run stops early once it
     exceeds ``1e12`` and the remaining steps repeat the last finite state as ``inf``.
 

@@ -143,7 +143,7 @@ def test_cli_bad_arguments(argv, message, capsys):
 def test_cli_bad_data_is_refused_before_any_work(tmp_path, capsys):
     code = main(["train", "--data", "mnist", "--out", str(tmp_path / "o"), "--quiet"])
     assert code == 2
-    assert "data must be 'shapes', 'photos' or 'pets:PATH'" in capsys.readouterr().err
+    assert "data must be 'shapes', 'photos', 'nuclei', 'pets:PATH'" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 

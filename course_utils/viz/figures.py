@@ -13,9 +13,9 @@ import numpy as np
 
 from .. import ops
 from .._validate import check_int
-from .png import value_range
+from .png import CONTOUR_COLORS, contour_overlay, value_range
 
-__all__ = ["show_images", "feature_map_grid", "plot_history", "padding_diagram"]
+__all__ = ["show_images", "feature_map_grid", "plot_history", "padding_diagram", "show_contours"]
 
 
 def show_images(
@@ -130,6 +130,35 @@ def plot_history(history: Mapping[str, Sequence[float]], keys: Sequence[str] | N
         ax.legend()
     fig.tight_layout()
     return fig
+
+
+def show_contours(image, prediction=None, truth=None, title: str | None = None, ax=None, width=1):
+    """:func:`~course_utils.viz.png.contour_overlay` drawn on an axis, with a legend for the two
+    outline colours (truth cyan, prediction yellow); returns the ``Figure``.
+
+    Examples
+    --------
+    >>> t = np.zeros((8, 8), int); t[2:6, 2:6] = 1
+    >>> fig = show_contours(np.zeros((8, 8)), prediction=t, truth=t, title="one square")
+    >>> [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    ['truth', 'prediction']
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 5))
+    ax.imshow(contour_overlay(image, prediction, truth, width=width), interpolation="nearest")
+    shown = [
+        (n, lab) for n, lab in (("truth", truth), ("prediction", prediction)) if lab is not None
+    ]
+    if shown:
+        handles = [Patch(color=np.array(CONTOUR_COLORS[n]) / 255, label=n) for n, _ in shown]
+        ax.legend(handles=handles, loc="lower right", fontsize=8, framealpha=0.8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.axis("off")
+    return ax.figure
 
 
 def padding_diagram(n: int, k: int, stride: int, padding="same", ax=None):

@@ -42,6 +42,7 @@ _HOMES = {
         ["UNetWalkExplorer", "walk_layers", "u_picture", "walk_step", "ORDERS"], "unet"
     ),
     **dict.fromkeys(["FeatureMapExplorer", "feature_step"], "features"),
+    **dict.fromkeys(["ElasticExplorer", "elastic_step", "nuclei_crop"], "elastic"),
     "LivePlot": "live",  # not an explorer: a Keras callback that redraws training curves
 }
 _MODULES = tuple(dict.fromkeys(_HOMES.values()))

@@ -13,8 +13,11 @@ NOTEBOOKS = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def test_all_ten_lessons_are_there():
-    assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(10)]
+LAST = 10  # the number of the course's last lesson
+
+
+def test_all_eleven_lessons_are_there():
+    assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(LAST + 1)]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -101,7 +104,7 @@ def test_navigation_line_at_top_and_end(path):
     links = {"previous": m.group(1, 2, 3), "next": m.group(4, 5, 6)}
     for kind, number in (("previous", n - 1), ("next", n + 1)):
         got = links[kind]
-        if not 0 <= number <= 9:
+        if not 0 <= number <= LAST:
             assert got == (None, None, None), f"lesson {n:02d} has no {kind} lesson"
             continue
         assert got[0] == f"{number:02d}", (kind, got)

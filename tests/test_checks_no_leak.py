@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from course_utils import backprop, checks, ops
+from course_utils import backprop, checks, data, metrics, ops
 from course_utils.checks import relu as relu_checks
 
 
@@ -149,6 +149,39 @@ _BASE_RUN = {"val_mean_iou": [0.44, 0.44, 0.70], "loss": [0.37, 0.30, 0.19]}
 _FAST_RUN = {"val_mean_iou": [0.44, 0.44, 0.44], "loss": [0.5, 0.36, 0.36]}  # says "worse"
 _KEPT = {"one_fit": 3, "resumed": 5, "val_loss": 4}
 _X = checks.POOL_EXERCISE_X
+
+
+def _pad_reflect(image, multiple):
+    h, w = image.shape
+    return np.pad(image, ((0, -h % multiple), (0, -w % multiple)), mode="reflect")
+
+
+def _pad_zeros(image, multiple):
+    h, w = image.shape
+    return np.pad(image, ((0, -h % multiple), (0, -w % multiple)))
+
+
+def _pad_edge(image, multiple):
+    h, w = image.shape
+    return np.pad(image, ((0, -h % multiple), (0, -w % multiple)), mode="edge")
+
+
+def _pad_full_block(image, multiple):
+    return np.pad(image, ((0, multiple), (0, multiple)), mode="reflect")
+
+
+def _pad_top_left(image, multiple):
+    h, w = image.shape
+    return np.pad(image, ((-h % multiple, 0), (-w % multiple, 0)), mode="reflect")
+
+
+def _nuclei_weights():
+    labels = data.load_nuclei()[1]
+    return labels, metrics.border_weight_map(labels, w0=10, sigma=5)
+
+
+_NUCLEI = _nuclei_weights()
+_PLACES = checks.WEIGHT_PLACES
 
 CASES: dict[str, Case] = {
     # lesson 00
@@ -482,6 +515,24 @@ CASES: dict[str, Case] = {
         + _one_wrong(_KEPT, {"one_fit": 2, "resumed": 6, "val_loss": 1})
         + [{"one_fit": 4, "resumed": 4, "val_loss": 5}],
         [3, 5, 4],
+    ),
+    "check_leak_prediction": Case(
+        checks.check_leak_prediction,
+        "random tiles",
+        ["region split", None, "random"],
+        ["random tiles leak", "random tiles do"],
+    ),
+    "check_weight_peak_prediction": Case(
+        lambda answer: checks.check_weight_peak_prediction(answer, *_NUCLEI),
+        "in the thin gaps between touching nuclei",
+        [p for p in _PLACES if "gaps" not in p] + [None, "gaps"],
+        ["largest in the thin gaps", "largest between touching"],
+    ),
+    "check_pad_to_multiple": Case(
+        checks.check_pad_to_multiple,
+        _pad_reflect,
+        [lambda image, m: image, _pad_zeros, _pad_edge, _pad_full_block, _pad_top_left],
+        ['mode="reflect"', "-h % m", "np.pad(image", "% multiple"],
     ),
 }
 

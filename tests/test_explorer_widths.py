@@ -63,7 +63,14 @@ EXPLORERS = {  # as the lessons create them
     "07 FilterLearningExplorer": lambda: FilterLearningExplorer(lr=0.1, step=20, steps=20),
     "08 UNetWalkExplorer": lambda: _walk(),
     "09 FeatureMapExplorer": lambda: _features(),
+    "10 ElasticExplorer": lambda: _elastic(),
 }
+
+
+def _elastic():
+    from course_utils.widgets import ElasticExplorer
+
+    return ElasticExplorer(sigma=10, grid=3, seed=0)
 
 
 def _walk():

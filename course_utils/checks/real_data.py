@@ -136,7 +136,12 @@ def check_leak_prediction(prediction: str) -> Feedback:
     )
     if prediction == "random tiles":
         return Feedback(True, f"Right: random tiles leak. {numbers}")
-    return Feedback(False, f"The region split does not leak; random tiles do. {numbers}")
+    return Feedback(
+        False,
+        f"Not {prediction}. Think of one test tile: can a training tile overlap it (stride 32 "
+        "< tile 64), or lie beside it and hold the other half of a nucleus its border cuts? "
+        "Which split makes that impossible?",
+    )
 
 
 WEIGHT_PLACES = (
@@ -199,7 +204,13 @@ def check_weight_peak_prediction(prediction: str, labels, weights) -> Feedback:
     )
     if prediction == r["top"]:
         return Feedback(True, f"Right: {prediction}. {numbers}")
-    return Feedback(False, f"Not {prediction}: the weights are largest {r['top']}. {numbers}")
+    return Feedback(
+        False,
+        f"Not {prediction}: the mean weight there is {r[prediction]:.2f}. Read the formula "
+        "again: w_c(x) balances the classes, and the border term w0 exp(-(d1 + d2)^2 / "
+        "(2 sigma^2)) is largest where d1 + d2, the distances to the two nearest nuclei, is "
+        "smallest. Where is a pixel close to two nuclei at once?",
+    )
 
 
 @student_check

@@ -294,6 +294,42 @@ def test_feature_map_explorer(lab, tmp_path):
         report_latencies(case, check_explorer(lab, run, case))
 
 
+# ---- lesson 10's explorer, created by the lesson's own cell, without its training -----------
+@functools.cache
+def _elastic_picture() -> bytes:
+    from course_utils.widgets.elastic import elastic_step, nuclei_crop
+
+    return elastic_step(*nuclei_crop(), 10, 3, 0, False).images["after"]
+
+
+def _lesson_cell(notebook: str, needle: str) -> str:
+    """The source of the first code cell of ``lessons/notebook`` that contains ``needle``."""
+    cells = nbformat.read(LESSONS / notebook, as_version=4).cells
+    found = [c.source for c in cells if c.cell_type == "code" and needle in c.source]
+    if not found:
+        pytest.fail(f"lessons/{notebook} has no code cell with {needle!r}", pytrace=False)
+    return found[0]
+
+
+def test_elastic_explorer(lab, tmp_path):
+    """Lesson 10's ElasticExplorer, made by the lesson's own explorer cell (the lesson trains
+    three U-Nets before it, minutes on 2 cores; the explorer uses none of it)."""
+    if not (LESSONS / "10_real_data.ipynb").is_file():
+        pytest.fail("lessons/10_real_data.ipynb not found", pytrace=False)
+    cell = _lesson_cell("10_real_data.ipynb", "ElasticExplorer(")
+    imports = "from course_utils.widgets import ElasticExplorer"
+    name = _write_notebook(lab, "_elastic.ipynb", imports, cell)
+    case = ExplorerCase(
+        name, 0, "sigma (px)", "ElasticExplorer",
+        state={"sigma (px)": "10", "grid": "3", "seed": "0", "flip + rotate": "false"},
+        picture=_elastic_picture,
+        info=lambda v: f"sigma {v:g} px",
+    )  # fmt: skip
+    with lab.notebook(name) as run:
+        report(f"10_real_data.ipynb's explorer cell: Run All Cells took {run.seconds:.1f} s")
+        report_latencies(case, check_explorer(lab, run, case))
+
+
 # ---- the harness itself must catch a broken explorer ------------------------------------------
 _BREAK = """\
 import course_utils.widgets.kernel as kernel_module

@@ -165,7 +165,7 @@ def doctor(terminal: bool | None = None) -> bool:
         )
     else:
         lines.append(
-            "  GPU           none seen: lesson 09 trains the quick CPU profile (about a minute "
+            "  GPU           none seen: lesson 09 trains the quick CPU profile (under a minute "
             "on 2 CPU cores; docs/performance.md)"
         )
     why = {

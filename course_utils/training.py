@@ -706,8 +706,9 @@ def build_model(
     ``"mixed_bfloat16"`` the layers compute in 16 bits with float32 weights, the classifier's
     softmax computes in float32 (so the loss sees float32 probabilities), and the model itself
     carries the policy.  float16 comes with a ``LossScaleOptimizer``: the loss is multiplied by a
-    large factor before the gradients are taken (and the gradients divided by it after), so small
-    gradients do not underflow to zero in float16.  bfloat16 has float32's range and needs no
+    scale before the gradients are taken (and the gradients divided by it after), so small
+    gradients do not underflow to zero in float16; the scale is dynamic (a step whose gradients
+    overflow is skipped and the scale halved; after a run of good steps it doubles).  bfloat16 has float32's range and needs no
     scaling.  ``steps_per_execution`` runs that many training steps per call into the backend:
     the same updates, less Python overhead per step.  ``input_shape`` ``(H, W, C)`` replaces the
     profile's ``(image_size, image_size, 3)`` (your own arrays' size).

@@ -68,18 +68,23 @@ def test_on_jax_tensorflow_starts_held_back_too_and_jax_is_the_backend():
 
 
 def test_start_keras_leaves_the_import_system_as_it_finds_it():
-    """No import hooks, no forged ``sys.modules`` entries: the same as a plain ``import keras``."""
+    """No import hooks, no forged ``sys.modules`` entries: the same as a plain ``import keras``.
+
+    A hook that stays in place shows in the loaders of the modules it handles, a hidden package
+    as a ``None`` entry; a hook that removes itself is caught in the source by the next test."""
+    pytest.importorskip("jax", reason="jax is in the [test] extra: pip install -e .[test]")
     probe = (
         "import sys\n"
         "{start}\n"
-        "print([type(f).__qualname__ for f in sys.meta_path])\n"
+        "import keras, tensorflow, jax\n"
+        "print([type(m.__spec__.loader).__qualname__ for m in (keras, tensorflow, jax)])\n"
         "print(sorted(k for k, v in sys.modules.items() if v is None))\n"
     )
     plain = _fresh(probe.format(start="import keras")).stdout.splitlines()
     helped = _fresh(
         probe.format(start="import course_utils; course_utils.start_keras()")
     ).stdout.splitlines()
-    assert helped == plain  # TensorFlow's own finders (absl, six) in both, nothing of ours
+    assert helped == plain and helped[0].count("SourceFileLoader") == 3, helped
 
 
 def test_held_back_lines_are_only_the_start_up_notices(capfd):
@@ -103,3 +108,23 @@ def test_held_back_lines_then_the_error_when_the_import_fails(capfd):
             os.write(2, b"E0000 00:00:1.0  1 loader.cc:1] cannot load libfoo.so\n")
             raise ImportError("broken")
     assert "cannot load libfoo.so" in capfd.readouterr().err
+
+
+def test_the_package_source_installs_no_import_hooks():
+    """No module of ``course_utils`` touches the import system's finder list or builds finders."""
+    import ast
+    from pathlib import Path
+
+    import course_utils
+
+    found = []
+    for path in Path(course_utils.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("meta_path", "path_hooks"):
+                found.append(f"{path.name}:{node.lineno} .{node.attr}")
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                module = getattr(node, "module", None) or ""
+                names = [module] + [f"{module}.{a.name}" if module else a.name for a in node.names]
+                if any(n.startswith("importlib.abc") for n in names):
+                    found.append(f"{path.name}:{node.lineno} imports importlib.abc")
+    assert not found, found

@@ -30,6 +30,7 @@ from ._validate import check_choice, check_int
 from .ops import sigmoid
 
 __all__ = [
+    "split_indices",
     "DATASETS_DIR",
     "SAMPLE_IMAGES",
     "TEXTURES",
@@ -565,6 +566,39 @@ def nuclei_split(shape=NUCLEI_SHAPE, tile: int = 64, stride: int = 32) -> dict:
         "test": (slice(h2, h), slice(w2, w)),
         "tile": tile,
     }
+
+
+def split_indices(
+    n: int, seed: int = 0, val_fraction: float = 0.15, test_fraction: float = 0.15
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of a seeded train / validation / test split of ``n`` items.
+
+    The order is ``numpy.random.default_rng(seed).permutation(n)``: the same seed gives the same
+    split on every machine.  Validation and test get ``round(fraction * n)`` items each, at least
+    one; training gets the rest, at least one.
+
+    Examples
+    --------
+    >>> train, val, test = split_indices(20, seed=0)
+    >>> len(train), len(val), len(test)
+    (14, 3, 3)
+    >>> sorted(np.concatenate([train, val, test]).tolist()) == list(range(20))
+    True
+    """
+    for name, f in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if not (isinstance(f, (int, float)) and 0 <= f < 1):
+            raise ValueError(f"{name} must be a number in [0, 1), got {f!r}.")
+    n = check_int("n", n, 0)
+    n_val = max(1, int(round(val_fraction * n)))
+    n_test = max(1, int(round(test_fraction * n)))
+    if n - n_val - n_test < 1:
+        raise ValueError(
+            f"need at least 3 images to split into train, validation and test, got {n}; "
+            "annotate a few more (20 or more give more trustworthy scores)."
+        )
+    order = np.random.default_rng(check_int("seed", seed, 0)).permutation(n)
+    n_train = n - n_val - n_test
+    return order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :]
 
 
 def extract_tiles(array, corners, tile: int) -> np.ndarray:

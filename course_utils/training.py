@@ -75,6 +75,7 @@ from .data import (
     load_oxford_pets,
     make_shapes,
     nuclei_split,
+    split_indices,
 )
 from .models import unet
 from .widgets.live import LivePlot
@@ -467,23 +468,7 @@ def split_arrays(
     x, y = np.asarray(images), np.asarray(masks)
     if len(x) != len(y):
         raise ValueError(f"got {len(x)} images but {len(y)} masks.")
-    for name, f in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
-        if not (isinstance(f, (int, float)) and 0 <= f < 1):
-            raise ValueError(f"{name} must be a number in [0, 1), got {f!r}.")
-    n = len(x)
-    n_val = max(1, int(round(val_fraction * n)))
-    n_test = max(1, int(round(test_fraction * n)))
-    if n - n_val - n_test < 1:
-        raise ValueError(
-            f"need at least 3 images to split into train, validation and test, got {n}; "
-            "annotate a few more (20 or more give more trustworthy scores)."
-        )
-    order = np.random.default_rng(check_int("seed", seed, 0)).permutation(n)
-    tr, va, te = (
-        order[: n - n_val - n_test],
-        order[n - n_val - n_test : n - n_test],
-        order[n - n_test :],
-    )
+    tr, va, te = split_indices(len(x), seed, val_fraction, test_fraction)
     return (x[tr], y[tr]), (x[va], y[va]), (x[te], y[te])
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import load_nuclei, nuclei_split
+from ..data import load_nuclei, nuclei_split, split_indices
 from ._base import Feedback, call_student, student_check
 
 __all__ = [
@@ -48,14 +48,8 @@ def random_tile_split(
         np.arange(0, h - tile + 1, stride), np.arange(0, w - tile + 1, stride), indexing="ij"
     )
     corners = np.stack([rows.ravel(), cols.ravel()], axis=1)
-    order = np.random.default_rng(seed).permutation(len(corners))
-    n_val, n_test = round(val * len(corners)), round(test * len(corners))
-    n_train = len(corners) - n_val - n_test
-    return {
-        "train": corners[order[:n_train]],
-        "val": corners[order[n_train : n_train + n_val]],
-        "test": corners[order[n_train + n_val :]],
-    }
+    train, val_idx, test_idx = split_indices(len(corners), seed, val, test)
+    return {"train": corners[train], "val": corners[val_idx], "test": corners[test_idx]}
 
 
 def _covered(corners, tile: int, shape) -> np.ndarray:

@@ -23,3 +23,11 @@ def pytest_collectstart(collector):
     skip = getattr(collector, "skip_compare", None)
     if path is not None and path.suffix == ".ipynb" and skip is not None:
         collector.skip_compare = (*tuple(skip), "stderr", "image/svg+xml")
+
+
+# The Chinese edition (lessons/zh/) is not collected: its code cells and saved outputs are the
+# English lessons' byte for byte (tools/translate.py --check and tests/test_translation.py assert
+# it), so nbval would run the same code for the same outputs a second time.  Its notebooks run in
+# JupyterLab in the browser suite (tests/browser).  Named files are still collected, so nbval runs
+# them all the same with `pytest --nbval lessons/zh/*.ipynb` (docs/translating.md).
+collect_ignore = ["zh"]

@@ -8,6 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [
     ROOT / "README.md",
+    ROOT / "README.zh.md",
     *sorted((ROOT / "docs").glob("*.md")),
     *sorted(ROOT.glob("*/README.md")),
 ]
@@ -42,3 +43,20 @@ def test_every_picture_in_docs_is_shown_by_a_page():
     shown = {t for p in PAGES for t in _links(p)}
     orphans = [p.name for p in sorted((ROOT / "docs").glob("*.png")) if p.resolve() not in shown]
     assert not orphans, f"pictures in docs/ that no page shows: {orphans}"
+
+
+def _commands(page: Path) -> list[str]:
+    return re.findall(r"```bash\n(python3 -m venv .+?)\n```", page.read_text(encoding="utf-8"))
+
+
+def test_chinese_front_page():
+    """README.md links README.zh.md, which gives the same two commands (the install command opens
+    the Chinese lesson 00) and the lesson table with a link to every Chinese lesson."""
+    readme, zh = ROOT / "README.md", ROOT / "README.zh.md"
+    assert "(README.zh.md)" in readme.read_text(encoding="utf-8")
+    install, test = _commands(readme)
+    assert _commands(zh) == [install.replace("lessons/00_", "lessons/zh/00_"), test]
+    lessons = sorted(p.name for p in (ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
+    table = re.findall(r"^\| (\d\d) \| \[.+?\]\(lessons/zh/(.+?)\) \|", zh.read_text("utf-8"), re.M)
+    assert [name for _, name in table] == lessons
+    assert [n for n, _ in table] == [name[:2] for name in lessons]

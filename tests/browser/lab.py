@@ -111,7 +111,7 @@ class LabServer:
         self.log_path = self.base / "jupyterlab.log"
         self.token = secrets.token_hex(24)
         shutil.copytree(LESSONS, self.root, ignore=shutil.ignore_patterns(".*", "__pycache__"))
-        for path in self.root.glob("*.ipynb"):
+        for path in self.root.rglob("*.ipynb"):  # the lessons and the Chinese edition (zh/)
             nb = json.loads(path.read_text(encoding="utf-8"))
             for cell in nb["cells"]:
                 if cell["cell_type"] == "code":
@@ -300,7 +300,11 @@ class Lab:
             self.failure_png = self.page.screenshot()  # the notebook as the check left it
             raise
         finally:
-            self.page.evaluate(_CLOSE_JS, got["id"])
+            self.close(got["id"])
+
+    def close(self, panel_id: str) -> None:
+        """Shut down the kernel of the notebook panel ``panel_id`` and close it without saving."""
+        self.page.evaluate(_CLOSE_JS, panel_id)
 
     def log_console_errors(self) -> list[str]:
         """Exception lines in JupyterLab's Log Console (where errors of widget callbacks go)."""

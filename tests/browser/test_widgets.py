@@ -9,6 +9,7 @@ explorer, change its row's ``state`` (and ``picture``/``linked`` if they depend 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shutil
 import sys
@@ -251,6 +252,38 @@ def test_explorers(notebook, lab, tmp_path, request):
                     shots.append((shot, REPO / f"{case.screenshot}{suffix}.png"))
     for shot, target in shots:
         shutil.copyfile(shot, target)
+
+
+# ---- the Chinese edition: a lesson runs, reads Chinese, and its → link opens the next one ----
+_OPENED_JS = r"""
+(path) => {
+  // the DOM id of the open notebook panel showing `path`, once its kernel is ready
+  const w = [...window.jupyterapp.shell.widgets('main')].find(w => w.context?.path === path);
+  return w && w.sessionContext?.session?.kernel ? w.id : null;
+}
+"""
+
+
+def test_chinese_lesson(lab):
+    """lessons/zh/01_convolution.ipynb in JupyterLab as a student opens it: Run All Cells runs
+    every cell once without error, the markdown shows the Chinese text, the explorer passes the
+    same checks as the English lesson's, and the → link opens the Chinese lesson 02."""
+    name = "zh/01_convolution.ipynb"
+    case = dataclasses.replace(CASES[0], notebook=name, screenshot=None)
+    with lab.notebook(name) as run:
+        report(f"{name}: Run All Cells took {run.seconds:.1f} s")
+        page = lab.page
+        title = page.locator(f"{run.selector} .jp-RenderedMarkdown h1").first.text_content()
+        assert title.startswith("01 · 卷积"), f"the first heading reads {title!r}"
+        rendered = page.locator(f"{run.selector} .jp-RenderedMarkdown").all_text_contents()
+        text = "".join(rendered)
+        assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > 1000, "little Chinese rendered"
+        report_latencies(case, check_explorer(lab, run, case))
+
+        nav = page.locator(f"{run.selector} .jp-RenderedMarkdown a", has_text="02 · 激活函数")
+        nav.first.click()
+        panel = page.wait_for_function(_OPENED_JS, arg="zh/02_relu.ipynb", timeout=60_000)
+        lab.close(panel.json_value())
 
 
 # ---- lesson 09's explorer, without the lesson's minute of training ------------------------------

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import translate
 from notebook_hygiene import notebook_problems
 
 from course_utils._env import course_env
@@ -67,6 +68,8 @@ def main() -> int:
         if not args.check:
             secs = execute(path, args.timeout)
             print(f"executed {path} in {secs:.1f} s")
+            if path.resolve().parent == translate.Paths().lessons:
+                translate.main([path.stem[:2]])  # the Chinese edition gets the new outputs
         found = notebook_problems(nbformat.read(path, as_version=4))
         for p in found:
             print(f"{path}: {p}")

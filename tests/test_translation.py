@@ -178,9 +178,14 @@ def test_new_cell_and_hand_edit_and_new_outputs_are_caught(sandbox):
     assert any("differs from a fresh build" in p for p in translate.check(paths))
     zh.write_text(text, encoding="utf-8")
 
+    assert translate.check(paths) == []
     nb = _read(en)
     code = next(c for c in nb.cells if c.cell_type == "code" and c.outputs)
     code.outputs = []  # as if re-executed with other output: the build must follow
+    nbformat.write(nb, en)
+    assert [p for p in translate.check(paths) if "differs from a fresh build" in p]
+    assert translate.main(["03"], paths) == 0 and translate.check(paths) == []
+
     nb.cells.insert(1, nbformat.v4.new_markdown_cell("A new English cell."))
     nbformat.write(nb, en)
     problems = translate.check(paths)

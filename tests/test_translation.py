@@ -301,6 +301,28 @@ def test_links_formulas_and_code_survive(en, zh):
                 assert (zh.parent / t.split("#")[0]).exists(), f"{zh.name} cell {i}: {t}"
 
 
+NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w-])")
+MILLION = re.compile(r"(\d+(?:\.\d+)?) (?:million|M)\b")
+
+
+@pytest.mark.parametrize("en, zh", PAIRS)
+def test_numbers_survive(en, zh):
+    """Every number of a cell's English prose stands in its Chinese prose ("2-D" and "2-class"
+    become 二维 and 两类, so numbers joined to a word by a hyphen are not counted; "1.9 million"
+    or "1.9 M" is written 190 万)."""
+    _, _, cells = _pairs(en, zh)
+    for i, (x, y) in enumerate(cells):
+        if x.cell_type != "markdown":
+            continue
+        english = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", _prose(x.source))  # 99.5th: 99.5
+        chinese = _prose(y.source)
+        for m in MILLION.finditer(english):
+            assert f"{float(m.group(1)) * 100:g} 万" in chinese, f"{zh.name} cell {i}: {m.group()}"
+        want = set(NUMBER.findall(MILLION.sub(" ", english)))
+        missing = want - set(NUMBER.findall(chinese))
+        assert not missing, f"{zh.name} cell {i}: numbers missing from the Chinese: {missing}"
+
+
 def test_each_edition_names_the_other():
     english = "\n".join(c.source for c in _read(LESSONS / "00_start_here.ipynb").cells[:1])
     chinese = "\n".join(c.source for c in _read(ZH / "00_start_here.ipynb").cells[:1])

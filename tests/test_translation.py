@@ -22,9 +22,8 @@ import translate  # tools/translate.py (tools/ is on pytest's pythonpath)
 from markdown_it import MarkdownIt
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ROOT / "lessons"
-ZH = LESSONS / "zh"
-ENGLISH = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
+LESSONS, ZH = translate.Paths().lessons, translate.Paths().out
+ENGLISH = translate.Paths().english()
 PAIRS = [pytest.param(p, ZH / p.name, id=p.stem) for p in ENGLISH]
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")

@@ -100,45 +100,43 @@ def _current(po: polib.POFile) -> dict[str, polib.POEntry]:
     return {e.msgctxt: e for e in po if not e.obsolete}
 
 
-def translation_problems(lesson: Path, po: polib.POFile) -> list[str]:
-    """Every markdown cell of ``lesson`` without a current translation in ``po``, named."""
-    entries, out = _current(po), []
+def _stale(e: polib.POEntry | None, cell) -> str | None:
+    """Why ``e`` is not a current translation of ``cell``; ``None`` when it is."""
+    if e is None:
+        return "has no entry; run --update, then translate it"
+    if e.msgid != cell.source:
+        return "changed in English; run --update, then revise"
+    if "fuzzy" in e.flags:
+        return "is marked fuzzy: revise it, then drop the flag"
+    if not e.msgstr.strip():
+        return "is not translated yet"
+    return None
+
+
+def build(lesson: Path, po: polib.POFile):
+    """``(notebook, problems)``: ``lesson`` with each current translation in place of its cell,
+    and every markdown cell without one, named (such a cell keeps its English)."""
     nb = _read(lesson)
-    ids = set()
+    entries, problems = _current(po), []
     for i, cell in _markdown(nb):
-        ids.add(cell.id)
-        e = entries.get(cell.id)
-        if e is None:
-            out.append(f"{_label(lesson, i, cell)} has no entry; run --update, then translate it")
-        elif e.msgid != cell.source:
-            out.append(f"{_label(lesson, i, cell)} changed in English; run --update, then revise")
-        elif "fuzzy" in e.flags:
-            out.append(f"{_label(lesson, i, cell)} is marked fuzzy: revise it, then drop the flag")
-        elif not e.msgstr.strip():
-            out.append(f"{_label(lesson, i, cell)} is not translated yet")
-    for ctx in sorted(set(entries) - ids):
-        out.append(f"{lesson.name}: catalogue entry {ctx!r} names no markdown cell; run --update")
-    return out
-
-
-def build_notebook(lesson: Path, po: polib.POFile):
-    """The Chinese notebook: ``lesson`` with each current translation in place of its cell.
-
-    A cell without a current translation keeps its English (``--check`` reports it).
-    """
-    nb = _read(lesson)
-    entries = _current(po)
-    for _, cell in _markdown(nb):
-        e = entries.get(cell.id)
-        if e is not None and e.msgid == cell.source and "fuzzy" not in e.flags and e.msgstr:
+        e = entries.pop(cell.id, None)
+        why = _stale(e, cell)
+        if why is None:
             cell.source = e.msgstr
-    return nb
+        else:
+            problems.append(f"{_label(lesson, i, cell)} {why}")
+    for ctx in sorted(entries):  # left over: entries of cells that are gone
+        problems.append(
+            f"{lesson.name}: catalogue entry {ctx!r} names no markdown cell; run --update"
+        )
+    return nb, problems
 
 
 def update_catalogue(lesson: Path, po: polib.POFile) -> dict[str, int]:
     """Bring ``po`` in step with ``lesson``; counts of entries added, changed (fuzzy), obsoleted."""
     nb = _read(lesson)
     old = _current(po)
+    already_obsolete = [e for e in po if e.obsolete]
     counts = {"added": 0, "fuzzy": 0, "obsolete": 0}
     entries = []
     for i, cell in _markdown(nb):
@@ -160,10 +158,7 @@ def update_catalogue(lesson: Path, po: polib.POFile) -> dict[str, int]:
         e.obsolete = True
         counts["obsolete"] += 1
         entries.append(e)
-    entries += [e for e in po if e.obsolete and e not in entries]
-    po[:] = entries
-    if not po.metadata:
-        po.metadata = dict(HEADER)
+    po[:] = entries + already_obsolete
     return counts
 
 
@@ -178,12 +173,12 @@ def check(paths: Paths) -> list[str]:
         if not po_path.exists():
             out.append(f"{lesson.name}: no catalogue {po_path.name}; run --update")
             continue
-        po = _load(po_path)
-        out += translation_problems(lesson, po)
+        nb, problems = build(lesson, _load(po_path))
+        out += problems
         built = paths.built(lesson)
         if not built.exists():
             out.append(f"{built.name}: missing from {paths.out}; run the build")
-        elif built.read_text(encoding="utf-8") != _text(build_notebook(lesson, po)):
+        elif built.read_text(encoding="utf-8") != _text(nb):
             out.append(
                 f"{built.name}: differs from a fresh build (English code, outputs or catalogue "
                 "changed since, or edited by hand); run the build"
@@ -233,9 +228,9 @@ def main(argv: list[str] | None = None, paths: Paths | None = None) -> int:
             po.save(str(po_path))
             print(f"{po_path.name}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         else:
-            missing = translation_problems(lesson, po)
+            nb, missing = build(lesson, po)
             paths.out.mkdir(parents=True, exist_ok=True)
-            paths.built(lesson).write_text(_text(build_notebook(lesson, po)), encoding="utf-8")
+            paths.built(lesson).write_text(_text(nb), encoding="utf-8")
             note = f" ({len(missing)} cell(s) kept in English, see --check)" if missing else ""
             print(f"wrote {paths.built(lesson).relative_to(paths.lessons.parent)}{note}")
     return 0
